@@ -1,0 +1,51 @@
+/* Security mechanisms behind one interface. A mechanism turns the server's token into
+ * the client's next token and, when it offers session security, wraps and unwraps
+ * messages (MS-WSMV 2.2.9.1). The transport owns the HTTP side: schemes, headers,
+ * base64 and multipart/encrypted framing. */
+#ifndef NANOSH_AUTH_H
+#define NANOSH_AUTH_H
+#include <stddef.h>
+#include "buf.h"
+#include "error.h"
+
+typedef struct ws_auth ws_auth;
+
+/* What the transport knows about the connection, for channel bindings (RFC 5929). */
+typedef struct ws_auth_conn {
+    const char *host;                    /* target host name as given by the user */
+    const unsigned char *server_cert_der; /* leaf certificate over HTTPS, else NULL */
+    size_t server_cert_len;
+} ws_auth_conn;
+
+typedef struct ws_auth_ops {
+    const char *name;    /* "basic", "ntlm", "kerberos", "negotiate" */
+    /* Starts (or restarts, after a reconnect) a handshake: forget any context and keys. */
+    ws_rc (*reset)(ws_auth *a, const ws_auth_conn *conn, ws_error *err);
+    /* One handshake step. in is the decoded server token (NULL, 0 on the first call).
+     * out receives the raw client token (the transport base64-encodes it); *done is set
+     * when the mechanism needs no more server tokens. */
+    ws_rc (*step)(ws_auth *a, const unsigned char *in, size_t inlen,
+                  ws_buf *out, int *done, ws_error *err);
+    /* Session security; NULL for mechanisms without it (Basic).
+     * wrap: out = signature || sealed payload, *sig_len = signature length.
+     * unwrap: in = the same layout; out = plaintext. Fails with WS_E_CRYPTO on a bad
+     * signature or sequence number. */
+    ws_rc (*wrap)(ws_auth *a, const unsigned char *in, size_t len,
+                  ws_buf *out, size_t *sig_len, ws_error *err);
+    ws_rc (*unwrap)(ws_auth *a, const unsigned char *in, size_t len, size_t sig_len,
+                    ws_buf *out, ws_error *err);
+    void (*destroy)(ws_auth *a);
+} ws_auth_ops;
+
+struct ws_auth {
+    const ws_auth_ops *ops;
+    const char *scheme;        /* HTTP scheme for Authorization: "Basic", "Negotiate", ... */
+    const char *enc_protocol;  /* multipart/encrypted protocol string, NULL if none */
+    int established;           /* handshake finished */
+    void *state;
+};
+
+ws_auth *ws_auth_basic_new(const char *user, const char *password, ws_error *err);
+void ws_auth_free(ws_auth *a);
+
+#endif
