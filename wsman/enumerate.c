@@ -1,0 +1,132 @@
+/* WS-Enumeration Enumerate/Pull with an optional WQL filter (MS-WSMV 3.1.4.1.13, 4.1.2;
+ * PROTOCOL.md 1.6). wsman:OptimizeEnumeration lets the first reply carry items too. */
+#include <stdlib.h>
+#include <string.h>
+#include "soap.h"
+
+#define WS_ENUM_MAX_ELEMENTS "32000"
+
+/* Items sit in wsman:Items (optimized Enumerate) or wsen:Items (Pull). */
+static ws_rc deliver_items(const xmlNode *items, ws_item_cb on_item, void *ud, ws_error *err)
+{
+    for (xmlNodePtr n = items ? items->children : NULL; n; n = n->next) {
+        char *xml;
+        ws_rc rc;
+        int stop;
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        if ((rc = ws_xml_serialize_node(n, &xml, err)) != WS_OK)
+            return rc;
+        stop = on_item ? on_item(ud, xml) : 0;
+        free(xml);
+        if (stop)
+            return ws_error_set(err, WS_E_USAGE, "", "the enumeration was stopped by the caller");
+    }
+    return WS_OK;
+}
+
+static xmlNodePtr either(const xmlNode *parent, const char *name)
+{
+    xmlNodePtr n = ws_xml_child(parent, WS_NS_WSMAN, name);
+
+    return n ? n : ws_xml_child(parent, WS_NS_ENUM, name);
+}
+
+ws_rc ws_enum_parse(const ws_reply *r, ws_item_cb on_item, void *ud, char **context,
+                    int *end, ws_error *err)
+{
+    const xmlNode *resp = r->payload;
+    xmlNodePtr ctx;
+
+    *context = NULL;
+    *end = 0;
+    if (!ws_xml_is(resp, WS_NS_ENUM, "EnumerateResponse") && !ws_xml_is(resp, WS_NS_ENUM, "PullResponse"))
+        return ws_error_set(err, WS_E_PROTOCOL, "",
+                            "expected an EnumerateResponse or PullResponse, got <%.60s>",
+                            resp ? (const char *)resp->name : "nothing");
+    /* The context first, so that a caller who stops early can still Release it. */
+    if ((ctx = ws_xml_child(resp, WS_NS_ENUM, "EnumerationContext"))) {
+        if (!(*context = ws_xml_text(ctx)))
+            return ws_error_set(err, WS_E_NOMEM, "", "out of memory reading an EnumerationContext");
+        if (!**context) {
+            free(*context);
+            *context = NULL;
+        }
+    }
+    *end = either(resp, "EndOfSequence") != NULL;
+    return deliver_items(either(resp, "Items"), on_item, ud, err);
+}
+
+/* Enumerate or Pull: one request, items delivered, context and end handed back. */
+static ws_rc enum_step(ws_client *c, const char *resource_uri, const char *wql,
+                       char **context, int *end, ws_item_cb on_item, void *ud, ws_error *err)
+{
+    ws_envelope env;
+    ws_reply reply;
+    xmlNodePtr op;
+    const char *action = *context ? WS_ACTION_PULL : WS_ACTION_ENUMERATE;
+    ws_rc rc;
+
+    if ((rc = ws_client_envelope(c, action, resource_uri, NULL, 0, NULL, 0, &env, err)) != WS_OK)
+        return rc;
+    if (*context) {
+        op = ws_xml_add(env.body, WS_NS_ENUM, "n", "Pull", NULL);
+        if (!op || !ws_xml_add(op, WS_NS_ENUM, "n", "EnumerationContext", *context)
+            || !ws_xml_add(op, WS_NS_ENUM, "n", "MaxElements", WS_ENUM_MAX_ELEMENTS))
+            goto nomem;
+    } else {
+        xmlNodePtr filter;
+        op = ws_xml_add(env.body, WS_NS_ENUM, "n", "Enumerate", NULL);
+        if (!op || !ws_xml_add(op, WS_NS_WSMAN, "w", "OptimizeEnumeration", NULL)
+            || !ws_xml_add(op, WS_NS_WSMAN, "w", "MaxElements", WS_ENUM_MAX_ELEMENTS))
+            goto nomem;
+        if (wql && (!(filter = ws_xml_add(op, WS_NS_WSMAN, "w", "Filter", wql))
+                    || !xmlSetProp(filter, BAD_CAST "Dialect", BAD_CAST WS_DIALECT_WQL)))
+            goto nomem;
+    }
+    free(*context);
+    *context = NULL;
+    if ((rc = ws_client_call(c, &env, 0, &reply, err)) == WS_OK) {
+        rc = ws_enum_parse(&reply, on_item, ud, context, end, err);
+        ws_reply_free(&reply);
+    }
+    ws_envelope_free(&env);
+    return rc;
+nomem:
+    ws_envelope_free(&env);
+    return ws_error_set(err, WS_E_NOMEM, "", "out of memory building an enumeration request");
+}
+
+/* Frees the server's enumeration state when the caller stops early (WS-Enumeration 3.5). */
+static void enum_release(ws_client *c, const char *resource_uri, const char *context)
+{
+    ws_envelope env;
+    ws_reply reply;
+    xmlNodePtr op;
+
+    if (ws_client_envelope(c, WS_ACTION_RELEASE, resource_uri, NULL, 0, NULL, 0, &env, NULL) != WS_OK)
+        return;
+    op = ws_xml_add(env.body, WS_NS_ENUM, "n", "Release", NULL);
+    if (op && ws_xml_add(op, WS_NS_ENUM, "n", "EnumerationContext", context)
+        && ws_client_call(c, &env, 0, &reply, NULL) == WS_OK)
+        ws_reply_free(&reply);
+    ws_envelope_free(&env);
+}
+
+ws_rc ws_enumerate(ws_client *c, const char *resource_uri, const char *wql,
+                   ws_item_cb on_item, void *ud, ws_error *err)
+{
+    char *context = NULL;
+    int end = 0;
+    ws_rc rc;
+
+    if (!resource_uri || !*resource_uri)
+        return ws_error_set(err, WS_E_USAGE, "give a resource URI", "no resource URI given");
+    do
+        rc = enum_step(c, resource_uri, wql, &context, &end, on_item, ud, err);
+    while (rc == WS_OK && !end && context);
+    if (rc == WS_E_USAGE && context && !end)
+        enum_release(c, resource_uri, context);
+    free(context);
+    return rc;
+}

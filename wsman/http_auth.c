@@ -1,0 +1,174 @@
+/* WWW-Authenticate parsing (RFC 7235 4.1, 2.1), scheme choice and token base64. */
+#include "http_auth.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <openssl/evp.h>
+
+static int is_tchar(int ch)
+{
+    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+           (ch && strchr("!#$%&'*+-.^_`|~", ch));
+}
+
+static const char *skip_ws(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+    return p;
+}
+
+/* Is the text at p "token =" (an auth-param) rather than the start of a new challenge? */
+static int at_auth_param(const char *p, const char *end)
+{
+    while (p < end && is_tchar((unsigned char)*p))
+        p++;
+    p = skip_ws(p, end);
+    return p < end && *p == '=' && !(p + 1 < end && p[1] == '=');
+}
+
+/* Skips one auth-param or token68, honouring quoted strings, up to the next top-level comma. */
+static const char *skip_item(const char *p, const char *end)
+{
+    int quoted = 0;
+    for (; p < end; p++) {
+        if (quoted && *p == '\\' && p + 1 < end)
+            p++;
+        else if (*p == '"')
+            quoted = !quoted;
+        else if (!quoted && *p == ',')
+            break;
+    }
+    return p;
+}
+
+int ws_challenges_add(ws_challenges *cs, const char *value, size_t len)
+{
+    const char *p = value, *end = value + len;
+
+    while (p < end) {
+        p = skip_ws(p, end);
+        if (p < end && *p == ',') {
+            p++;
+            continue;
+        }
+        const char *s = p;
+        while (p < end && is_tchar((unsigned char)*p))
+            p++;
+        if (p == s) {            /* not a scheme: skip the junk up to the next comma */
+            p = skip_item(p, end);
+            continue;
+        }
+        size_t slen = (size_t)(p - s);
+        /* The parameters run until a comma followed by something that is not a param. */
+        const char *ps = skip_ws(p, end), *pe = ps;
+        while (pe < end) {
+            pe = skip_item(pe, end);
+            if (pe >= end || !at_auth_param(skip_ws(pe + 1, end), end))
+                break;
+            pe++;
+        }
+        const char *te = pe;
+        while (te > ps && (te[-1] == ' ' || te[-1] == '\t'))
+            te--;
+        if (cs->n < WS_MAX_CHALLENGES && slen < sizeof cs->c[0].scheme) {
+            ws_challenge *c = &cs->c[cs->n];
+            memcpy(c->scheme, s, slen);
+            c->scheme[slen] = '\0';
+            c->token = NULL;
+            if (te > ps && !(c->token = strndup(ps, (size_t)(te - ps))))
+                return -1;
+            cs->n++;
+        }
+        p = pe;
+    }
+    return 0;
+}
+
+void ws_challenges_free(ws_challenges *cs)
+{
+    for (size_t i = 0; i < cs->n; i++)
+        free(cs->c[i].token);
+    cs->n = 0;
+}
+
+const ws_challenge *ws_challenges_find(const ws_challenges *cs, const char *scheme)
+{
+    for (size_t i = 0; i < cs->n; i++)
+        if (strcasecmp(cs->c[i].scheme, scheme) == 0)
+            return &cs->c[i];
+    return NULL;
+}
+
+void ws_challenges_list(const ws_challenges *cs, char *buf, size_t size)
+{
+    size_t used = 0;
+    if (size)
+        buf[0] = '\0';
+    for (size_t i = 0; i < cs->n && used < size; i++) {
+        int n = snprintf(buf + used, size - used, "%s%s", i ? ", " : "", cs->c[i].scheme);
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+    if (cs->n == 0)
+        snprintf(buf, size, "none");
+}
+
+const ws_challenge *ws_challenges_choose(const ws_challenges *cs, const ws_auth *a)
+{
+    const ws_challenge *c = ws_challenges_find(cs, a->scheme);
+    if (!c && strcmp(a->ops->name, "ntlm") == 0) {
+        if (!(c = ws_challenges_find(cs, "NTLM")))
+            c = ws_challenges_find(cs, "Negotiate");
+    }
+    return c;
+}
+
+int ws_scheme_is_connection_based(const char *scheme)
+{
+    return strcasecmp(scheme, "Negotiate") == 0 || strcasecmp(scheme, "NTLM") == 0 ||
+           strcasecmp(scheme, "Kerberos") == 0 || strcasecmp(scheme, "CredSSP") == 0;
+}
+
+int ws_base64_encode(const unsigned char *in, size_t len, ws_buf *out)
+{
+    if (len > ((size_t)1 << 30))
+        return -1;
+    size_t need = 4 * ((len + 2) / 3);
+    unsigned char *tmp = malloc(need + 1);   /* EVP_EncodeBlock adds a NUL */
+    if (!tmp)
+        return -1;
+    int n = EVP_EncodeBlock(tmp, in, (int)len);
+    int rc = n >= 0 && (size_t)n == need ? ws_buf_append(out, tmp, need) : -1;
+    free(tmp);
+    return rc;
+}
+
+int ws_base64_decode(const char *in, size_t len, ws_buf *out)
+{
+    while (len && (in[len - 1] == ' ' || in[len - 1] == '\t'))
+        len--;
+    if (len % 4 != 0 || len > ((size_t)1 << 30))
+        return -1;
+    size_t pad = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)in[i];
+        int alpha = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+                    (ch >= '0' && ch <= '9') || ch == '+' || ch == '/';
+        if (ch == '=' && i + 2 >= len)
+            pad++;
+        else if (!alpha || pad)
+            return -1;
+    }
+    size_t max = len / 4 * 3;
+    unsigned char *tmp = malloc(max + 1);
+    if (!tmp)
+        return -1;
+    /* EVP_DecodeBlock counts the padding as zero bytes: drop them afterwards. */
+    int n = EVP_DecodeBlock(tmp, (const unsigned char *)in, (int)len);
+    int rc = n >= 0 && (size_t)n == max ? ws_buf_append(out, tmp, max - pad) : -1;
+    free(tmp);
+    return rc;
+}

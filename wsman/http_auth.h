@@ -1,0 +1,40 @@
+/* The HTTP side of authentication (RFC 7235): WWW-Authenticate parsing, scheme choice
+ * and base64 for tokens. Internal to the transport. */
+#ifndef NANOSH_HTTP_AUTH_H
+#define NANOSH_HTTP_AUTH_H
+#include <stddef.h>
+#include "../auth/auth.h"
+
+#define WS_MAX_CHALLENGES 8
+
+typedef struct ws_challenge {
+    char scheme[24];      /* as sent, e.g. "Negotiate" */
+    char *token;          /* token68 or the raw parameter text, NULL when absent */
+} ws_challenge;
+
+typedef struct ws_challenges {
+    ws_challenge c[WS_MAX_CHALLENGES];
+    size_t n;
+} ws_challenges;
+
+/* Adds the challenges of one WWW-Authenticate header value. Returns -1 on ENOMEM;
+ * challenges beyond WS_MAX_CHALLENGES are ignored. */
+int ws_challenges_add(ws_challenges *cs, const char *value, size_t len);
+void ws_challenges_free(ws_challenges *cs);
+const ws_challenge *ws_challenges_find(const ws_challenges *cs, const char *scheme);
+/* "Negotiate, Kerberos" into buf, for messages. */
+void ws_challenges_list(const ws_challenges *cs, char *buf, size_t size);
+
+/* Picks the offered scheme that carries the mechanism's tokens: its own scheme, and for
+ * raw NTLM tokens also "Negotiate" (PROTOCOL.md 5.1). NULL when none is offered. */
+const ws_challenge *ws_challenges_choose(const ws_challenges *cs, const ws_auth *a);
+
+/* RFC 4559 / MS-WSMV 2.2.9.1: these schemes authenticate the connection, not the
+ * request; Basic (RFC 7617) sends its credentials with every request. */
+int ws_scheme_is_connection_based(const char *scheme);
+
+/* Standard base64 with padding (RFC 4648 4). Decoding rejects anything else. */
+int ws_base64_encode(const unsigned char *in, size_t len, ws_buf *out);
+int ws_base64_decode(const char *in, size_t len, ws_buf *out);
+
+#endif
