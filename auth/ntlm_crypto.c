@@ -1,0 +1,228 @@
+/* MD4 (RFC 1320) and RC4 implemented here so NTLM works on a stock OpenSSL 3 whose legacy
+ * provider is not active; MD5 and HMAC-MD5 through OpenSSL (default provider). */
+#include "ntlm_crypto.h"
+#include <string.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+
+/* ---- MD4, RFC 1320 ---- */
+
+#define MD4_F(x, y, z) (((x) & (y)) | (~(x) & (z)))
+#define MD4_G(x, y, z) (((x) & (y)) | ((x) & (z)) | ((y) & (z)))
+#define MD4_H(x, y, z) ((x) ^ (y) ^ (z))
+#define ROTL32(v, s) (((v) << (s)) | ((v) >> (32 - (s))))
+
+static uint32_t load_le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void store_le32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
+}
+
+static void md4_block(uint32_t h[4], const unsigned char blk[64])
+{
+    static const int r2[16] = {0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15};
+    static const int r3[16] = {0, 8, 4, 12, 2, 10, 6, 14, 1, 9, 5, 13, 3, 11, 7, 15};
+    static const int s1[4] = {3, 7, 11, 19}, s2[4] = {3, 5, 9, 13}, s3[4] = {3, 9, 11, 15};
+    uint32_t x[16], a = h[0], b = h[1], c = h[2], d = h[3], t;
+    int i;
+
+    for (i = 0; i < 16; i++)
+        x[i] = load_le32(blk + 4 * i);
+    /* Each round rotates the roles of a, b, c, d; t carries the new value. */
+    for (i = 0; i < 16; i++) {
+        t = ROTL32(a + MD4_F(b, c, d) + x[i], s1[i % 4]);
+        a = d; d = c; c = b; b = t;
+    }
+    for (i = 0; i < 16; i++) {
+        t = ROTL32(a + MD4_G(b, c, d) + x[r2[i]] + 0x5a827999u, s2[i % 4]);
+        a = d; d = c; c = b; b = t;
+    }
+    for (i = 0; i < 16; i++) {
+        t = ROTL32(a + MD4_H(b, c, d) + x[r3[i]] + 0x6ed9eba1u, s3[i % 4]);
+        a = d; d = c; c = b; b = t;
+    }
+    h[0] += a; h[1] += b; h[2] += c; h[3] += d;
+    OPENSSL_cleanse(x, sizeof(x));
+}
+
+void ntlm_md4(const void *data, size_t len, unsigned char out[NTLM_HASH_LEN])
+{
+    uint32_t h[4] = {0x67452301u, 0xefcdab89u, 0x98badcfeu, 0x10325476u};
+    const unsigned char *p = data;
+    unsigned char tail[128];
+    size_t rest = len, tlen;
+    uint64_t bits = (uint64_t)len * 8;
+    int i;
+
+    for (; rest >= 64; rest -= 64, p += 64)
+        md4_block(h, p);
+    /* Pad: 0x80, zeros to 56 mod 64, then the bit length little-endian. */
+    memset(tail, 0, sizeof(tail));
+    if (rest)
+        memcpy(tail, p, rest);
+    tail[rest] = 0x80;
+    tlen = rest < 56 ? 64 : 128;
+    for (i = 0; i < 8; i++)
+        tail[tlen - 8 + (size_t)i] = (unsigned char)(bits >> (8 * i));
+    md4_block(h, tail);
+    if (tlen == 128)
+        md4_block(h, tail + 64);
+    for (i = 0; i < 4; i++)
+        store_le32(out + 4 * i, h[i]);
+    OPENSSL_cleanse(tail, sizeof(tail));
+    OPENSSL_cleanse(h, sizeof(h));
+}
+
+/* ---- RC4 ---- */
+
+void ntlm_rc4_init(ntlm_rc4 *st, const unsigned char *key, size_t keylen)
+{
+    unsigned char j = 0, t;
+    int i;
+
+    for (i = 0; i < 256; i++)
+        st->s[i] = (unsigned char)i;
+    for (i = 0; i < 256; i++) {
+        j = (unsigned char)(j + st->s[i] + (keylen ? key[(size_t)i % keylen] : 0));
+        t = st->s[i]; st->s[i] = st->s[j]; st->s[j] = t;
+    }
+    st->i = st->j = 0;
+}
+
+void ntlm_rc4_crypt(ntlm_rc4 *st, const unsigned char *in, unsigned char *out, size_t len)
+{
+    unsigned char i = st->i, j = st->j, a, b;
+    unsigned char *s = st->s;
+    size_t n;
+
+    for (n = 0; n < len; n++) {
+        i = (unsigned char)(i + 1);
+        a = s[i];
+        j = (unsigned char)(j + a);
+        b = s[j];
+        s[i] = b;
+        s[j] = a;
+        out[n] = in[n] ^ s[(unsigned char)(a + b)];
+    }
+    st->i = i;
+    st->j = j;
+}
+
+void ntlm_rc4_wipe(ntlm_rc4 *st)
+{
+    OPENSSL_cleanse(st, sizeof(*st));
+}
+
+void ntlm_rc4k(const unsigned char *key, size_t keylen, const unsigned char *in,
+               unsigned char *out, size_t len)
+{
+    ntlm_rc4 st;
+
+    ntlm_rc4_init(&st, key, keylen);
+    ntlm_rc4_crypt(&st, in, out, len);
+    ntlm_rc4_wipe(&st);
+}
+
+/* ---- MD5 and HMAC-MD5 through OpenSSL ---- */
+
+static ws_rc openssl_failed(ws_error *err, const char *what)
+{
+    unsigned long e = ERR_get_error();
+    char buf[256];
+
+    ERR_error_string_n(e, buf, sizeof(buf));
+    ERR_clear_error();
+    return ws_error_set(err, WS_E_CRYPTO,
+                        "MD5 must be available in OpenSSL's default provider (it is not in FIPS mode)",
+                        "%s failed in OpenSSL: %s", what, e ? buf : "unknown error");
+}
+
+ws_rc ntlm_md5(const ntlm_part *parts, size_t nparts, unsigned char out[NTLM_HASH_LEN],
+               ws_error *err)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    ws_rc rc = WS_OK;
+    size_t k;
+
+    if (!ctx)
+        return ws_error_set(err, WS_E_NOMEM, "", "out of memory computing MD5");
+    if (!EVP_DigestInit_ex(ctx, EVP_md5(), NULL)) {
+        rc = openssl_failed(err, "MD5");
+        goto done;
+    }
+    for (k = 0; k < nparts; k++) {
+        if (parts[k].len && !EVP_DigestUpdate(ctx, parts[k].data, parts[k].len)) {
+            rc = openssl_failed(err, "MD5");
+            goto done;
+        }
+    }
+    if (!EVP_DigestFinal_ex(ctx, out, NULL))
+        rc = openssl_failed(err, "MD5");
+done:
+    EVP_MD_CTX_free(ctx);
+    return rc;
+}
+
+ws_rc ntlm_hmac_md5(const unsigned char *key, size_t keylen, const ntlm_part *parts,
+                    size_t nparts, unsigned char out[NTLM_HASH_LEN], ws_error *err)
+{
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    EVP_MAC_CTX *ctx = NULL;
+    OSSL_PARAM params[2];
+    char digest[] = "MD5";
+    size_t outlen = 0, k;
+    ws_rc rc = WS_OK;
+
+    if (!mac)
+        return openssl_failed(err, "HMAC-MD5");
+    ctx = EVP_MAC_CTX_new(mac);
+    if (!ctx) {
+        rc = ws_error_set(err, WS_E_NOMEM, "", "out of memory computing HMAC-MD5");
+        goto done;
+    }
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0);
+    params[1] = OSSL_PARAM_construct_end();
+    if (!EVP_MAC_init(ctx, key, keylen, params)) {
+        rc = openssl_failed(err, "HMAC-MD5");
+        goto done;
+    }
+    for (k = 0; k < nparts; k++) {
+        if (parts[k].len && !EVP_MAC_update(ctx, parts[k].data, parts[k].len)) {
+            rc = openssl_failed(err, "HMAC-MD5");
+            goto done;
+        }
+    }
+    if (!EVP_MAC_final(ctx, out, &outlen, NTLM_HASH_LEN) || outlen != NTLM_HASH_LEN)
+        rc = openssl_failed(err, "HMAC-MD5");
+done:
+    EVP_MAC_CTX_free(ctx);
+    EVP_MAC_free(mac);
+    return rc;
+}
+
+/* ---- NTLM one-way functions ---- */
+
+void ntlm_ntowfv1(const unsigned char *password_u16, size_t len,
+                  unsigned char out[NTLM_HASH_LEN])
+{
+    ntlm_md4(password_u16, len, out);
+}
+
+ws_rc ntlm_ntowfv2(const unsigned char nt_hash[NTLM_HASH_LEN],
+                   const unsigned char *user_upper_u16, size_t user_len,
+                   const unsigned char *domain_u16, size_t domain_len,
+                   unsigned char out[NTLM_HASH_LEN], ws_error *err)
+{
+    ntlm_part parts[2] = {{user_upper_u16, user_len}, {domain_u16, domain_len}};
+
+    return ntlm_hmac_md5(nt_hash, NTLM_HASH_LEN, parts, 2, out, err);
+}
