@@ -1,0 +1,139 @@
+# Start and stop the WinRM test server (tests/server/winrm_sim.py) from TAP shell tests.
+# Source after tests/lib/tap.sh.
+#
+#   sim_start [--https] [--ntlm] [--kerberos KEYTAB] [winrm_sim.py args...]
+#       Starts the simulator on 127.0.0.1 (or the --bind address given) with a free port, a fresh temp dir,
+#       accounts admin:Secr3t-pass and DOM\alice:Alice-pw1, and a sandbox for C:\.
+#       --https also makes a throw-away CA and a server certificate for
+#       localhost, 127.0.0.1 and ::1 and opens an HTTPS listener next to HTTP.
+#       Without --ntlm/--kerberos the server accepts Basic only (--auth basic).
+#       --ntlm accepts NTLM (gss-ntlmssp) under the Negotiate and NTLM schemes;
+#       --kerberos KEYTAB accepts Kerberos (MIT krb5) under Negotiate and Kerberos
+#       with that service keytab.  Add --require-encryption and --offer negotiate,kerberos
+#       for a stock Windows host, and --cbt strict|relaxed|none, --tamper-reply-signature,
+#       --drop-connection-after N as needed (see winrm_sim.py --help).
+#       Exports SIM_PORT SIM_DIR SIM_SANDBOX SIM_STATE SIM_LOG SIM_PID SIM_USER SIM_PASSWORD
+#       SIM_USER2 SIM_PASSWORD2 SIM_HOST SIM_URL SIM_AUTH SIM_COMPUTER_NAME, with --https SIM_HTTPS_PORT
+#       SIM_CA SIM_HTTPS_URL, with --ntlm SIM_NT_HASH and SIM_NT_HASH2 (32 hex digits, for
+#       pass-the-hash), with --kerberos SIM_KEYTAB and SIM_NAMED_URL (http://localhost:PORT/wsman,
+#       since the service principal is HTTP/localhost).
+#       Installs an EXIT trap that stops the server (by PID) and removes the temp dir.
+#   sim_stop
+#       Stops the server and removes its temp dir; safe to call twice.
+#   sim_state_field EXPR
+#       Evaluates a Python expression over the state file's JSON (bound to s),
+#       e.g. sim_state_field 'len(s["shells"])', 's["http_requests_by_scheme"]',
+#       's["handshakes_by_scheme"]' or 's["connections"][-1]["handshakes"]'.
+
+SIM_PYTHON=${PYTHON3:-/usr/bin/python3}
+SIM_SERVER=${TOP_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}/tests/server/winrm_sim.py
+
+sim_make_certs() {
+  local d=$1
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj '/CN=nanosh test CA' \
+    -keyout "$d/ca.key" -out "$d/ca.pem" \
+    -addext 'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign,cRLSign' \
+    >/dev/null 2>&1 || return 1
+  openssl req -newkey rsa:2048 -nodes -subj '/CN=localhost' \
+    -keyout "$d/server.key" -out "$d/server.csr" >/dev/null 2>&1 || return 1
+  printf '%s\n' 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1' \
+    'basicConstraints=CA:FALSE' 'keyUsage=digitalSignature,keyEncipherment' 'extendedKeyUsage=serverAuth' \
+    > "$d/server.ext"
+  openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+    -days 2 -sha256 -extfile "$d/server.ext" -out "$d/server.pem" >/dev/null 2>&1
+}
+
+sim_wait_file() {
+  local f=$1 i
+  for i in $(seq 1 100); do          # at most 10 s
+    [ -s "$f" ] && return 0
+    kill -0 "$SIM_PID" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+# The NT hash (MD4 of the UTF-16LE password) for pass-the-hash tests, without OpenSSL's legacy provider.
+sim_nt_hash() {
+  "$SIM_PYTHON" -c 'import sys
+from Cryptodome.Hash import MD4
+print(MD4.new(sys.argv[1].encode("utf-16-le")).hexdigest())' "$1"
+}
+
+sim_start() {
+  local https=0 ntlm=0 keytab= extra=() auth= prev=
+  while :; do
+    case ${1:-} in
+      --https) https=1; shift ;;
+      --ntlm) ntlm=1; shift ;;
+      --kerberos) keytab=${2:?sim_start: --kerberos needs a keytab}; shift 2 ;;
+      *) break ;;
+    esac
+  done
+  [ $ntlm = 1 ] && auth=negotiate,ntlm
+  [ -n "$keytab" ] && auth=negotiate,kerberos${auth:+,ntlm}
+  export SIM_AUTH=${auth:-basic} SIM_COMPUTER_NAME=SIMHOST
+  SIM_HOST=127.0.0.1
+  for a in "$@"; do [ "$prev" = --bind ] && SIM_HOST=$a; prev=$a; done
+  case $SIM_HOST in *:*) SIM_HOST="[$SIM_HOST]" ;; esac
+  export SIM_HOST
+  SIM_DIR=$(mktemp -d "${TMPDIR:-/tmp}/nanosh-sim.XXXXXX") || return 1
+  export SIM_DIR SIM_SANDBOX="$SIM_DIR/c" SIM_STATE="$SIM_DIR/state.json" SIM_LOG="$SIM_DIR/server.log"
+  export SIM_USER=admin SIM_PASSWORD=Secr3t-pass SIM_USER2='DOM\alice' SIM_PASSWORD2=Alice-pw1
+  printf '# test accounts\n%s:%s\n%s:%s\n' "$SIM_USER" "$SIM_PASSWORD" "$SIM_USER2" "$SIM_PASSWORD2" \
+    > "$SIM_DIR/accounts"
+  if [ $https = 1 ]; then
+    sim_make_certs "$SIM_DIR" || { diag 'sim_start: openssl failed'; return 1; }
+    export SIM_CA="$SIM_DIR/ca.pem"
+    extra=(--https "$SIM_DIR/server.pem" "$SIM_DIR/server.key" --https-port 0
+           --https-port-file "$SIM_DIR/https-port")
+  fi
+  extra+=(--auth "$SIM_AUTH" --computer-name "$SIM_COMPUTER_NAME")
+  if [ $ntlm = 1 ]; then
+    SIM_NT_HASH=$(sim_nt_hash "$SIM_PASSWORD") && SIM_NT_HASH2=$(sim_nt_hash "$SIM_PASSWORD2") ||
+      { diag 'sim_start: cannot compute NT hashes (python3-pycryptodome)'; return 1; }
+    export SIM_NT_HASH SIM_NT_HASH2
+  fi
+  if [ -n "$keytab" ]; then
+    export SIM_KEYTAB=$keytab
+    extra+=(--keytab "$keytab")
+  fi
+  "$SIM_PYTHON" "$SIM_SERVER" --bind 127.0.0.1 --port 0 --port-file "$SIM_DIR/port" \
+    --accounts "$SIM_DIR/accounts" --sandbox "$SIM_SANDBOX" --state-file "$SIM_STATE" \
+    --log "$SIM_LOG" "${extra[@]}" "$@" \
+    >"$SIM_DIR/server.out" 2>&1 &
+  export SIM_PID=$!
+  trap sim_stop EXIT
+  if ! sim_wait_file "$SIM_DIR/port" || { [ $https = 1 ] && ! sim_wait_file "$SIM_DIR/https-port"; }; then
+    diag 'sim_start: the simulator did not start:' "$(cat "$SIM_DIR/server.out" 2>/dev/null)"
+    sim_stop
+    return 1
+  fi
+  export SIM_PORT=$(cat "$SIM_DIR/port")
+  export SIM_URL="http://$SIM_HOST:$SIM_PORT/wsman"
+  [ -n "$keytab" ] && export SIM_NAMED_URL="http://localhost:$SIM_PORT/wsman"
+  if [ $https = 1 ]; then
+    export SIM_HTTPS_PORT=$(cat "$SIM_DIR/https-port")
+    export SIM_HTTPS_URL="https://localhost:$SIM_HTTPS_PORT/wsman"
+  fi
+}
+
+sim_stop() {
+  local i
+  if [ -n "${SIM_PID:-}" ] && kill -0 "$SIM_PID" 2>/dev/null; then
+    kill -TERM "$SIM_PID" 2>/dev/null
+    for i in $(seq 1 50); do
+      kill -0 "$SIM_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$SIM_PID" 2>/dev/null
+    wait "$SIM_PID" 2>/dev/null
+  fi
+  SIM_PID=
+  [ -n "${SIM_DIR:-}" ] && [ -d "$SIM_DIR" ] && rm -rf "$SIM_DIR"
+  SIM_DIR=
+}
+
+sim_state_field() {
+  "$SIM_PYTHON" -c 'import json,sys; s=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$SIM_STATE" "$1"
+}
