@@ -1,0 +1,106 @@
+/* Client construction from the command line: target, TLS, timeouts, credentials. */
+#include "shell/connect.h"
+#include "shell/credentials.h"
+#include "shell/errors.h"
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static long long deadline_at_ms;   /* CLOCK_MONOTONIC; 0: no --timeout */
+static long timeout_ms;
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void connect_deadline_start(const nanosh_opts *o)
+{
+    if (deadline_at_ms || !o->timeout_ms)
+        return;
+    timeout_ms = o->timeout_ms;
+    deadline_at_ms = o->timeout_ms ? now_ms() + o->timeout_ms : 0;
+}
+
+long connect_deadline_left(void)
+{
+    if (!deadline_at_ms)
+        return LONG_MAX;
+    long long left = deadline_at_ms - now_ms();
+    return left > 0 ? (long)left : 0;
+}
+
+int connect_report(const nanosh_opts *o, const ws_error *e)
+{
+    (void)o;
+    if (deadline_at_ms && connect_deadline_left() == 0)
+        return fail("raise --timeout if the command needs longer",
+                    "timed out after %g s", (double)timeout_ms / 1000.0);
+    return fail_ws(e);
+}
+
+static int make_auth(const nanosh_opts *o, ws_auth **out)
+{
+    const char *user = credentials_user(o);
+    if (!user)
+        return fail("give the user with -u USER or user@host", "no user name");
+    char *password = NULL;
+    int rc = credentials_password(o, user, &password);
+    if (rc != 0)
+        return rc;
+    ws_error err;
+    memset(&err, 0, sizeof err);
+    *out = ws_auth_basic_new(user, password, &err);
+    credentials_wipe(password);
+    if (!*out) {
+        rc = fail_ws(&err);
+        ws_error_clear(&err);
+        return rc;
+    }
+    return 0;
+}
+
+int connect_client(const nanosh_opts *o, int authenticated, long operation_timeout_ms,
+                   ws_client **out)
+{
+    ws_auth *auth = NULL;
+    *out = NULL;
+    if (authenticated) {
+        int rc = make_auth(o, &auth);
+        if (rc != 0)
+            return rc;
+    }
+    /* The clock starts after the password prompt: a person typing is not the network. */
+    connect_deadline_start(o);
+
+    ws_target t = {.host = o->host, .port = o->port, .https = o->https, .path = NULL};
+    ws_conn_opts co;
+    memset(&co, 0, sizeof co);
+    co.cacert = o->cacert;
+    co.insecure = o->insecure;
+    co.allow_unencrypted = o->allow_unencrypted;
+    co.connect_timeout_ms = o->connect_timeout_ms;
+    co.operation_timeout_ms = operation_timeout_ms;
+    if (deadline_at_ms) {
+        /* nanosh watches --timeout itself between requests; the library's hard bound
+         * comes a little later so that the remote shell can still be deleted. */
+        long left = connect_deadline_left();
+        co.deadline_ms = (left > 0 ? left : 1) + CONNECT_CLEANUP_GRACE_MS;
+    }
+    co.debug = o->debug ? stderr : NULL;
+
+    ws_error err;
+    memset(&err, 0, sizeof err);
+    if (ws_client_new(&t, &co, auth, out, &err) != WS_OK) {
+        int rc = connect_report(o, &err);
+        ws_error_clear(&err);
+        *out = NULL;
+        return rc;
+    }
+    if (o->debug)
+        fprintf(stderr, "nanosh: debug: endpoint %s\n", ws_client_url(*out));
+    return 0;
+}

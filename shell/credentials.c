@@ -1,0 +1,158 @@
+/* Password sources: a file, the environment, or the terminal. */
+#include "shell/credentials.h"
+#include "shell/errors.h"
+#include "shell/signals.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define PASSWORD_MAX 1024
+
+void credentials_wipe(char *secret)
+{
+    if (!secret)
+        return;
+    explicit_bzero(secret, strlen(secret));
+    free(secret);
+}
+
+const char *credentials_user(const nanosh_opts *o)
+{
+    if (o->user)
+        return o->user;
+    const char *u = getenv("USER");
+    if (u && u[0])
+        return u;
+    struct passwd *pw = getpwuid(getuid());
+    return pw ? pw->pw_name : NULL;
+}
+
+static int password_from_file(const char *path, char **out)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return fail("check the path given to --password-file", "cannot read password file %s: %s",
+                    path, strerror(errno));
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n = getline(&line, &cap, f);
+    int read_errno = errno;
+    int failed = ferror(f);
+    fclose(f);
+    if (n < 0 && failed) {
+        if (line)
+            explicit_bzero(line, cap);
+        free(line);
+        return fail("check the file", "cannot read password file %s: %s", path, strerror(read_errno));
+    }
+    if (n > 0 && line[n - 1] == '\n')
+        line[--n] = '\0';
+    if (n > 0 && line[n - 1] == '\r')
+        line[--n] = '\0';
+    if (n <= 0) {
+        if (line)
+            explicit_bzero(line, cap);
+        free(line);
+        return fail("write the password on the first line of the file",
+                    "password file %s has an empty first line", path);
+    }
+    *out = line;
+    return 0;
+}
+
+/* Prompts on the controlling terminal, not stdin, so piped input stays the command's. */
+static int password_from_tty(const char *user, const char *host, char **out)
+{
+    int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return fail("set NANOSH_PASSWORD or use --password-file FILE",
+                    "no password given and no terminal to ask for one");
+
+    char prompt[512];
+    int plen = snprintf(prompt, sizeof prompt, "%s@%s's password: ", user, host);
+    if (plen < 0 || (size_t)plen >= sizeof prompt)
+        plen = snprintf(prompt, sizeof prompt, "password: ");
+    if (write(fd, prompt, (size_t)plen) < 0) {
+        close(fd);
+        return fail("set NANOSH_PASSWORD or use --password-file FILE",
+                    "cannot write the password prompt: %s", strerror(errno));
+    }
+
+    struct termios saved, quiet;
+    int have_termios = tcgetattr(fd, &saved) == 0;
+    if (have_termios) {
+        quiet = saved;
+        quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+        quiet.c_lflag |= ICANON;
+        tcsetattr(fd, TCSAFLUSH, &quiet);
+    }
+
+    char buf[PASSWORD_MAX + 1];
+    size_t len = 0;
+    enum { READ_OK, READ_INTERRUPTED, READ_FAILED, READ_TOO_LONG } how = READ_OK;
+    int read_errno = 0;
+    for (;;) {
+        char c;
+        ssize_t n = read(fd, &c, 1);
+        if (n < 0 && errno == EINTR) {
+            if (signals_interrupts() || signals_fatal()) {
+                how = READ_INTERRUPTED;
+                break;
+            }
+            continue;
+        }
+        if (n < 0) {
+            how = READ_FAILED;
+            read_errno = errno;
+            break;
+        }
+        if (n == 0 || c == '\n' || c == '\r')
+            break;
+        if (len == PASSWORD_MAX) {
+            how = READ_TOO_LONG;
+            break;
+        }
+        buf[len++] = c;
+    }
+    buf[len] = '\0';
+    if (have_termios)
+        tcsetattr(fd, TCSAFLUSH, &saved);
+    if (write(fd, "\n", 1) < 0) {
+        /* The newline is cosmetic; the password was read. */
+    }
+    close(fd);
+    /* Reported only now, so the message starts on a line of its own. */
+    int rc = 0;
+    if (how == READ_INTERRUPTED)
+        rc = fail(NULL, "interrupted at the password prompt");
+    else if (how == READ_FAILED)
+        rc = fail("set NANOSH_PASSWORD or use --password-file FILE",
+                  "cannot read the password from the terminal: %s", strerror(read_errno));
+    else if (how == READ_TOO_LONG)
+        rc = fail("use --password-file FILE", "password longer than %d bytes", PASSWORD_MAX);
+    if (rc == 0) {
+        *out = strdup(buf);
+        if (!*out)
+            rc = fail(NULL, "out of memory");
+    }
+    explicit_bzero(buf, sizeof buf);
+    return rc;
+}
+
+int credentials_password(const nanosh_opts *o, const char *user, char **out)
+{
+    *out = NULL;
+    if (o->password_file)
+        return password_from_file(o->password_file, out);
+    const char *env = getenv("NANOSH_PASSWORD");
+    if (env) {
+        *out = strdup(env);
+        return *out ? 0 : fail(NULL, "out of memory");
+    }
+    return password_from_tty(user, o->host, out);
+}

@@ -1,0 +1,18 @@
+/* Where nanosh gets secrets: never from argv (DESIGN.md, "Security"). */
+#ifndef NANOSH_SHELL_CREDENTIALS_H
+#define NANOSH_SHELL_CREDENTIALS_H
+#include "shell/options.h"
+
+/* Reads the password for user, in this order: --password-file (first line),
+ * NANOSH_PASSWORD, a prompt on /dev/tty with echo off. On success *out is a malloc'd
+ * string to release with credentials_wipe. Returns 0, or 255 after a one-line error. */
+int credentials_password(const nanosh_opts *o, const char *user, char **out);
+
+/* Zeroes and frees a secret. NULL is fine. */
+void credentials_wipe(char *secret);
+
+/* The user name to log in as: -u / user@host / config, else the local login name,
+ * as ssh does. Returns a pointer into o or to static storage, or NULL. */
+const char *credentials_user(const nanosh_opts *o);
+
+#endif

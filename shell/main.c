@@ -1,0 +1,77 @@
+/* nanosh: a WinRM client for Linux. Parses the command line, then hands over to the
+ * one-shot runner, the line-by-line shell or the wsman subcommand. */
+#include "shell/config.h"
+#include "shell/errors.h"
+#include "shell/options.h"
+#include "shell/powershell.h"
+#include "shell/repl.h"
+#include "shell/run.h"
+#include "shell/signals.h"
+#include "shell/wsman_cmd.h"
+#include "wsman/global.h"
+#include <stdlib.h>
+#include <string.h>
+#include <libxml/parser.h>
+
+static int run_powershell(const nanosh_opts *o)
+{
+    char *script = NULL, *cmdline = NULL;
+    size_t len;
+    int rc;
+    if (o->command_kind == COMMAND_PS_FILE)
+        rc = powershell_read_script(o->command, &script, &len);
+    else {
+        len = strlen(o->command);
+        rc = 0;
+    }
+    if (rc == 0)
+        rc = powershell_command_line(script ? script : o->command, len, &cmdline);
+    free(script);
+    if (rc == 0)
+        rc = run_one_shot(o, cmdline);
+    free(cmdline);
+    return rc;
+}
+
+static int dispatch(const nanosh_opts *o)
+{
+    if (o->mode == MODE_WSMAN)
+        return wsman_main(o);
+    switch (o->command_kind) {
+    case COMMAND_CMD:
+        return run_one_shot(o, o->command);
+    case COMMAND_PS_TEXT:
+    case COMMAND_PS_FILE:
+        return run_powershell(o);
+    case COMMAND_NONE:
+        break;
+    }
+    return repl_run(o);
+}
+
+int main(int argc, char **argv)
+{
+    nanosh_opts o;
+    int rc = options_parse(argc, argv, &o);
+    if (rc == 0)
+        rc = config_apply(&o);
+    if (rc == 0) {
+        options_finish(&o);
+        rc = options_validate(&o);
+    }
+    if (rc == 0) {
+        ws_error err;
+        memset(&err, 0, sizeof err);
+        if (ws_global_init(&err) != WS_OK) {
+            rc = fail_ws(&err);
+            ws_error_clear(&err);
+        } else {
+            signals_install();
+            rc = dispatch(&o);
+            ws_global_cleanup();
+        }
+    }
+    options_free(&o);
+    xmlCleanupParser();
+    return rc < 0 ? 0 : rc;
+}

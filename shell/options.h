@@ -1,0 +1,94 @@
+/* The nanosh command line (DESIGN.md, "Command-line contract"): parsing and checks. */
+#ifndef NANOSH_SHELL_OPTIONS_H
+#define NANOSH_SHELL_OPTIONS_H
+#include <stddef.h>
+#include "wsman/wsman.h"
+
+typedef enum auth_mech {
+    AUTH_UNSET = 0,
+    AUTH_NEGOTIATE,
+    AUTH_NTLM,
+    AUTH_KERBEROS,
+    AUTH_BASIC,
+    AUTH_CERTIFICATE,
+} auth_mech;
+
+typedef enum nanosh_mode {
+    MODE_SHELL,          /* nanosh host [-c|-p|-f]: commands and the interactive shell */
+    MODE_WSMAN,          /* nanosh wsman host OPERATION ... */
+} nanosh_mode;
+
+typedef enum command_kind {
+    COMMAND_NONE,        /* interactive shell, or command lines read from stdin */
+    COMMAND_CMD,         /* -c: a cmd.exe command line */
+    COMMAND_PS_TEXT,     /* -p: PowerShell text */
+    COMMAND_PS_FILE,     /* -f: a PowerShell script file, "-" for stdin */
+} command_kind;
+
+typedef struct nanosh_opts {
+    nanosh_mode mode;
+    char *target_arg;            /* the [user@]host[:port] argument as typed */
+
+    /* Target and credentials; "unset" values let the config file fill them in. */
+    char *host;                  /* without brackets */
+    char *user;                  /* NULL: unset */
+    int port;                    /* 0: unset */
+    int https;                   /* -1: unset */
+    auth_mech auth;              /* AUTH_UNSET: unset */
+    char *cacert;                /* NULL: unset */
+    int insecure;
+    int allow_unencrypted;
+    const char *password_file;
+    const char *nt_hash_file;
+    const char *keytab;
+    const char *spn;
+    int delegate;
+
+    /* Bounds, in milliseconds; 0: unset. */
+    long timeout_ms;
+    long connect_timeout_ms;
+    long operation_timeout_ms;
+
+    int debug;                   /* -v: wire trace on stderr */
+    int json;                    /* --json */
+
+    command_kind command_kind;
+    const char *command;         /* -c or -p text, or -f path */
+    int stdin_null;              /* -n */
+
+    /* nanosh wsman */
+    int xml;                     /* --xml: raw XML instead of JSON */
+    const char *wsman_op;        /* identify, get, put, enumerate, invoke */
+    const char **wsman_args;     /* the operation's arguments (pointers into argv) */
+    size_t nwsman_args;
+    ws_selector *selectors;      /* -k key=value after the operation; strings owned */
+    size_t nselectors;
+    const char *filter;          /* --filter WQL */
+    int unauthenticated;         /* identify --unauthenticated */
+} nanosh_opts;
+
+/* Parses argv into o (which it initialises). Returns 0 to go on, -1 when --help or
+ * --version was printed (exit 0), or 255 after printing a one-line error. */
+int options_parse(int argc, char **argv, nanosh_opts *o);
+
+/* Fills what is still unset with built-in defaults (after the config file). */
+void options_finish(nanosh_opts *o);
+
+/* Checks the combination (auth mechanism available, Basic over HTTP, ...) before any
+ * prompt or connection. Returns 0 or 255 after printing a one-line error. */
+int options_validate(const nanosh_opts *o);
+
+void options_free(nanosh_opts *o);
+
+/* Shared value parsers, also used by the config file. Return 0 or -1. */
+int options_parse_port(const char *s, int *port);
+int options_parse_seconds(const char *s, long *ms);
+int options_parse_auth(const char *s, auth_mech *m);
+const char *options_auth_name(auth_mech m);
+
+/* Splits [user@]host[:port] / [user@][v6addr][:port]. Allocates *user (NULL when absent)
+ * and *host. Returns 0, or -1 with a reason in why. */
+int options_parse_target(const char *arg, char **user, char **host, int *port,
+                         char *why, size_t whylen);
+
+#endif

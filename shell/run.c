@@ -1,0 +1,328 @@
+/* WinRS command execution: Command, then Receive (and Send for stdin) until
+ * CommandState Done, then Signal terminate (PROTOCOL.md 2.7). */
+#include "shell/run.h"
+#include "shell/connect.h"
+#include "shell/errors.h"
+#include "shell/signals.h"
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Stdin bytes sent before the next Receive, so a command that writes while it reads
+ * gets its output drained and cannot stall the server. */
+#define SEND_BATCH (1024 * 1024)
+
+typedef struct stream_ctx {
+    ws_buf *capture;
+    int pipe_closed;
+    int write_errno;
+} stream_ctx;
+
+int run_exit_status(unsigned long long code)
+{
+    if (code == 0)
+        return 0;
+    int low = (int)(code & 0xff);
+    return low ? low : 1;
+}
+
+/* Writes everything, waiting when the descriptor is non-blocking and full. */
+static int write_all(int fd, const char *p, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+                if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+                    return -1;
+                continue;
+            }
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Output goes out as it arrives: no buffering between the server and the terminal. */
+static int on_stream(void *ud, const char *stream, const void *data, size_t len)
+{
+    stream_ctx *ctx = ud;
+    int is_stdout = strcmp(stream, "stdout") == 0;
+    if (is_stdout && ctx->capture)
+        return ws_buf_append(ctx->capture, data, len) == 0 ? 0 : -1;
+    if (write_all(is_stdout ? STDOUT_FILENO : STDERR_FILENO, data, len) < 0) {
+        ctx->write_errno = errno;
+        ctx->pipe_closed = errno == EPIPE;
+        return -1;
+    }
+    return 0;
+}
+
+static int create_shell(session *s, const char *working_dir)
+{
+    ws_shell_opts so;
+    memset(&so, 0, sizeof so);
+    so.working_dir = working_dir;
+    ws_error err;
+    memset(&err, 0, sizeof err);
+    if (ws_shell_create(s->client, &so, &s->shell, &err) != WS_OK) {
+        int rc = connect_report(s->o, &err);
+        ws_error_clear(&err);
+        s->shell = NULL;
+        return rc;
+    }
+    s->shell_stale = 0;
+    return 0;
+}
+
+static void delete_shell(session *s, int quiet)
+{
+    if (!s->shell)
+        return;
+    ws_error err;
+    memset(&err, 0, sizeof err);
+    if (ws_shell_delete(s->shell, &err) != WS_OK && !quiet)
+        warn_line("it closes itself after the server's idle timeout",
+                  "could not delete the remote shell %s (%s)", ws_shell_id(s->shell),
+                  err.what[0] ? err.what : ws_rc_name(err.rc));
+    ws_error_clear(&err);
+    ws_shell_free(s->shell);
+    s->shell = NULL;
+}
+
+long run_poll_ms(const nanosh_opts *o, int want_short)
+{
+    if (o->operation_timeout_ms)
+        return o->operation_timeout_ms;
+    if (o->timeout_ms)
+        return RUN_DEADLINE_POLL_MS;
+    return want_short ? RUN_SHORT_POLL_MS : 0;
+}
+
+int session_open(session *s, const nanosh_opts *o, long poll_ms, const char *working_dir)
+{
+    memset(s, 0, sizeof *s);
+    s->o = o;
+    int rc = connect_client(o, 1, poll_ms, &s->client);
+    if (rc != 0)
+        return rc;
+    if (working_dir && !(s->working_dir = strdup(working_dir)))
+        return fail(NULL, "out of memory");
+    return create_shell(s, s->working_dir);
+}
+
+int session_new_shell(session *s, const char *working_dir)
+{
+    if (working_dir) {
+        char *copy = strdup(working_dir);
+        if (!copy)
+            return fail(NULL, "out of memory");
+        free(s->working_dir);
+        s->working_dir = copy;
+    }
+    delete_shell(s, 1);
+    return create_shell(s, s->working_dir);
+}
+
+void session_close(session *s, int quiet)
+{
+    delete_shell(s, quiet);
+    ws_client_free(s->client);
+    free(s->working_dir);
+    memset(s, 0, sizeof *s);
+}
+
+/* Best effort: used when nanosh stops a command early. */
+static void signal_quietly(session *s, const char *cid, const char *code)
+{
+    ws_error err;
+    memset(&err, 0, sizeof err);
+    ws_shell_signal(s->shell, cid, code, &err);
+    ws_error_clear(&err);
+}
+
+typedef struct stdin_pump {
+    int open;
+    char *buf;
+    size_t cap;
+} stdin_pump;
+
+/* Sends what stdin has ready, up to SEND_BATCH bytes, without blocking; End=true at EOF
+ * closes the command's stdin (MS-WSMV 3.1.4.13). */
+static int pump_stdin(session *s, const char *cid, stdin_pump *in, ws_error *err)
+{
+    size_t sent = 0;
+    while (in->open && sent < SEND_BATCH) {
+        struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
+        int r = poll(&pfd, 1, 0);
+        if (r < 0 && errno == EINTR)
+            return 0;
+        if (r == 0)
+            return 0;
+        ssize_t n = 0;
+        if (r > 0 && !(pfd.revents & POLLNVAL)) {
+            n = read(STDIN_FILENO, in->buf, in->cap);
+            if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                return 0;
+        }
+        if (n < 0)
+            return ws_error_set(err, WS_E_IO, "check what feeds nanosh's standard input",
+                                "cannot read standard input: %s", strerror(errno));
+        ws_rc rc = ws_shell_send(s->shell, cid, in->buf, (size_t)(n > 0 ? n : 0), n <= 0, err);
+        if (rc != WS_OK)
+            return rc;
+        if (n <= 0)
+            in->open = 0;
+        sent += (size_t)(n > 0 ? n : 0);
+    }
+    return 0;
+}
+
+static run_end finish(session *s, run_end end, int *status, int value)
+{
+    if (end != RUN_DONE)
+        s->shell_stale = 1;
+    *status = value;
+    return end;
+}
+
+run_end session_run(session *s, const run_request *rq, int *status)
+{
+    ws_error err;
+    memset(&err, 0, sizeof err);
+    char *cid = NULL;
+    run_end end = RUN_FAILED;
+    int ctrl_c_sent = 0;
+    stream_ctx sc = {.capture = rq->capture};
+    stdin_pump in = {.open = rq->forward_stdin};
+    ws_receive r;
+    memset(&r, 0, sizeof r);
+
+    if (s->shell_stale && session_new_shell(s, NULL) != 0)
+        return finish(s, RUN_FAILED, status, NANOSH_EXIT_FAILURE);
+
+    if (ws_shell_command(s->shell, rq->command_line, NULL, 0, &cid, &err) != WS_OK) {
+        *status = connect_report(s->o, &err);
+        ws_error_clear(&err);
+        return RUN_FAILED;
+    }
+
+    if (in.open) {
+        in.cap = ws_shell_max_send(s->shell);
+        if (in.cap == 0)
+            in.cap = 1;
+        in.buf = malloc(in.cap);
+        if (!in.buf) {
+            *status = fail(NULL, "out of memory");
+            goto out;
+        }
+    } else if (ws_shell_send(s->shell, cid, "", 0, 1, &err) != WS_OK) {
+        /* No input for this command: give it EOF at once, like ssh -n, so a command
+         * that reads stdin ends instead of waiting forever. */
+        *status = connect_report(s->o, &err);
+        goto out;
+    }
+
+    for (;;) {
+        int sig = signals_fatal();
+        if (sig) {
+            signal_quietly(s, cid, WS_SIGNAL_TERMINATE);
+            end = finish(s, RUN_SIGNALLED, status, 128 + sig);
+            goto out;
+        }
+        int interrupts = signals_interrupts();
+        if (interrupts >= 2) {
+            /* Second Ctrl-C: stop the command for good (DESIGN.md, "No hangs"). */
+            signal_quietly(s, cid, WS_SIGNAL_TERMINATE);
+            end = finish(s, RUN_INTERRUPTED, status, 130);
+            goto out;
+        }
+        if (interrupts == 1 && !ctrl_c_sent) {
+            ctrl_c_sent = 1;
+            if (ws_shell_signal(s->shell, cid, WS_SIGNAL_CTRL_C, &err) != WS_OK) {
+                *status = connect_report(s->o, &err);
+                s->shell_stale = 1;
+                goto out;
+            }
+        }
+        if (connect_deadline_left() == 0) {
+            signal_quietly(s, cid, WS_SIGNAL_TERMINATE);
+            ws_error_set(&err, WS_E_TIMEOUT, NULL, "timed out");
+            *status = connect_report(s->o, &err);
+            s->shell_stale = 1;
+            goto out;
+        }
+        if (in.open && pump_stdin(s, cid, &in, &err) != WS_OK) {
+            *status = connect_report(s->o, &err);
+            s->shell_stale = 1;
+            goto out;
+        }
+        ws_receive_free(&r);
+        memset(&r, 0, sizeof r);
+        if (ws_shell_receive(s->shell, cid, on_stream, &sc, &r, &err) != WS_OK) {
+            if (sc.pipe_closed) {
+                signal_quietly(s, cid, WS_SIGNAL_TERMINATE);
+                end = finish(s, RUN_PIPE_CLOSED, status, 128 + SIGPIPE);
+            } else if (sc.write_errno) {
+                signal_quietly(s, cid, WS_SIGNAL_TERMINATE);
+                *status = fail("check where nanosh's output goes", "cannot write the output: %s",
+                               strerror(sc.write_errno));
+                s->shell_stale = 1;
+            } else {
+                *status = connect_report(s->o, &err);
+                s->shell_stale = 1;
+            }
+            goto out;
+        }
+        if (r.done)
+            break;
+    }
+
+    /* After the final CommandState the client must send Signal terminate before the
+     * shell takes another command (MS-WSMV 3.1.4.14). */
+    if (ws_shell_signal(s->shell, cid, WS_SIGNAL_TERMINATE, &err) != WS_OK) {
+        ws_error_clear(&err);
+        s->shell_stale = 1;
+    }
+    if (ctrl_c_sent)
+        end = finish(s, RUN_DONE, status, 130);
+    else if (!r.has_exit_code) {
+        *status = fail("the server reported no exit code; -v shows the exchange",
+                       "the command finished without an exit code");
+        end = RUN_FAILED;
+    } else
+        end = finish(s, RUN_DONE, status, run_exit_status(r.exit_code));
+
+out:
+    ws_receive_free(&r);
+    ws_error_clear(&err);
+    free(in.buf);
+    free(cid);
+    return end;
+}
+
+int run_one_shot(const nanosh_opts *o, const char *command_line)
+{
+    session s;
+    int on_tty = isatty(STDIN_FILENO);
+    int forward = !o->stdin_null && !on_tty;
+    /* Short polls when input must flow or a user at the terminal may press Ctrl-C. */
+    int status = session_open(&s, o, run_poll_ms(o, forward || on_tty), NULL);
+    if (status != 0) {
+        session_close(&s, 1);
+        return status;
+    }
+    run_request rq = {.command_line = command_line, .forward_stdin = forward};
+    run_end end = session_run(&s, &rq, &status);
+    /* A failed run leaves the connection in doubt: clean up without a second message. */
+    session_close(&s, end == RUN_FAILED);
+    return status;
+}

@@ -1,0 +1,59 @@
+/* Running commands in a remote WinRS shell (MS-WSMV 3.1.4.11-3.1.4.14, PROTOCOL.md 2.7):
+ * one session holds the client and the shell, reused from one command to the next. */
+#ifndef NANOSH_SHELL_RUN_H
+#define NANOSH_SHELL_RUN_H
+#include "auth/buf.h"
+#include "shell/options.h"
+#include "wsman/wsman.h"
+
+/* Receive long-poll length while nanosh also feeds stdin or watches the keyboard, so
+ * input and Ctrl-C are not held up behind a 20 s poll. */
+#define RUN_SHORT_POLL_MS 2000L
+/* With --timeout, polls end soon after it runs out, within CONNECT_CLEANUP_GRACE_MS. */
+#define RUN_DEADLINE_POLL_MS 1000L
+
+typedef struct session {
+    const nanosh_opts *o;
+    ws_client *client;
+    ws_shell *shell;
+    int shell_stale;       /* a command ended abnormally: make a new shell before the next */
+    char *working_dir;     /* directory the shell was created in, NULL: server default */
+} session;
+
+typedef enum run_end {
+    RUN_DONE,              /* the command finished; status is its exit status */
+    RUN_INTERRUPTED,       /* a second Ctrl-C terminated it; status 130 */
+    RUN_SIGNALLED,         /* SIGTERM or SIGHUP; status 128 + signal */
+    RUN_PIPE_CLOSED,       /* our stdout or stderr was closed; status 141 */
+    RUN_FAILED,            /* nanosh failed and said why; status 255 */
+} run_end;
+
+typedef struct run_request {
+    const char *command_line;  /* passed whole as the WinRS Command, for cmd.exe to parse */
+    int forward_stdin;         /* copy our stdin to the command until EOF */
+    ws_buf *capture;           /* non-NULL: collect stdout here instead of writing fd 1 */
+} run_request;
+
+/* OperationTimeout for a session: --operation-timeout if given, else short polls when
+ * --timeout is set or want_short (stdin to feed, a user who may press Ctrl-C), else 0
+ * for the library default. */
+long run_poll_ms(const nanosh_opts *o, int want_short);
+
+/* Connects and creates the shell. poll_ms: OperationTimeout (0: library default).
+ * Returns 0, or 255 after a one-line error. */
+int session_open(session *s, const nanosh_opts *o, long poll_ms, const char *working_dir);
+/* Replaces the shell with a fresh one in working_dir (NULL: keep the current one). */
+int session_new_shell(session *s, const char *working_dir);
+/* Deletes the remote shell (quietly when quiet is set) and frees everything. */
+void session_close(session *s, int quiet);
+
+run_end session_run(session *s, const run_request *rq, int *status);
+
+/* Remote exit code to a process exit status: the low byte, except that a non-zero code
+ * whose low byte is 0 (e.g. 0x80070000) gives 1 so failure stays failure. */
+int run_exit_status(unsigned long long code);
+
+/* One-shot: open, run one command line, close. Returns the exit status. */
+int run_one_shot(const nanosh_opts *o, const char *command_line);
+
+#endif

@@ -1,0 +1,147 @@
+#!/bin/bash
+# nanosh's command line: bad arguments, the config file and the security refusals fail
+# before any connection, with exit status 255 and one line that says what to do.
+. "$TOP_SRCDIR/tests/lib/tap.sh"
+[ -x "${NANOSH:-}" ] || skip_all "nanosh binary not built (NANOSH=${NANOSH:-unset})"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/nanosh-cli.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+# A private home: no user config, no password from the caller's environment.
+export HOME="$tmp/home" XDG_CONFIG_HOME="$tmp/xdg"
+mkdir -p "$HOME" "$XDG_CONFIG_HOME/nanosh"
+unset NANOSH_PASSWORD NANOSH_NT_HASH
+conf=$XDG_CONFIG_HOME/nanosh/config
+
+# A loopback port with nothing listening: reaching the network would say "refused".
+free_port=$("${PYTHON3:-python3}" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+
+# No controlling terminal either (setsid), so a password prompt can never block the run.
+detach=()
+command -v setsid >/dev/null && detach=(setsid -w)
+
+# run ARGS...: runs nanosh without a terminal; sets rc, out, err
+run() {
+  "${detach[@]}" "$NANOSH" "$@" </dev/null >"$tmp/out" 2>"$tmp/err"; rc=$?
+  out=$(cat "$tmp/out"); err=$(cat "$tmp/err")
+}
+# fails NAME PATTERN ARGS...: exit 255, nothing on stdout, one stderr line matching PATTERN
+fails() {
+  local name=$1 pattern=$2; shift 2
+  run "$@"
+  is "$name: exit status 255" "$rc" 255
+  like "$name: says why" "$err" "^nanosh: .*$pattern"
+  is "$name: one line" "$(wc -l <"$tmp/err" | tr -d ' ')" 1
+  is "$name: nothing on stdout" "$out" ""
+}
+
+run --help
+is "--help: exit status 0" "$rc" 0
+like "--help: usage on stdout" "$out" '^usage: nanosh'
+like "--help: lists --allow-unencrypted" "$out" '--allow-unencrypted'
+is "--help: nothing on stderr" "$err" ""
+run -h
+is "-h: exit status 0" "$rc" 0
+run --version
+is "--version: exit status 0" "$rc" 0
+like "--version: names nanosh and a version" "$out" '^nanosh [0-9]+\.[0-9]+'
+
+fails "no host" 'no host given' -c 'echo x'
+fails "no arguments at all" 'no host given'
+fails "unknown long option" "unknown option '--frobnicate'" --frobnicate host -c x
+fails "unknown short option" "unknown option '-x'" -x host -c x
+fails "option without its value" "'--port' needs a value" host --port
+fails "-c with -p" '-p cannot be combined' host -c 'echo x' -p 'Get-Date'
+fails "-f with -c" '-c cannot be combined' host -f script.ps1 -c 'echo x'
+fails "empty -c" '-c was given an empty command' host -c ''
+fails "words after the host" "unexpected argument 'dir'.*-c" host dir
+fails "port 0" "bad port '0'" host:0 -c x
+fails "port too large" "bad port '70000'" host:70000 -c x
+fails "port not a number" "bad port 'abc'" --port abc host -c x
+fails "IPv6 port out of range" "bad port '99999'" '[::1]:99999' -c x
+fails "IPv6 without closing bracket" "missing '\]'" '[::1' -c x
+fails "empty user" 'empty user name' @host -c x
+fails "two different ports" 'two different ports' --port 5986 host:5985 -c x
+fails "two different users" 'two different users' -u alice bob@host -c x
+fails "bad --timeout" "bad value 'soon' for --timeout" --timeout soon host -c x
+fails "negative --connect-timeout" "bad value '-1' for --connect-timeout" --connect-timeout -1 host -c x
+fails "unknown auth name" "unknown auth mechanism 'digest'" -a digest host -c x
+fails "auth not in this build" '-a ntlm is not available.*-a basic' -a ntlm -s host -c x
+fails "kerberos options without Kerberos" 'apply to Kerberos' -a basic -s --keytab k host -c x
+fails "wsman-only option in shell mode" "'--xml' is only for wsman" --xml host -c x
+fails "wsman without an operation" 'no wsman operation' wsman host
+fails "wsman unknown operation" "unknown wsman operation 'frob'" wsman host frob
+fails "subcommand after an option" "'wsman' was read as the host name.*put it first" -s wsman host identify
+fails "push is not in this build" "'nanosh push' is not part of this build" push host a b
+
+# No password on the command line, in any spelling; and the value is never echoed.
+fails "--password refused" 'not accepted on the command line.*NANOSH_PASSWORD' --password hunter2 host -c x
+fails "--password= refused" 'not accepted on the command line' --password=hunter2 host -c x
+fails "abbreviated --pass refused" 'not accepted on the command line' --pass=hunter2 host -c x
+fails "-P refused" 'not accepted on the command line' -Phunter2 host -c x
+run --password=hunter2 host -c x
+check "the refused password is not echoed" sh -c "! grep -q hunter2 '$tmp/err'"
+
+# Basic over plain HTTP: refused before connecting (the port is closed, so reaching the
+# network would report "refused" instead).
+fails "Basic over HTTP refused" 'refusing Basic auth over plain HTTP.*--allow-unencrypted' \
+  -a basic -u admin "127.0.0.1:$free_port" -c x
+check "Basic over HTTP: no connection attempt" sh -c "! grep -qi 'connection refused' '$tmp/err'"
+NANOSH_PASSWORD=x run -a basic -u admin --allow-unencrypted --connect-timeout 5 "127.0.0.1:$free_port" -c x
+like "--allow-unencrypted lets it through to the (closed) port" "$err" 'refused'
+is "closed port: exit status 255" "$rc" 255
+
+# Passwords come from a file or the environment, or a terminal; without any, say so.
+if [ ${#detach[@]} -gt 0 ]; then
+  fails "no password and no terminal" 'no password given.*NANOSH_PASSWORD' \
+    -a basic -u admin -s "127.0.0.1:$free_port" -c x
+else
+  for i in 1 2 3 4; do skip "no password and no terminal: setsid not installed"; done
+fi
+fails "missing password file" "cannot read password file $tmp/nope" \
+  --password-file "$tmp/nope" -s -u admin "127.0.0.1:$free_port" -c x
+: >"$tmp/empty-pw"
+fails "empty password file" 'empty first line' \
+  --password-file "$tmp/empty-pw" -s -u admin "127.0.0.1:$free_port" -c x
+printf 'pw\r\n' >"$tmp/pw"
+run --password-file "$tmp/pw" -s -u admin --connect-timeout 5 "127.0.0.1:$free_port" -c x
+like "password file is read, then the connection is tried" "$err" 'refused'
+fails "missing -f script" "cannot open $tmp/none.ps1" \
+  -s -u admin -f "$tmp/none.ps1" "127.0.0.1:$free_port"
+
+# The config file: ssh_config style, errors name file:line.
+printf 'Host cfg*\n  Auth ntlm\n' >"$conf"
+fails "config sets the auth mechanism" '-a ntlm is not available' -s cfghost -c x
+fails "command line wins over the config" 'refusing Basic auth' -a basic cfghost -c x
+fails "config Host block that does not match is ignored" 'refusing Basic auth' other -c x
+printf 'Host *\n  HTTPS yes\n  Port 1\nHost cfghost\n  HTTPS no\n' >"$conf"
+NANOSH_PASSWORD=x run -u admin --connect-timeout 5 cfghost -c x
+unlike_https=$(printf '%s' "$err" | grep -c 'refusing Basic')
+is "first matching value wins (HTTPS yes from Host *)" "$unlike_https" 0
+printf 'Host *.corp !bad.corp\n  Auth kerberos\n' >"$conf"
+fails "negated pattern excludes a host" 'refusing Basic auth' bad.corp -c x
+fails "pattern matches case-insensitively" '-a kerberos is not available' -s NANO1.CORP -c x
+
+printf '# comment\nHost x\n  Frobnicate yes\n' >"$conf"
+fails "config: unknown keyword" "$conf:3: unknown keyword 'Frobnicate'" host -c x
+printf 'Port=99999\n' >"$conf"
+fails "config: bad port" "$conf:1: bad Port '99999'" host -c x
+printf '\n\nHost\n' >"$conf"
+fails "config: Host without a pattern" "$conf:3: Host without a pattern" host -c x
+printf 'HTTPS maybe\n' >"$conf"
+fails "config: bad yes/no" "$conf:1: bad HTTPS value 'maybe'" host -c x
+printf 'CACert "/tmp/a b\n' >"$conf"
+fails "config: unterminated quote" "$conf:1: unterminated quote" host -c x
+printf 'Insecure yes\n' >"$conf"
+fails "config: Insecure is refused" "$conf:1: Insecure is not accepted" host -c x
+printf 'User\n' >"$conf"
+fails "config: keyword without value" "$conf:1: User has no value" host -c x
+printf 'Auth basic kerberos\n' >"$conf"
+fails "config: two values" "$conf:1: Auth takes one value" host -c x
+printf 'Host nomatch\n  ConnectTimeout never\n' >"$conf"
+fails "config: errors in blocks that do not match are reported too" \
+  "$conf:2: bad ConnectTimeout 'never'" host -c x
+mkdir -p "$tmp/xdg2/nanosh"; printf 'Auth ntlm\n' >"$tmp/xdg2/nanosh/config"
+XDG_CONFIG_HOME=$tmp/xdg2 fails "XDG_CONFIG_HOME is honoured" '-a ntlm is not available' -s host -c x
+rm -f "$conf"
+
+tap_done
