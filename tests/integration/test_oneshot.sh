@@ -1,0 +1,49 @@
+#!/bin/bash
+# One-shot commands end to end: nanosh -c against the bundled WinRM test server.
+. "$TOP_SRCDIR/tests/lib/tap.sh"
+. "$TOP_SRCDIR/tests/integration/common.sh"
+sim_start --https
+tmp=$SIM_DIR/oneshot; mkdir -p "$tmp"
+
+# The issue's example: prints hi, exits 3.
+out=$(nanosh_https -c 'echo hi & exit 3'); rc=$?
+is "echo hi & exit 3: exit status" "$rc" 3
+like "echo hi & exit 3: prints hi" "$out" '^hi ?'$'\r''?$'
+
+for code in 0 1 255; do
+  nanosh_https -c "exit $code" >/dev/null; is "remote exit $code" "$?" "$code"
+done
+# 2147942402 = 0x80070002; its low byte is 2
+nanosh_https -c 'exit 2147942402' >/dev/null; is "remote exit 2147942402 gives status 2" "$?" 2
+nanosh_https -c 'exit 256' >/dev/null; is "remote exit 256 is not reported as success" "$?" 1
+nanosh_http -c 'echo plain' >/dev/null; is "HTTP with --allow-unencrypted works" "$?" 0
+
+# stdout and stderr arrive on their own streams, in order within each
+nanosh_https -c 'echo out1 & echo err1 1>&2 & echo out2 & echo err2 1>&2' >"$tmp/o" 2>"$tmp/e"
+is "stdout stream" "$(tr -d '\r' <"$tmp/o")" "$(printf 'out1 \nout2 ')"
+is "stderr stream" "$(tr -d '\r' <"$tmp/e" | sed 's/ *$//')" "$(printf 'err1\nerr2')"
+# interleaving across streams follows arrival: the remote side pauses between writes
+nanosh_https -c 'printf "a\n"; sleep 0.4; printf "b\n" >&2; sleep 0.4; printf "c\n"' >"$tmp/mix" 2>&1
+is "interleaved stdout/stderr keep their order" "$(tr -d '\r' <"$tmp/mix")" "$(printf 'a\nb\nc')"
+
+# 5 MiB of output, byte exact
+want=$(yes 0123456789abcdef | head -c 5242880 | sha256sum)
+got=$(nanosh_https -c 'yes 0123456789abcdef | head -c 5242880' | sha256sum)
+is "5 MiB of output arrives intact" "$got" "$want"
+
+# stdin piped to cat: small, then 1 MiB
+got=$(printf 'line one\nline two\n' | nanosh_https -c cat)
+is "stdin piped to cat" "$got" "$(printf 'line one\nline two')"
+head -c 1048576 /dev/urandom >"$tmp/in"
+got=$(nanosh_https -c cat <"$tmp/in" | sha256sum)
+is "1 MiB of stdin round-trips through cat" "$got" "$(sha256sum <"$tmp/in")"
+got=$(nanosh_https -n -c 'cat & echo after') ; like "-n gives the remote command an empty stdin" "$got" 'after'
+
+# output streams as it arrives: the first line is seen long before the command ends
+start=$(date +%s%N)
+first=$(nanosh_https -c 'echo first & sleep 4 & echo second' | { IFS= read -r l; echo "$(( ($(date +%s%N) - start) / 1000000 )) $l"; cat >/dev/null; })
+ms=${first%% *}
+check "first line streamed before the command ended (${ms} ms)" [ "$ms" -lt 3000 ]
+
+sim_stop
+tap_done
