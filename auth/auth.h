@@ -35,6 +35,11 @@ typedef struct ws_auth_ops {
     ws_rc (*unwrap)(ws_auth *a, const unsigned char *in, size_t len, size_t sig_len,
                     ws_buf *out, ws_error *err);
     void (*destroy)(ws_auth *a);
+    /* Optional, for mechanisms that can speak several HTTP schemes (nanosh's default
+     * "negotiate"): called when the server's 401 lists what it offers (scheme names as
+     * sent), before reset. Picks one and sets a->scheme and a->enc_protocol; fails with
+     * WS_E_AUTH, saying why, when none of the offers can work. */
+    ws_rc (*choose)(ws_auth *a, const char *const *offered, size_t n, ws_error *err);
 } ws_auth_ops;
 
 struct ws_auth {

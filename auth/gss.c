@@ -260,10 +260,10 @@ static void gss_destroy(ws_auth *a)
 }
 
 static const ws_auth_ops gss_negotiate_ops = {
-    "negotiate", gss_reset, gss_step, ws_gss_wrap, ws_gss_unwrap, gss_destroy,
+    "negotiate", gss_reset, gss_step, ws_gss_wrap, ws_gss_unwrap, gss_destroy, NULL,
 };
 static const ws_auth_ops gss_kerberos_ops = {
-    "kerberos", gss_reset, gss_step, ws_gss_wrap, ws_gss_unwrap, gss_destroy,
+    "kerberos", gss_reset, gss_step, ws_gss_wrap, ws_gss_unwrap, gss_destroy, NULL,
 };
 
 ws_auth *ws_auth_gss_new(const ws_gss_opts *o, ws_error *err)

@@ -266,6 +266,8 @@ static ws_rc setup_curl(ws_transport *tp, int insecure, FILE *debug, ws_error *e
     return WS_OK;
 }
 
+static void plan_security(ws_transport *tp);
+
 ws_rc ws_transport_new(const ws_target *t, const ws_conn_opts *o, ws_auth *auth,
                        ws_transport **out, ws_error *err)
 {
@@ -308,12 +310,7 @@ ws_rc ws_transport_new(const ws_target *t, const ws_conn_opts *o, ws_auth *auth,
     tp->debug = o->debug;
     if (auth) {
         tp->auth = auth;
-        tp->scheme = auth->scheme;
-        tp->conn_auth = ws_scheme_is_connection_based(auth->scheme);
-        /* PROTOCOL.md 4: over plain HTTP a mechanism that can seal always does, unless
-         * the user allowed plaintext; over HTTPS TLS protects the messages. */
-        tp->encrypt = tp->conn_auth && !tp->https && !tp->allow_unencrypted &&
-                      auth->ops->wrap && auth->ops->unwrap && auth->enc_protocol;
+        plan_security(tp);
         auth = NULL;
     }
     if (!(tp->curl = curl_easy_init()))
@@ -557,6 +554,34 @@ static ws_rc prepare_per_request(ws_transport *tp, ws_error *err)
     return rc;
 }
 
+static ws_rc check_secure(ws_transport *tp, ws_error *err);
+
+/* PROTOCOL.md 4: over plain HTTP a mechanism that can seal always does, unless the user
+ * allowed plaintext; over HTTPS TLS protects the messages. */
+static void plan_security(ws_transport *tp)
+{
+    ws_auth *a = tp->auth;
+    tp->scheme = a->scheme;
+    tp->conn_auth = ws_scheme_is_connection_based(a->scheme);
+    tp->encrypt = tp->conn_auth && !tp->https && !tp->allow_unencrypted &&
+                  a->ops->wrap && a->ops->unwrap && a->enc_protocol;
+}
+
+/* A mechanism that speaks several schemes picks one from the server's offers. */
+static ws_rc choose_scheme(ws_transport *tp, ws_error *err)
+{
+    const char *names[WS_MAX_CHALLENGES];
+    ws_rc rc;
+
+    for (size_t i = 0; i < tp->challenges.n; i++)
+        names[i] = tp->challenges.c[i].scheme;
+    if ((rc = tp->auth->ops->choose(tp->auth, names, tp->challenges.n, err)) != WS_OK)
+        return rc;
+    plan_security(tp);
+    ws_buf_wipe(&tp->authz);
+    return WS_OK;
+}
+
 /* Connection-based schemes: authenticate the current connection on empty POSTs
  * (PROTOCOL.md 4.3, 5.1). The unauthenticated probe tells which schemes the server
  * offers and, over HTTPS, yields the certificate for channel bindings before the
@@ -573,6 +598,13 @@ static ws_rc handshake(ws_transport *tp, long timeout_ms, ws_error *err)
         goto out;
     if (status != 401) {   /* the server does not ask for authentication */
         tp->conn_ready = tp->conn_alive;
+        goto out;
+    }
+    if (tp->auth->ops->choose && (rc = choose_scheme(tp, err)) != WS_OK)
+        goto out;
+    if (!tp->conn_auth) {   /* the server offered only a per-request scheme (Basic) */
+        if ((rc = check_secure(tp, err)) == WS_OK)
+            rc = prepare_per_request(tp, err);
         goto out;
     }
     if (!(ch = ws_challenges_choose(&tp->challenges, tp->auth))) {
@@ -816,6 +848,7 @@ ws_rc ws_transport_post(ws_transport *tp, const char *body, size_t len, unsigned
         if (authenticated && tp->conn_auth && !tp->conn_ready &&
             (rc = handshake(tp, timeout_ms, err)) != WS_OK)
             goto out;
+        encrypt = authenticated && tp->encrypt;   /* the handshake may have chosen Basic */
         /* Sealed afresh for every attempt: a new connection has new keys. */
         if (encrypt && (rc = seal_request(tp, body, len, &wire, &ctype, err)) != WS_OK)
             goto out;

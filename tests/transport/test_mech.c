@@ -125,7 +125,7 @@ static void tm_destroy(ws_auth *a)
     free(a->state);
 }
 
-static const ws_auth_ops tm_ops = {"tmech", tm_reset, tm_step, tm_wrap, tm_unwrap, tm_destroy};
+static const ws_auth_ops tm_ops = {"tmech", tm_reset, tm_step, tm_wrap, tm_unwrap, tm_destroy, NULL};
 
 ws_auth *tmech_new(tmech_state **st)
 {

@@ -256,7 +256,7 @@ static void fake_destroy(ws_auth *a)
     free(a->state);
 }
 
-static const ws_auth_ops fake_ops = {"fake", fake_reset, fake_step, NULL, NULL, fake_destroy};
+static const ws_auth_ops fake_ops = {"fake", fake_reset, fake_step, NULL, NULL, fake_destroy, NULL};
 
 static ws_auth *fake_new(fake_state **st)
 {

@@ -1,0 +1,281 @@
+/* The "negotiate" choice: a mechanism that delegates to Kerberos (GSSAPI), NTLM or
+ * Basic, chosen from the server's offers (auth/negotiate.h). */
+#include "negotiate.h"
+#include "gss.h"
+#include "ntlm.h"
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum { SUB_SPNEGO, SUB_KERBEROS, SUB_NTLM, SUB_BASIC, SUB_COUNT };
+
+typedef struct negotiate {
+    ws_negotiate_opts o;          /* strings owned; password and hash wiped on destroy */
+    unsigned char nt_hash[16];
+    ws_auth *sub[SUB_COUNT];      /* made on first use */
+    int active;                   /* index into sub, or -1 before choose */
+    int offered_ntlm_fallback;    /* the server's scheme also carries NTLM tokens */
+    int kerberos_tried;           /* the first step has not reached the server yet */
+    ws_auth_conn conn;            /* of the last reset, for a fallback in step */
+    char kerberos_why[512];       /* why Kerberos was passed over, for the error */
+} negotiate;
+
+static negotiate *state(ws_auth *a) { return a->state; }
+
+static ws_auth *make_sub(negotiate *n, int which, ws_error *err)
+{
+    if (n->sub[which])
+        return n->sub[which];
+    if (which == SUB_SPNEGO || which == SUB_KERBEROS) {
+        ws_gss_opts g = {
+            .scheme = which == SUB_SPNEGO ? "Negotiate" : "Kerberos",
+            .user = n->o.user, .password = n->o.password, .keytab = n->o.keytab,
+            .spn = n->o.spn, .delegate = n->o.delegate,
+        };
+        n->sub[which] = ws_auth_gss_new(&g, err);
+    } else if (which == SUB_NTLM) {
+        n->sub[which] = ws_auth_ntlm_new(n->o.user ? n->o.user : "", n->o.password,
+                                         n->o.nt_hash ? n->nt_hash : NULL, "Negotiate", err);
+    } else {
+        n->sub[which] = ws_auth_basic_new(n->o.user ? n->o.user : "",
+                                          n->o.password ? n->o.password : "", err);
+    }
+    return n->sub[which];
+}
+
+static void use_sub(ws_auth *a, int which)
+{
+    negotiate *n = state(a);
+    n->active = which;
+    a->scheme = n->sub[which]->scheme;
+    a->enc_protocol = n->sub[which]->enc_protocol;
+}
+
+static int offered(const char *const *list, size_t count, const char *scheme)
+{
+    for (size_t i = 0; i < count; i++)
+        if (strcasecmp(list[i], scheme) == 0)
+            return 1;
+    return 0;
+}
+
+static int can_ntlm(const negotiate *n) { return n->o.allow_ntlm && (n->o.password || n->o.nt_hash); }
+
+/* Windows order: Kerberos under Negotiate (or the Kerberos scheme), then NTLM, then
+ * Basic (MS-WSMV 2.2.9.1). Kerberos that cannot work is skipped in reset/step. */
+static ws_rc negotiate_choose(ws_auth *a, const char *const *list, size_t count, ws_error *err)
+{
+    negotiate *n = state(a);
+    int has_negotiate = offered(list, count, "Negotiate");
+    int pick = -1;
+
+    n->offered_ntlm_fallback = 0;
+    n->kerberos_why[0] = '\0';
+    if (n->o.allow_kerberos && has_negotiate)
+        pick = SUB_SPNEGO;
+    else if (n->o.allow_kerberos && offered(list, count, "Kerberos"))
+        pick = SUB_KERBEROS;
+    if (pick == SUB_SPNEGO && can_ntlm(n))
+        n->offered_ntlm_fallback = 1;
+    if (pick < 0 && can_ntlm(n) && (has_negotiate || offered(list, count, "NTLM")))
+        pick = SUB_NTLM;
+    if (pick < 0 && n->o.allow_basic && n->o.password && offered(list, count, "Basic"))
+        pick = SUB_BASIC;
+    if (pick < 0) {
+        const char *fix = !n->o.password && !n->o.nt_hash
+            ? "give a password with NANOSH_PASSWORD or --password-file, or get a Kerberos ticket with kinit"
+            : "choose a mechanism the server offers with -a, or enable one on the server (winrm set winrm/config/service/auth)";
+        return ws_error_set(err, WS_E_AUTH, fix,
+                            "none of the authentication schemes the server offers can be used with these credentials");
+    }
+    if (!make_sub(n, pick, err))
+        return err ? err->rc : WS_E_AUTH;
+    use_sub(a, pick);
+    return WS_OK;
+}
+
+/* Kerberos cannot work here: remember why and carry on with NTLM under Negotiate. */
+static ws_rc fall_back_to_ntlm(ws_auth *a, const ws_auth_conn *conn, ws_error *err)
+{
+    negotiate *n = state(a);
+    ws_rc rc;
+
+    if (err)
+        memcpy(n->kerberos_why, err->what, sizeof n->kerberos_why);
+    else
+        n->kerberos_why[0] = '\0';
+    if (err)
+        ws_error_clear(err);
+    if (!make_sub(n, SUB_NTLM, err))
+        return err ? err->rc : WS_E_AUTH;
+    use_sub(a, SUB_NTLM);
+    if ((rc = n->sub[SUB_NTLM]->ops->reset(n->sub[SUB_NTLM], conn, err)) != WS_OK)
+        return rc;
+    return WS_OK;
+}
+
+static int kerberos_unusable(negotiate *n)
+{
+    return n->active == SUB_SPNEGO && n->offered_ntlm_fallback &&
+           ws_auth_gss_unusable(n->sub[SUB_SPNEGO]) != WS_GSS_USABLE;
+}
+
+static ws_rc negotiate_reset(ws_auth *a, const ws_auth_conn *conn, ws_error *err)
+{
+    negotiate *n = state(a);
+    ws_rc rc;
+
+    a->established = 0;
+    if (n->active < 0)
+        return ws_error_set(err, WS_E_USAGE, "", "authentication reset before the scheme was chosen");
+    n->conn = conn ? *conn : (ws_auth_conn){0};
+    n->kerberos_tried = 0;
+    rc = n->sub[n->active]->ops->reset(n->sub[n->active], conn, err);
+    if (rc == WS_E_AUTH && kerberos_unusable(n))
+        return fall_back_to_ntlm(a, conn, err);
+    return rc;
+}
+
+static ws_rc negotiate_step(ws_auth *a, const unsigned char *in, size_t inlen,
+                            ws_buf *out, int *done, ws_error *err)
+{
+    negotiate *n = state(a);
+    ws_auth *sub;
+    ws_rc rc;
+
+    if (n->active < 0)
+        return ws_error_set(err, WS_E_USAGE, "", "authentication step before the scheme was chosen");
+    sub = n->sub[n->active];
+    rc = sub->ops->step(sub, in, inlen, out, done, err);
+    /* Before the first token reaches the server Kerberos may still give way to NTLM,
+     * e.g. for an IP address the KDC has no HTTP/ principal for (PROTOCOL.md 7). */
+    if (rc == WS_E_AUTH && !in && !n->kerberos_tried && kerberos_unusable(n)) {
+        if ((rc = fall_back_to_ntlm(a, &n->conn, err)) != WS_OK)
+            return rc;
+        sub = n->sub[SUB_NTLM];
+        ws_buf_reset(out);
+        rc = sub->ops->step(sub, NULL, 0, out, done, err);
+    }
+    n->kerberos_tried = 1;
+    if (rc == WS_OK && *done)
+        sub->established = 1;
+    if (rc != WS_OK && n->kerberos_why[0] && err && err->rc == WS_E_AUTH) {
+        size_t len = strlen(err->what);
+        snprintf(err->what + len, sizeof err->what - len, " (Kerberos was not used: %.200s)",
+                 n->kerberos_why);
+    }
+    return rc;
+}
+
+static ws_rc negotiate_wrap(ws_auth *a, const unsigned char *in, size_t len,
+                            ws_buf *out, size_t *sig_len, ws_error *err)
+{
+    negotiate *n = state(a);
+    ws_auth *sub = n->active >= 0 ? n->sub[n->active] : NULL;
+    if (!sub || !sub->ops->wrap)
+        return ws_error_set(err, WS_E_USAGE, "", "no session security with this mechanism");
+    return sub->ops->wrap(sub, in, len, out, sig_len, err);
+}
+
+static ws_rc negotiate_unwrap(ws_auth *a, const unsigned char *in, size_t len, size_t sig_len,
+                              ws_buf *out, ws_error *err)
+{
+    negotiate *n = state(a);
+    ws_auth *sub = n->active >= 0 ? n->sub[n->active] : NULL;
+    if (!sub || !sub->ops->unwrap)
+        return ws_error_set(err, WS_E_USAGE, "", "no session security with this mechanism");
+    return sub->ops->unwrap(sub, in, len, sig_len, out, err);
+}
+
+static void wipe_free(char *s)
+{
+    if (s) {
+        OPENSSL_cleanse(s, strlen(s));
+        free(s);
+    }
+}
+
+static void negotiate_destroy(ws_auth *a)
+{
+    negotiate *n = state(a);
+    if (!n)
+        return;
+    for (int i = 0; i < SUB_COUNT; i++)
+        ws_auth_free(n->sub[i]);
+    free((char *)n->o.user);
+    wipe_free((char *)n->o.password);
+    free((char *)n->o.keytab);
+    free((char *)n->o.spn);
+    OPENSSL_cleanse(n->nt_hash, sizeof n->nt_hash);
+    free(n);
+    a->state = NULL;
+}
+
+static const ws_auth_ops negotiate_ops = {
+    "negotiate", negotiate_reset, negotiate_step, negotiate_wrap, negotiate_unwrap,
+    negotiate_destroy, negotiate_choose,
+};
+
+static int dup_opt(const char *s, const char **out)
+{
+    *out = NULL;
+    if (!s)
+        return 0;
+    return (*out = strdup(s)) ? 0 : -1;
+}
+
+ws_auth *ws_auth_negotiate_new(const ws_negotiate_opts *o, ws_error *err)
+{
+    ws_auth *a = calloc(1, sizeof *a);
+    negotiate *n = calloc(1, sizeof *n);
+
+    if (!a || !n)
+        goto nomem;
+    a->ops = &negotiate_ops;
+    a->state = n;
+    /* Until the server's offers are known: a connection-based scheme that can seal,
+     * so that the transport probes first and plans encryption over HTTP. */
+    a->scheme = "Negotiate";
+    a->enc_protocol = "application/HTTP-SPNEGO-session-encrypted";
+    n->active = -1;
+    n->o = *o;
+    if (dup_opt(o->user, &n->o.user) < 0 || dup_opt(o->password, &n->o.password) < 0 ||
+        dup_opt(o->keytab, &n->o.keytab) < 0 || dup_opt(o->spn, &n->o.spn) < 0)
+        goto nomem;
+    if (o->nt_hash) {
+        memcpy(n->nt_hash, o->nt_hash, sizeof n->nt_hash);
+        n->o.nt_hash = n->nt_hash;
+    }
+    return a;
+nomem:
+    if (a && n)
+        ws_auth_free(a);
+    else {
+        free(a);
+        free(n);
+    }
+    ws_error_set(err, WS_E_NOMEM, "", "out of memory");
+    return NULL;
+}
+
+int ws_negotiate_kerberos_ready(const ws_negotiate_opts *o, const char *host)
+{
+    ws_gss_opts g = { .scheme = "Negotiate", .user = o->user, .keytab = o->keytab,
+                      .spn = o->spn, .delegate = o->delegate };
+    ws_auth_conn conn = { .host = host };
+    ws_error err;
+    ws_auth *a;
+    int ready;
+
+    memset(&err, 0, sizeof err);
+    if (!(a = ws_auth_gss_new(&g, &err))) {
+        ws_error_clear(&err);
+        return 0;
+    }
+    ready = a->ops->reset(a, &conn, &err) == WS_OK;
+    ws_error_clear(&err);
+    ws_auth_free(a);
+    return ready;
+}

@@ -1,0 +1,28 @@
+/* nanosh's default authentication: pick among the schemes the server offers, as a
+ * Windows client does (MS-WSMV 2.2.9.1; RFC 4559): Kerberos first, NTLM when Kerberos
+ * cannot work here (no realm, no credentials, an IP address), and Basic over HTTPS
+ * when that is all the server accepts. */
+#ifndef NANOSH_AUTH_NEGOTIATE_H
+#define NANOSH_AUTH_NEGOTIATE_H
+#include "auth.h"
+
+typedef struct ws_negotiate_opts {
+    const char *user;          /* DOMAIN\user, user@REALM or a bare name; may be NULL
+                                  for Kerberos from the ticket cache */
+    const char *password;      /* NULL: none (ticket cache, keytab or NT hash) */
+    const unsigned char *nt_hash; /* 16 bytes for NTLM pass-the-hash, or NULL */
+    const char *keytab;        /* Kerberos client keytab, or NULL */
+    const char *spn;           /* NULL: HTTP@host */
+    int delegate;              /* Kerberos credential delegation */
+    int allow_kerberos;        /* which mechanisms may be used */
+    int allow_ntlm;
+    int allow_basic;
+} ws_negotiate_opts;
+
+ws_auth *ws_auth_negotiate_new(const ws_negotiate_opts *o, ws_error *err);
+
+/* Whether Kerberos has credentials without a password (a ticket cache or keytab for
+ * the user), so that nanosh need not ask for one. host is the target. */
+int ws_negotiate_kerberos_ready(const ws_negotiate_opts *o, const char *host);
+
+#endif
