@@ -2,6 +2,8 @@
 #include "shell/connect.h"
 #include "shell/credentials.h"
 #include "shell/errors.h"
+#include "auth/negotiate.h"
+#include <arpa/inet.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,11 +44,8 @@ int connect_report(const nanosh_opts *o, const ws_error *e)
     return fail_ws(e);
 }
 
-static int make_auth(const nanosh_opts *o, ws_auth **out)
+static int make_basic(const nanosh_opts *o, const char *user, ws_auth **out)
 {
-    const char *user = credentials_user(o);
-    if (!user)
-        return fail("give the user with -u USER or user@host", "no user name");
     char *password = NULL;
     int rc = credentials_password(o, user, &password);
     if (rc != 0)
@@ -58,9 +57,69 @@ static int make_auth(const nanosh_opts *o, ws_auth **out)
     if (!*out) {
         rc = fail_ws(&err);
         ws_error_clear(&err);
-        return rc;
     }
-    return 0;
+    return rc;
+}
+
+static int is_ip_literal(const char *host)
+{
+    unsigned char addr[16];
+    return inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
+}
+
+/* Kerberos, NTLM or (for the default) Basic, picked from the server's offers by the
+ * library (auth/negotiate.h). A password is asked for only when Kerberos cannot do
+ * without one: no ticket cache or keytab, or an IP address without --spn. */
+static int make_negotiated(const nanosh_opts *o, ws_auth **out)
+{
+    ws_negotiate_opts no = {
+        .user = o->user, .keytab = o->keytab, .spn = o->spn, .delegate = o->delegate,
+        .allow_kerberos = o->auth == AUTH_NEGOTIATE || o->auth == AUTH_KERBEROS,
+        .allow_ntlm = o->auth == AUTH_NEGOTIATE || o->auth == AUTH_NTLM,
+        .allow_basic = o->auth == AUTH_NEGOTIATE,
+    };
+    unsigned char hash[16];
+    int have_hash = 0, rc;
+    char *password = NULL;
+
+    if (no.allow_ntlm && (rc = credentials_nt_hash(o, hash, &have_hash)) != 0)
+        return rc;
+    int need_password = !have_hash;
+    if (need_password && no.allow_kerberos && !credentials_password_given(o) &&
+        (o->keytab || ((o->spn || !is_ip_literal(o->host)) &&
+                       ws_negotiate_kerberos_ready(&no, o->host))))
+        need_password = 0;
+    if (!no.user && (need_password || have_hash || !no.allow_kerberos))
+        no.user = credentials_user(o);
+    if (!no.user && !no.allow_kerberos)
+        return fail("give the user with -u USER or user@host", "no user name");
+    if (need_password && (rc = credentials_password(o, no.user ? no.user : "", &password)) != 0)
+        return rc;
+    no.password = password;
+    no.nt_hash = have_hash ? hash : NULL;
+
+    ws_error err;
+    memset(&err, 0, sizeof err);
+    *out = ws_auth_negotiate_new(&no, &err);
+    credentials_wipe(password);
+    explicit_bzero(hash, sizeof hash);
+    rc = 0;
+    if (!*out) {
+        rc = fail_ws(&err);
+        ws_error_clear(&err);
+    }
+    return rc;
+}
+
+static int make_auth(const nanosh_opts *o, ws_auth **out)
+{
+    if (o->auth == AUTH_BASIC) {
+        const char *user = credentials_user(o);
+        if (!user)
+            return fail("give the user with -u USER or user@host", "no user name");
+        return make_basic(o, user, out);
+    }
+    return make_negotiated(o, out);
 }
 
 int connect_client(const nanosh_opts *o, int authenticated, long operation_timeout_ms,

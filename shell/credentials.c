@@ -2,6 +2,7 @@
 #include "shell/credentials.h"
 #include "shell/errors.h"
 #include "shell/signals.h"
+#include "auth/ntlm.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -155,4 +156,38 @@ int credentials_password(const nanosh_opts *o, const char *user, char **out)
         return *out ? 0 : fail(NULL, "out of memory");
     }
     return password_from_tty(user, o->host, out);
+}
+
+int credentials_password_given(const nanosh_opts *o)
+{
+    return o->password_file != NULL || getenv("NANOSH_PASSWORD") != NULL;
+}
+
+/* MS-NLMP 3.3.2: NTLM needs only the NT hash (NTOWFv1) of the password. */
+int credentials_nt_hash(const nanosh_opts *o, unsigned char hash[16], int *have)
+{
+    char *text = NULL;
+    const char *source = "NANOSH_NT_HASH";
+    int rc = 0;
+
+    *have = 0;
+    if (o->nt_hash_file) {
+        if ((rc = password_from_file(o->nt_hash_file, &text)) != 0)
+            return rc;
+        source = o->nt_hash_file;
+    } else if (getenv("NANOSH_NT_HASH")) {
+        if (!(text = strdup(getenv("NANOSH_NT_HASH"))))
+            return fail(NULL, "out of memory");
+    } else {
+        return 0;
+    }
+    ws_error err;
+    memset(&err, 0, sizeof err);
+    if (ws_ntlm_parse_nt_hash(text, hash, &err) != WS_OK)
+        rc = fail(err.fix[0] ? err.fix : NULL, "%s: %s", source, err.what);
+    else
+        *have = 1;
+    ws_error_clear(&err);
+    credentials_wipe(text);
+    return rc;
 }

@@ -8,6 +8,13 @@
  * string to release with credentials_wipe. Returns 0, or 255 after a one-line error. */
 int credentials_password(const nanosh_opts *o, const char *user, char **out);
 
+/* Whether a password comes without asking (--password-file or NANOSH_PASSWORD). */
+int credentials_password_given(const nanosh_opts *o);
+
+/* The NT hash for NTLM pass-the-hash, from --nt-hash-file or NANOSH_NT_HASH (32 hex
+ * digits). *have is 0 when neither is given. Returns 0, or 255 after a one-line error. */
+int credentials_nt_hash(const nanosh_opts *o, unsigned char hash[16], int *have);
+
 /* Zeroes and frees a secret. NULL is fine. */
 void credentials_wipe(char *secret);
 

@@ -516,9 +516,9 @@ void options_finish(nanosh_opts *o)
         o->https = 0;
     if (o->port == 0)
         o->port = o->https ? 5986 : 5985;
-    /* Negotiate is the designed default; Basic is the mechanism this build has. */
+    /* Kerberos, falling back to NTLM, as Windows does (DESIGN.md). */
     if (o->auth == AUTH_UNSET)
-        o->auth = AUTH_BASIC;
+        o->auth = AUTH_NEGOTIATE;
 }
 
 int options_validate(const nanosh_opts *o)
@@ -526,16 +526,17 @@ int options_validate(const nanosh_opts *o)
     int authenticated = !(o->mode == MODE_WSMAN && o->unauthenticated);
     const char *mech = options_auth_name(o->auth);
 
-    if (authenticated && o->auth != AUTH_BASIC)
-        return fail("use -a basic with -s (HTTPS) for now",
-                    "-a %s is not available in this build of nanosh", mech);
+    if (authenticated && o->auth == AUTH_CERTIFICATE)
+        return fail("use -a negotiate, ntlm, kerberos or basic",
+                    "client certificate authentication (-a certificate) is not supported by this "
+                    "version of nanosh");
     if (authenticated && o->auth == AUTH_BASIC && !o->https && !o->allow_unencrypted)
         return fail("use -s (HTTPS), or add --allow-unencrypted if a plaintext password is "
                     "acceptable on this network",
                     "refusing Basic auth over plain HTTP to %s:%d: the password would cross "
                     "the network unencrypted", o->host, o->port);
-    if (o->nt_hash_file && o->auth != AUTH_NTLM)
-        return fail("use the password instead, or -a ntlm where available",
+    if (o->nt_hash_file && o->auth != AUTH_NTLM && o->auth != AUTH_NEGOTIATE)
+        return fail("use the password instead, or -a ntlm",
                     "--nt-hash-file works only with NTLM, not -a %s", mech);
     if ((o->keytab || o->spn || o->delegate) && o->auth != AUTH_KERBEROS
         && o->auth != AUTH_NEGOTIATE)

@@ -65,7 +65,7 @@ fails "two different users" 'two different users' -u alice bob@host -c x
 fails "bad --timeout" "bad value 'soon' for --timeout" --timeout soon host -c x
 fails "negative --connect-timeout" "bad value '-1' for --connect-timeout" --connect-timeout -1 host -c x
 fails "unknown auth name" "unknown auth mechanism 'digest'" -a digest host -c x
-fails "auth not in this build" '-a ntlm is not available.*-a basic' -a ntlm -s host -c x
+fails "certificate auth is refused with a reason" '-a certificate. is not supported' -a certificate -s host -c x
 fails "kerberos options without Kerberos" 'apply to Kerberos' -a basic -s --keytab k host -c x
 fails "wsman-only option in shell mode" "'--xml' is only for wsman" --xml host -c x
 fails "wsman without an operation" 'no wsman operation' wsman host
@@ -109,17 +109,18 @@ fails "missing -f script" "cannot open $tmp/none.ps1" \
   -s -u admin -f "$tmp/none.ps1" "127.0.0.1:$free_port"
 
 # The config file: ssh_config style, errors name file:line.
-printf 'Host cfg*\n  Auth ntlm\n' >"$conf"
-fails "config sets the auth mechanism" '-a ntlm is not available' -s cfghost -c x
+printf 'Host cfg*\n  Auth kerberos\n' >"$conf"
+fails "config sets the auth mechanism" 'works only with NTLM, not -a kerberos' --nt-hash-file "$tmp/nope" -s cfghost -c x
 fails "command line wins over the config" 'refusing Basic auth' -a basic cfghost -c x
-fails "config Host block that does not match is ignored" 'refusing Basic auth' other -c x
+fails "config Host block that does not match is ignored" "cannot read password file $tmp/nope" \
+  --nt-hash-file "$tmp/nope" other -c x
 printf 'Host *\n  HTTPS yes\n  Port 1\nHost cfghost\n  HTTPS no\n' >"$conf"
 NANOSH_PASSWORD=x run -u admin --connect-timeout 5 cfghost -c x
 unlike_https=$(printf '%s' "$err" | grep -c 'refusing Basic')
 is "first matching value wins (HTTPS yes from Host *)" "$unlike_https" 0
 printf 'Host *.corp !bad.corp\n  Auth kerberos\n' >"$conf"
-fails "negated pattern excludes a host" 'refusing Basic auth' bad.corp -c x
-fails "pattern matches case-insensitively" '-a kerberos is not available' -s NANO1.CORP -c x
+fails "negated pattern excludes a host" "cannot read password file $tmp/nope" --nt-hash-file "$tmp/nope" bad.corp -c x
+fails "pattern matches case-insensitively" 'not -a kerberos' --nt-hash-file "$tmp/nope" -s NANO1.CORP -c x
 
 printf '# comment\nHost x\n  Frobnicate yes\n' >"$conf"
 fails "config: unknown keyword" "$conf:3: unknown keyword 'Frobnicate'" host -c x
@@ -140,8 +141,8 @@ fails "config: two values" "$conf:1: Auth takes one value" host -c x
 printf 'Host nomatch\n  ConnectTimeout never\n' >"$conf"
 fails "config: errors in blocks that do not match are reported too" \
   "$conf:2: bad ConnectTimeout 'never'" host -c x
-mkdir -p "$tmp/xdg2/nanosh"; printf 'Auth ntlm\n' >"$tmp/xdg2/nanosh/config"
-XDG_CONFIG_HOME=$tmp/xdg2 fails "XDG_CONFIG_HOME is honoured" '-a ntlm is not available' -s host -c x
+mkdir -p "$tmp/xdg2/nanosh"; printf 'Auth kerberos\n' >"$tmp/xdg2/nanosh/config"
+XDG_CONFIG_HOME=$tmp/xdg2 fails "XDG_CONFIG_HOME is honoured" 'not -a kerberos' --nt-hash-file "$tmp/nope" -s host -c x
 rm -f "$conf"
 
 tap_done
