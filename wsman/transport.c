@@ -583,39 +583,64 @@ static ws_rc choose_scheme(ws_transport *tp, ws_error *err)
 }
 
 /* Connection-based schemes: authenticate the current connection on empty POSTs
- * (PROTOCOL.md 4.3, 5.1). The unauthenticated probe tells which schemes the server
- * offers and, over HTTPS, yields the certificate for channel bindings before the
- * first token is made. */
+ * (PROTOCOL.md 4.3, 5.1). Over plain HTTP the first token goes out at once under the
+ * mechanism's own scheme, as Windows clients do; if the server turns out not to offer
+ * it, its 401 lists what it does offer and the choice is made again. Over HTTPS an
+ * unauthenticated probe comes first: it yields the certificate that channel bindings
+ * need before Kerberos makes its first token. */
+enum offers { OFFERS_GUESSED, OFFERS_PROBED, OFFERS_KNOWN };
+
+static ws_rc start_handshake(ws_transport *tp, enum offers offers, long timeout_ms,
+                             ws_buf *reply, long *status, ws_error *err)
+{
+    const ws_challenge *ch;
+    ws_rc rc;
+
+    if (offers == OFFERS_GUESSED) {
+        ws_challenges_free(&tp->challenges);
+        if (ws_challenges_add(&tp->challenges, tp->auth->scheme, strlen(tp->auth->scheme)) < 0)
+            return ws_error_set(err, WS_E_NOMEM, "", "out of memory");
+    } else if (offers == OFFERS_PROBED) {
+        if ((rc = perform(tp, "", 0, NULL, NULL, 0, timeout_ms, reply, status, err)) != WS_OK)
+            return rc;
+        if (*status != 401)   /* the server does not ask for authentication */
+            return WS_OK;
+    }
+    *status = 401;
+    if (tp->auth->ops->choose && (rc = choose_scheme(tp, err)) != WS_OK)
+        return rc;
+    if (!tp->conn_auth)   /* the server offered only a per-request scheme (Basic) */
+        return WS_OK;
+    if (!(ch = ws_challenges_choose(&tp->challenges, tp->auth)))
+        return not_offered(tp, err);
+    tp->scheme = tp->auth->scheme;
+    if (strcasecmp(ch->scheme, tp->scheme) != 0)
+        tp->scheme = strcasecmp(ch->scheme, "NTLM") == 0 ? "NTLM" : "Negotiate";
+    return auth_reset(tp, err);
+}
+
 static ws_rc handshake(ws_transport *tp, long timeout_ms, ws_error *err)
 {
     ws_buf reply = WS_BUF_INIT, token = WS_BUF_INIT, in = WS_BUF_INIT, line = WS_BUF_INIT;
     const ws_challenge *ch;
     long status;
     int done = 0;
+    enum offers offers = tp->https ? OFFERS_PROBED : OFFERS_GUESSED;
     ws_rc rc;
 
-    if ((rc = perform(tp, "", 0, NULL, NULL, 0, timeout_ms, &reply, &status, err)) != WS_OK)
+restart:
+    if ((rc = start_handshake(tp, offers, timeout_ms, &reply, &status, err)) != WS_OK)
         goto out;
-    if (status != 401) {   /* the server does not ask for authentication */
+    if (status != 401) {
         tp->conn_ready = tp->conn_alive;
         goto out;
     }
-    if (tp->auth->ops->choose && (rc = choose_scheme(tp, err)) != WS_OK)
-        goto out;
-    if (!tp->conn_auth) {   /* the server offered only a per-request scheme (Basic) */
+    if (!tp->conn_auth) {
         if ((rc = check_secure(tp, err)) == WS_OK)
             rc = prepare_per_request(tp, err);
         goto out;
     }
-    if (!(ch = ws_challenges_choose(&tp->challenges, tp->auth))) {
-        rc = not_offered(tp, err);
-        goto out;
-    }
-    tp->scheme = tp->auth->scheme;
-    if (strcasecmp(ch->scheme, tp->scheme) != 0)
-        tp->scheme = strcasecmp(ch->scheme, "NTLM") == 0 ? "NTLM" : "Negotiate";
-    if ((rc = auth_reset(tp, err)) != WS_OK)
-        goto out;
+    ws_buf_reset(&in);
     for (int leg = 0;; leg++) {
         ws_buf_reset(&token);
         if ((rc = tp->auth->ops->step(tp->auth, (const unsigned char *)in.data, in.len,
@@ -627,7 +652,7 @@ static ws_rc handshake(ws_transport *tp, long timeout_ms, ws_error *err)
         ws_buf_wipe(&line);
         if (rc != WS_OK)
             goto out;
-        if (tp->reconnected) {
+        if (tp->reconnected && leg > 0) {
             rc = ws_error_set(err, WS_E_AUTH,
                               "a proxy or load balancer that does not keep connections open breaks this; set no_proxy for the host",
                               "%s closed the connection in the middle of %s authentication",
@@ -635,6 +660,17 @@ static ws_rc handshake(ws_transport *tp, long timeout_ms, ws_error *err)
             goto out;
         }
         ch = ws_challenges_find(&tp->challenges, tp->scheme);
+        if (offers == OFFERS_GUESSED && leg == 0 && status == 401 && !(ch && ch->token)) {
+            /* The guess was wrong: this 401 lists what the server offers, as a probe
+             * would have. Choose again, once. */
+            offers = OFFERS_KNOWN;
+            goto restart;
+        }
+        if (offers == OFFERS_GUESSED && leg == 0 && status != 401 && !(ch && ch->token)) {
+            /* The server answered without asking for authentication at all. */
+            tp->conn_ready = tp->conn_alive;
+            goto out;
+        }
         ws_buf_reset(&in);
         if (ch && ch->token && ws_base64_decode(ch->token, strlen(ch->token), &in) < 0) {
             rc = ws_error_set(err, WS_E_PROTOCOL, "retry with --debug to see the exchange",
