@@ -33,8 +33,15 @@ export ASAN_OPTIONS="detect_leaks=1:exitcode=86:log_path=$reports/asan:${ASAN_OP
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$reports/ubsan:${UBSAN_OPTIONS:-}"
 (cd "$root/build/asan" && make -j"$jobs" check) || true
 
+# The release tarball must build and pass its own checks (make distcheck).
+log "make distcheck (plain build)"
+distcheck_failed=0
+(cd "$root/build/plain" && make -s -j"$jobs" distcheck >distcheck.out 2>&1) || {
+  distcheck_failed=1; echo "-- make distcheck failed:"; tail -30 "$root/build/plain/distcheck.out"; }
+
 # Count single TAP checks from the .trs files of every test.
-passed=0; failed=0; skipped=0
+passed=0; failed=$distcheck_failed; skipped=0
+[ "$distcheck_failed" = 0 ] && passed=1
 while read -r result; do
   case $result in
     PASS|XFAIL) passed=$((passed + 1)) ;;
