@@ -134,7 +134,11 @@ ws_rc ws_client_call(ws_client *c, const ws_envelope *env, unsigned flags, ws_re
                           c->max_envelope_size);
         goto done;
     }
-    if ((rc = ws_transport_post(c->tp, req.data, req.len, flags, 0, &resp, &status, err)) != WS_OK)
+    /* The HTTP read bound follows the OperationTimeout of this request (PROTOCOL.md 1.3:
+     * the server may legitimately block for all of it). */
+    if ((rc = ws_transport_post(c->tp, req.data, req.len, flags,
+                                c->operation_timeout_ms + WS_READ_MARGIN_MS, &resp, &status,
+                                err)) != WS_OK)
         goto done;
     rc = ws_reply_parse(resp.data, resp.len, env->message_id, reply, err);
     if (rc != WS_OK) {
@@ -159,4 +163,9 @@ done:
     ws_buf_free(&req);
     ws_buf_free(&resp);
     return rc;
+}
+
+void ws_client_set_operation_timeout(ws_client *c, long ms)
+{
+    c->operation_timeout_ms = ms > 0 ? ms : WS_DEFAULT_OPERATION_TIMEOUT_MS;
 }

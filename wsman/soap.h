@@ -24,7 +24,6 @@
 #define WS_STATE_DONE      WS_NS_SHELL "/CommandState/Done"
 
 #define WS_DEFAULT_MAX_ENVELOPE 153600u
-#define WS_DEFAULT_OPERATION_TIMEOUT_MS 20000L
 /* Replies above this are refused before parsing: Windows caps envelopes at
  * MaxEnvelopeSizekb (500 KiB by default, MS-WSMV 2.2.4.10), so this is generous. */
 #define WS_REPLY_MAX_BYTES (32u * 1024u * 1024u)

@@ -22,8 +22,8 @@
 #define REPLY_MAX ((size_t)64 << 20)           /* bytes; framing overhead included */
 #define AUTH_MAX_LEGS 4                        /* NTLM needs 2 after the probe, Kerberos 1-2 */
 #define DEFAULT_CONNECT_TIMEOUT_MS 30000L
-#define DEFAULT_OPERATION_TIMEOUT_MS 20000L
-#define READ_MARGIN_MS 10000L                  /* read timeout = OperationTimeout + this */
+
+
 #define SOAP_CONTENT_TYPE "application/soap+xml;charset=UTF-8"
 #define TRACE_PLAIN_MAX 8192                   /* bytes of decrypted SOAP in the trace */
 
@@ -301,7 +301,7 @@ ws_rc ws_transport_new(const ws_target *t, const ws_conn_opts *o, ws_auth *auth,
     tp->connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms
                                                        : DEFAULT_CONNECT_TIMEOUT_MS;
     tp->operation_timeout_ms = o->operation_timeout_ms > 0 ? o->operation_timeout_ms
-                                                           : DEFAULT_OPERATION_TIMEOUT_MS;
+                                                           : WS_DEFAULT_OPERATION_TIMEOUT_MS;
     tp->deadline = o->deadline_ms > 0 ? now_ms() + o->deadline_ms : 0;
     if (!(tp->host = strdup(t->host)) || (o->cacert && !(tp->cacert = strdup(o->cacert))))
         goto nomem;
@@ -378,7 +378,7 @@ static int add_header(struct curl_slist **l, const char *h)
 static ws_rc request_timeout(ws_transport *tp, long timeout_ms, long *out, int *capped,
                              ws_error *err)
 {
-    long t = timeout_ms > 0 ? timeout_ms : tp->operation_timeout_ms + READ_MARGIN_MS;
+    long t = timeout_ms > 0 ? timeout_ms : tp->operation_timeout_ms + WS_READ_MARGIN_MS;
     *capped = 0;
     if (tp->deadline) {
         long long left = tp->deadline - now_ms();

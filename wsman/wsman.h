@@ -23,6 +23,8 @@
 #define WS_SIGNAL_TERMINATE WS_NS_SHELL "/signal/terminate"
 #define WS_SIGNAL_CTRL_C    WS_NS_SHELL "/signal/ctrl_c"
 #define WS_FAULT_TIMED_OUT  2150858793ULL   /* MS-WSMV 3.1.4.14: poll again */
+#define WS_DEFAULT_OPERATION_TIMEOUT_MS 20000L
+#define WS_READ_MARGIN_MS 10000L            /* HTTP read bound beyond OperationTimeout */
 
 typedef struct ws_target {
     const char *host;     /* DNS name, IPv4 or IPv6 literal without brackets */
@@ -50,6 +52,9 @@ ws_rc ws_client_new(const ws_target *t, const ws_conn_opts *o, ws_auth *auth,
                     ws_client **out, ws_error *err);
 void ws_client_free(ws_client *c);
 const char *ws_client_url(const ws_client *c);
+/* Changes wsman:OperationTimeout for the requests that follow (0: the default), e.g. to
+ * keep Receive polls short while local input is waiting to be sent. */
+void ws_client_set_operation_timeout(ws_client *c, long ms);
 unsigned long ws_client_requests(const ws_client *c);   /* HTTP requests sent */
 
 /* ---- WS-Management operations (MS-WSMV 3.1.4) ---- */
