@@ -1,6 +1,7 @@
 /* The NTLM mechanism: NEGOTIATE, then AUTHENTICATE for the server's CHALLENGE
  * (MS-NLMP 3.1.5.1), then session security for WinRM message encryption (PROTOCOL.md 4.4). */
 #include "ntlm.h"
+#include "random.h"
 #include "ntlm_crypto.h"
 #include "ntlm_msg.h"
 #include "ntlm_session.h"
@@ -139,8 +140,8 @@ static ws_rc build_authenticate(ntlm_state *st, const unsigned char *chal, size_
         memcpy(timestamp, ch.timestamp, 8);
     else
         filetime_now(timestamp);
-    if (RAND_bytes(k.client_challenge, 8) != 1 || RAND_bytes(k.exported, 16) != 1) {
-        rc = ws_error_set(err, WS_E_CRYPTO, "", "OpenSSL could not produce random bytes");
+    if (ws_random_bytes(k.client_challenge, 8) < 0 || ws_random_bytes(k.exported, 16) < 0) {
+        rc = ws_error_set(err, WS_E_CRYPTO, "", "cannot draw random bytes from the kernel");
         goto done;
     }
     if ((rc = ntlm_ntowfv2(st->nt_hash, (unsigned char *)st->user_upper_u16.data,

@@ -9,7 +9,8 @@ BUILD_PKGS="gcc libc6-dev make autoconf automake pkg-config
 TEST_PKGS="python3 python3-yaml python3-winrm python3-requests-ntlm python3-requests-kerberos
   python3-kerberos python3-gssapi gss-ntlmssp python3-impacket
   krb5-kdc krb5-admin-server krb5-user samba smbclient
-  openssl curl ca-certificates procps iproute2 tmux valgrind hyperfine"
+  openssl curl ca-certificates procps iproute2 tmux valgrind hyperfine
+  golang-go golang-github-masterzen-winrm-dev"
 
 missing=""
 for p in $BUILD_PKGS $TEST_PKGS; do

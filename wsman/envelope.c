@@ -3,14 +3,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <libxml/parser.h>
-#include <openssl/rand.h>
 #include "soap.h"
+#include "../auth/random.h"
 
 ws_rc ws_uuid_new(char out[WS_UUID_LEN + 1], ws_error *err)
 {
     unsigned char b[16];
 
-    if (RAND_bytes(b, sizeof b) != 1)
+    if (ws_random_bytes(b, sizeof b) < 0)
         return ws_error_set(err, WS_E_CRYPTO, "", "cannot draw random bytes for a message ID");
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);   /* RFC 4122 4.4: version 4 */
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);   /* variant 10 */
