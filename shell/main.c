@@ -13,26 +13,6 @@
 #include <string.h>
 #include <libxml/parser.h>
 
-static int run_powershell(const nanosh_opts *o)
-{
-    char *script = NULL, *cmdline = NULL;
-    size_t len;
-    int rc;
-    if (o->command_kind == COMMAND_PS_FILE)
-        rc = powershell_read_script(o->command, &script, &len);
-    else {
-        len = strlen(o->command);
-        rc = 0;
-    }
-    if (rc == 0)
-        rc = powershell_command_line(script ? script : o->command, len, &cmdline);
-    free(script);
-    if (rc == 0)
-        rc = run_one_shot(o, cmdline);
-    free(cmdline);
-    return rc;
-}
-
 static int dispatch(const nanosh_opts *o)
 {
     if (o->mode == MODE_WSMAN)
@@ -42,7 +22,7 @@ static int dispatch(const nanosh_opts *o)
         return run_one_shot(o, o->command);
     case COMMAND_PS_TEXT:
     case COMMAND_PS_FILE:
-        return run_powershell(o);
+        return powershell_run(o);
     case COMMAND_NONE:
         break;
     }

@@ -1,11 +1,15 @@
-/* Line-by-line cmd.exe session. Every WinRS command starts a new cmd.exe, so a "cd"
- * would be forgotten by the next line: nanosh resolves it remotely and moves the shell
- * to the new directory instead. */
+/* The interactive shell, "nanosh host": readline at a terminal, or lines read from stdin
+ * when it is not one (as "ssh host < script" does). Lines go to PowerShell or cmd.exe
+ * (repl_ps.c, repl_cmd.c) unless they are nanosh's own commands (meta.c). */
 #include "shell/repl.h"
+#include "shell/complete.h"
 #include "shell/errors.h"
-#include "shell/run.h"
+#include "shell/history.h"
+#include "shell/meta.h"
+#include "shell/multiline.h"
+#include "shell/repl_state.h"
 #include "shell/signals.h"
-#include <ctype.h>
+#include "shell/transfer.h"
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -16,139 +20,18 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
-typedef struct repl {
-    const nanosh_opts *o;
-    session s;
-    int opened;
-    int interactive;     /* reading from a terminal with readline */
-    char *cwd;           /* remote working directory, when known */
-    int last_status;
-} repl;
-
 static int repl_open(repl *r)
 {
-    if (r->opened)
-        return 0;
-    int rc = session_open(&r->s, r->o, run_poll_ms(r->o, r->interactive), NULL);
+    long poll = run_poll_ms(r->o, r->interactive);
+    if (r->interactive && !r->o->operation_timeout_ms && (!poll || poll > RUN_INTERACTIVE_POLL_MS))
+        poll = RUN_INTERACTIVE_POLL_MS;
+    int rc = session_open(&r->s, r->o, poll, NULL);
     if (rc != 0) {
         session_close(&r->s, 1);
         return rc;
     }
     r->opened = 1;
-    return 0;
-}
-
-/* Last non-empty line of cmd.exe output, without CR/LF. */
-static char *last_line(const ws_buf *b)
-{
-    if (!b->data)
-        return NULL;
-    size_t end = b->len;
-    while (end > 0 && (b->data[end - 1] == '\n' || b->data[end - 1] == '\r' || b->data[end - 1] == ' '))
-        end--;
-    size_t start = end;
-    while (start > 0 && b->data[start - 1] != '\n')
-        start--;
-    return end > start ? strndup(b->data + start, end - start) : NULL;
-}
-
-/* Runs one command line; *quit is set when the session cannot or must not go on. */
-static int run_line(repl *r, const char *line, ws_buf *capture, int *quit)
-{
-    int status;
-    if (repl_open(r) != 0) {
-        *quit = 1;
-        return NANOSH_EXIT_FAILURE;
-    }
-    run_request rq = {.command_line = line, .forward_stdin = 0, .capture = capture};
-    run_end end = session_run(&r->s, &rq, &status);
-    /* After ^C the prompt goes on a line of its own, as in bash. */
-    if (r->interactive && signals_interrupts())
-        fputs("\n", stdout);
-    fflush(stdout);
-    signals_reset_interrupts();
-    switch (end) {
-    case RUN_DONE:
-        break;
-    case RUN_INTERRUPTED:
-        /* At the prompt a second Ctrl-C stops the command, not nanosh. */
-        if (!r->interactive)
-            *quit = 1;
-        break;
-    case RUN_FAILED:
-        if (!r->interactive)
-            *quit = 1;
-        break;
-    case RUN_SIGNALLED:
-    case RUN_PIPE_CLOSED:
-        *quit = 1;
-        break;
-    }
-    return status;
-}
-
-/* "cd", "chdir", "cd..", "cd\dir" and "D:" change the directory of later lines. Returns
- * the argument (after an optional /d), "" for a bare cd, or NULL for other lines. */
-static const char *cd_argument(const char *line, char *drive, size_t drivelen)
-{
-    const char *p = line;
-    if (isalpha((unsigned char)p[0]) && p[1] == ':' && p[2] == '\0') {
-        snprintf(drive, drivelen, "%c:", p[0]);
-        return drive;
-    }
-    size_t n;
-    if (strncasecmp(p, "chdir", 5) == 0)
-        n = 5;
-    else if (strncasecmp(p, "cd", 2) == 0)
-        n = 2;
-    else
-        return NULL;
-    char c = p[n];
-    if (c != '\0' && c != ' ' && c != '\t' && c != '.' && c != '\\' && c != '/')
-        return NULL;
-    p += n;
-    while (*p == ' ' || *p == '\t')
-        p++;
-    if (strncasecmp(p, "/d", 2) == 0 && (p[2] == ' ' || p[2] == '\t' || p[2] == '\0')) {
-        p += 2;
-        while (*p == ' ' || *p == '\t')
-            p++;
-    }
-    return p;
-}
-
-static int change_directory(repl *r, const char *arg, int *quit)
-{
-    if (!*arg && r->cwd) {
-        printf("%s\n", r->cwd);
-        fflush(stdout);
-        return 0;
-    }
-    char *cmd = NULL;
-    if (*arg ? asprintf(&cmd, "cd /d %s && cd", arg) < 0 : !(cmd = strdup("cd")))
-        return fail(NULL, "out of memory");
-    ws_buf out = WS_BUF_INIT;
-    int status = run_line(r, cmd, &out, quit);
-    free(cmd);
-    if (status == 0 && !*quit) {
-        char *dir = last_line(&out);
-        if (!dir)
-            status = fail("check the directory name", "the server did not report the new directory");
-        else if (*arg && session_new_shell(&r->s, dir) != 0) {
-            status = NANOSH_EXIT_FAILURE;
-            *quit = !r->interactive;
-            free(dir);
-        } else {
-            if (!*arg) {
-                printf("%s\n", dir);
-                fflush(stdout);
-            }
-            free(r->cwd);
-            r->cwd = dir;
-        }
-    }
-    ws_buf_free(&out);
-    return status;
+    return ps_new_nonce(r->listing_sep);
 }
 
 /* "exit", "exit N" and "exit /b N" end the session, as they end a cmd.exe script. */
@@ -178,32 +61,97 @@ static int exit_request(const char *line, int last_status, int *status)
     return 1;
 }
 
-static int handle_line(repl *r, char *line, int *quit)
+static int switch_mode(repl *r, shell_mode to, int *quit)
 {
-    char *p = line;
-    while (*p == ' ' || *p == '\t')
-        p++;
+    if (to == SHELL_PS && !r->ps_usable)
+        return fail("stay in :cmd mode", "this host's PowerShell did not start, so :ps is unavailable");
+    if (to == r->mode)
+        return 0;
+    int st = 0;
+    if (to == SHELL_CMD)
+        st = cmd_mode_enter(r, r->ps.location, quit);
+    else if (r->cwd)
+        st = ps_set_location(r, r->cwd);
+    if (st == 0)
+        r->mode = to;
+    return st;
+}
+
+static int handle_meta(repl *r, meta_kind kind, const char *args, int *quit)
+{
+    switch (kind) {
+    case META_HELP:
+        meta_print_help();
+        return 0;
+    case META_PS:
+        return switch_mode(r, SHELL_PS, quit);
+    case META_CMD:
+        return switch_mode(r, SHELL_CMD, quit);
+    case META_PUT:
+    case META_GET:
+        if (!r->ps_usable)
+            return fail("copy the file another way", ":put and :get need PowerShell on the host, "
+                        "which did not start");
+        return transfer_command(&r->ps, kind == META_PUT, args);
+    case META_EXIT:
+        *quit = 1;
+        return r->last_status;
+    case META_LOCAL:
+        return meta_run_local(args);
+    case META_UNKNOWN:
+        fputs("nanosh: unknown command; :help lists nanosh's own commands\n", stderr);
+        return 1;
+    case META_NONE:
+        break;
+    }
+    return 0;
+}
+
+/* Runs one complete input (which may span lines in PowerShell mode). */
+static int handle_input(repl *r, char *text, int *quit)
+{
+    char *p = text + strspn(text, " \t\r\n");
     size_t n = strlen(p);
-    while (n > 0 && (p[n - 1] == '\r' || p[n - 1] == '\n' || p[n - 1] == ' ' || p[n - 1] == '\t'))
+    while (n > 0 && strchr(" \t\r\n", p[n - 1]))
         p[--n] = '\0';
     if (!*p)
         return r->last_status;
     int status;
-    if (exit_request(p, r->last_status, &status)) {
+    if (!strchr(p, '\n') && exit_request(p, r->last_status, &status)) {
         *quit = 1;
         return status;
     }
-    char drive[4];
-    const char *arg = cd_argument(p, drive, sizeof drive);
-    if (arg)
-        return change_directory(r, arg, quit);
-    return run_line(r, p, NULL, quit);
+    const char *args;
+    meta_kind kind = meta_parse(p, &args);
+    if (kind != META_NONE)
+        return handle_meta(r, kind, args, quit);
+    complete_forget_dirs();     /* the command may change what a listing would show */
+    return r->mode == SHELL_PS ? ps_mode_line(r, p, quit) : cmd_mode_line(r, p, quit);
 }
 
-/* ---- reading lines ---- */
+static int input_incomplete(const repl *r, const char *text)
+{
+    const char *p = text + strspn(text, " \t");
+    if (*p == ':' || *p == '!')
+        return 0;
+    return r->mode == SHELL_PS ? ps_input_incomplete(text) : cmd_input_incomplete(text);
+}
+
+/* Adds a line to the input being collected. 0 or -1. */
+static int add_line(const repl *r, ws_buf *input, const char *line)
+{
+    if (r->mode == SHELL_CMD)
+        return cmd_join_line(input, line);
+    if (input->len && ws_buf_append(input, "\n", 1) != 0)
+        return -1;
+    return ws_buf_appends(input, line);
+}
+
+/* ---- reading from a terminal ---- */
 
 static char *rl_line;
 static int rl_have_line;
+static char cancelled_line[] = "";     /* returned for Ctrl-C at the prompt */
 
 static void on_rl_line(char *line)
 {
@@ -213,7 +161,8 @@ static void on_rl_line(char *line)
 }
 
 /* readline's callback interface, so Ctrl-C at the prompt (a signal that readline does
- * not own here) can clear the line the way bash does. NULL: EOF or SIGTERM/SIGHUP. */
+ * not own here) can drop the line the way bash does. NULL: EOF or SIGTERM/SIGHUP;
+ * cancelled_line: Ctrl-C. */
 static char *read_tty_line(const char *prompt)
 {
     rl_line = NULL;
@@ -225,10 +174,10 @@ static char *read_tty_line(const char *prompt)
         if (signals_interrupts()) {
             signals_reset_interrupts();
             rl_replace_line("", 0);
+            rl_free_line_state();
             rl_crlf();
-            rl_on_new_line();
-            rl_redisplay();
-            continue;
+            rl_callback_handler_remove();
+            return cancelled_line;
         }
         struct pollfd pfd = {.fd = fileno(rl_instream ? rl_instream : stdin), .events = POLLIN};
         if (poll(&pfd, 1, -1) < 0) {
@@ -243,38 +192,77 @@ static char *read_tty_line(const char *prompt)
     return rl_line;
 }
 
+static char *make_prompt(const repl *r)
+{
+    char *prompt = NULL;
+    int n = r->mode == SHELL_PS
+                ? asprintf(&prompt, "%s PS %s> ", r->o->host, r->ps.location ? r->ps.location : "")
+                : asprintf(&prompt, "%s %s> ", r->o->host, r->cwd ? r->cwd : "");
+    return n < 0 ? NULL : prompt;
+}
+
+/* Reads one complete input, continuing with ">> " while it is unfinished. Returns 1 with
+ * *input filled, 0 at EOF, -1 for Ctrl-C (the input is dropped). */
+static int read_tty_input(repl *r, ws_buf *input)
+{
+    ws_buf_reset(input);
+    if (r->mode == SHELL_PS && !r->ps.out_at_line_start) {
+        fputs("\n", stdout);     /* output without a final newline: keep the prompt clear */
+        r->ps.out_at_line_start = 1;
+    }
+    char *prompt = make_prompt(r);
+    if (!prompt)
+        return fail(NULL, "out of memory"), 0;
+    int rc = 1;
+    for (int first = 1;; first = 0) {
+        char *line = read_tty_line(first ? prompt : ">> ");
+        if (line == cancelled_line) {
+            rc = -1;
+            break;
+        }
+        if (!line) {
+            if (!signals_fatal())
+                putchar('\n');     /* Ctrl-D: end the prompt line */
+            rc = first ? 0 : -1;
+            break;
+        }
+        int bad = add_line(r, input, line);
+        free(line);
+        if (bad) {
+            rc = 0;
+            break;
+        }
+        if (!input_incomplete(r, input->data ? input->data : ""))
+            break;
+    }
+    free(prompt);
+    return rc;
+}
+
 static int interactive_loop(repl *r)
 {
     int quit = 0;
     rl_catch_signals = 0;      /* our handlers record SIGINT; see read_tty_line */
     rl_readline_name = "nanosh";
-
-    /* The prompt shows the remote directory, so learn it first. */
-    ws_buf out = WS_BUF_INIT;
-    int status = run_line(r, "cd", &out, &quit);
-    if (status == 0 && !quit)
-        r->cwd = last_line(&out);
-    ws_buf_free(&out);
-    if (quit || status != 0)
-        return status ? status : NANOSH_EXIT_FAILURE;
-
+    history_open();
+    completer comp = {.list_dir = cmd_list_dir, .ud = r};
+    complete_install(&comp);
+    ws_buf input = WS_BUF_INIT;
     while (!quit) {
-        char *prompt = NULL;
-        if (asprintf(&prompt, "%s %s> ", r->o->host, r->cwd ? r->cwd : "") < 0)
-            return fail(NULL, "out of memory");
-        char *line = read_tty_line(prompt);
-        free(prompt);
-        if (!line) {
-            if (!signals_fatal())
-                putchar('\n');     /* Ctrl-D: end the prompt line */
+        comp.list_commands = r->mode == SHELL_PS ? ps_list_commands : NULL;
+        comp.cwd = r->mode == SHELL_PS ? r->ps.location : r->cwd;
+        int got = read_tty_input(r, &input);
+        if (got == 0)
             break;
-        }
-        if (line[strspn(line, " \t")])
-            add_history(line);
-        r->last_status = handle_line(r, line, &quit);
-        free(line);
+        if (got < 0)
+            continue;
+        if (input.data[strspn(input.data, " \t")])
+            history_remember(input.data);
+        r->last_status = handle_input(r, input.data, &quit);
     }
-    rl_clear_history();
+    ws_buf_free(&input);
+    complete_free();
+    history_close();
     return signals_fatal() ? 128 + signals_fatal() : r->last_status;
 }
 
@@ -283,10 +271,40 @@ static int script_loop(repl *r)
     char *line = NULL;
     size_t cap = 0;
     int quit = 0;
-    while (!quit && !signals_fatal() && getline(&line, &cap, stdin) >= 0)
-        r->last_status = handle_line(r, line, &quit);
+    ws_buf input = WS_BUF_INIT;
+    while (!quit && !signals_fatal() && getline(&line, &cap, stdin) >= 0) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (add_line(r, &input, line) != 0) {
+            r->last_status = fail(NULL, "out of memory");
+            break;
+        }
+        if (input_incomplete(r, input.data))
+            continue;
+        r->last_status = handle_input(r, input.data, &quit);
+        ws_buf_reset(&input);
+    }
+    /* An unfinished block at the end still goes to the host, which reports it. */
+    if (!quit && !signals_fatal() && input.len)
+        r->last_status = handle_input(r, input.data, &quit);
+    ws_buf_free(&input);
     free(line);
     return signals_fatal() ? 128 + signals_fatal() : r->last_status;
+}
+
+/* PowerShell when the host has it (DESIGN.md), else cmd.exe. */
+static int choose_mode(repl *r)
+{
+    int quit = 0;
+    int st = ps_mode_start(r);
+    if (st == 0) {
+        r->mode = SHELL_PS;
+        return 0;
+    }
+    if (st != 1)
+        return st;
+    r->mode = SHELL_CMD;
+    st = cmd_mode_enter(r, NULL, &quit);
+    return quit && !st ? NANOSH_EXIT_FAILURE : st;
 }
 
 int repl_run(const nanosh_opts *o)
@@ -295,11 +313,15 @@ int repl_run(const nanosh_opts *o)
     memset(&r, 0, sizeof r);
     r.o = o;
     r.interactive = isatty(STDIN_FILENO) && !o->stdin_null;
-    int status;
-    if (o->stdin_null)
-        status = repl_open(&r);      /* like ssh -n host: log in, read nothing, leave */
-    else
-        status = r.interactive ? interactive_loop(&r) : script_loop(&r);
+    int status = repl_open(&r);
+    /* -n: like ssh -n host, log in, read nothing, leave. */
+    if (status == 0 && !o->stdin_null) {
+        status = choose_mode(&r);
+        if (status == 0)
+            status = r.interactive ? interactive_loop(&r) : script_loop(&r);
+    }
+    if (r.ps_opened)
+        ps_session_close(&r.ps, status == NANOSH_EXIT_FAILURE);
     if (r.opened)
         session_close(&r.s, status == NANOSH_EXIT_FAILURE);
     free(r.cwd);

@@ -1,6 +1,7 @@
 /* WinRS command execution: Command, then Receive (and Send for stdin) until
  * CommandState Done, then Signal terminate (PROTOCOL.md 2.7). */
 #include "shell/run.h"
+#include "shell/clixml.h"
 #include "shell/connect.h"
 #include "shell/errors.h"
 #include "shell/signals.h"
@@ -17,6 +18,7 @@
 
 typedef struct stream_ctx {
     ws_buf *capture;
+    clixml_decoder *clixml;     /* non-NULL: stderr is PowerShell's CLIXML stream */
     int pipe_closed;
     int write_errno;
 } stream_ctx;
@@ -29,8 +31,7 @@ int run_exit_status(unsigned long long code)
     return low ? low : 1;
 }
 
-/* Writes everything, waiting when the descriptor is non-blocking and full. */
-static int write_all(int fd, const char *p, size_t len)
+int run_write_all(int fd, const char *p, size_t len)
 {
     while (len > 0) {
         ssize_t n = write(fd, p, len);
@@ -51,6 +52,22 @@ static int write_all(int fd, const char *p, size_t len)
     return 0;
 }
 
+static int write_stream(stream_ctx *ctx, int fd, const void *data, size_t len)
+{
+    if (run_write_all(fd, data, len) < 0) {
+        ctx->write_errno = errno;
+        ctx->pipe_closed = errno == EPIPE;
+        return -1;
+    }
+    return 0;
+}
+
+/* Decoded CLIXML goes to stderr like any other error text. */
+static int clixml_to_stderr(void *ud, const char *text, size_t len)
+{
+    return write_stream(ud, STDERR_FILENO, text, len);
+}
+
 /* Output goes out as it arrives: no buffering between the server and the terminal. */
 static int on_stream(void *ud, const char *stream, const void *data, size_t len)
 {
@@ -58,12 +75,9 @@ static int on_stream(void *ud, const char *stream, const void *data, size_t len)
     int is_stdout = strcmp(stream, "stdout") == 0;
     if (is_stdout && ctx->capture)
         return ws_buf_append(ctx->capture, data, len) == 0 ? 0 : -1;
-    if (write_all(is_stdout ? STDOUT_FILENO : STDERR_FILENO, data, len) < 0) {
-        ctx->write_errno = errno;
-        ctx->pipe_closed = errno == EPIPE;
-        return -1;
-    }
-    return 0;
+    if (!is_stdout && ctx->clixml)
+        return clixml_feed(ctx->clixml, data, len);
+    return write_stream(ctx, is_stdout ? STDOUT_FILENO : STDERR_FILENO, data, len);
 }
 
 static int create_shell(session *s, const char *working_dir)
@@ -202,6 +216,11 @@ run_end session_run(session *s, const run_request *rq, int *status)
     run_end end = RUN_FAILED;
     int ctrl_c_sent = 0;
     stream_ctx sc = {.capture = rq->capture};
+    clixml_decoder clixml;
+    if (rq->decode_clixml) {
+        clixml_init(&clixml, clixml_to_stderr, &sc);
+        sc.clixml = &clixml;
+    }
     stdin_pump in = {.open = rq->forward_stdin};
     ws_receive r;
     memset(&r, 0, sizeof r);
@@ -302,6 +321,10 @@ run_end session_run(session *s, const run_request *rq, int *status)
         end = finish(s, RUN_DONE, status, run_exit_status(r.exit_code));
 
 out:
+    if (sc.clixml) {
+        clixml_flush(sc.clixml);
+        clixml_free(sc.clixml);
+    }
     ws_receive_free(&r);
     ws_error_clear(&err);
     free(in.buf);
@@ -310,6 +333,11 @@ out:
 }
 
 int run_one_shot(const nanosh_opts *o, const char *command_line)
+{
+    return run_one_shot_ex(o, command_line, 0);
+}
+
+int run_one_shot_ex(const nanosh_opts *o, const char *command_line, int decode_clixml)
 {
     session s;
     int on_tty = isatty(STDIN_FILENO);
@@ -320,7 +348,8 @@ int run_one_shot(const nanosh_opts *o, const char *command_line)
         session_close(&s, 1);
         return status;
     }
-    run_request rq = {.command_line = command_line, .forward_stdin = forward};
+    run_request rq = {.command_line = command_line, .forward_stdin = forward,
+                      .decode_clixml = decode_clixml};
     run_end end = session_run(&s, &rq, &status);
     /* A failed run leaves the connection in doubt: clean up without a second message. */
     session_close(&s, end == RUN_FAILED);

@@ -9,6 +9,8 @@
 /* Receive long-poll length while nanosh also feeds stdin or watches the keyboard, so
  * input and Ctrl-C are not held up behind a 20 s poll. */
 #define RUN_SHORT_POLL_MS 2000L
+/* At the interactive prompt Ctrl-C must take effect within a second or so. */
+#define RUN_INTERACTIVE_POLL_MS 1000L
 /* With --timeout, polls end soon after it runs out, within CONNECT_CLEANUP_GRACE_MS. */
 #define RUN_DEADLINE_POLL_MS 1000L
 
@@ -32,6 +34,7 @@ typedef struct run_request {
     const char *command_line;  /* passed whole as the WinRS Command, for cmd.exe to parse */
     int forward_stdin;         /* copy our stdin to the command until EOF */
     ws_buf *capture;           /* non-NULL: collect stdout here instead of writing fd 1 */
+    int decode_clixml;         /* stderr is powershell.exe's "#< CLIXML" stream: decode it */
 } run_request;
 
 /* OperationTimeout for a session: --operation-timeout if given, else short polls when
@@ -55,5 +58,10 @@ int run_exit_status(unsigned long long code);
 
 /* One-shot: open, run one command line, close. Returns the exit status. */
 int run_one_shot(const nanosh_opts *o, const char *command_line);
+/* The same, decoding a CLIXML stderr into text when decode_clixml is set. */
+int run_one_shot_ex(const nanosh_opts *o, const char *command_line, int decode_clixml);
+
+/* Writes everything, waiting when the descriptor is non-blocking and full. 0 or -1. */
+int run_write_all(int fd, const char *p, size_t len);
 
 #endif

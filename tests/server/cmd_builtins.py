@@ -267,6 +267,12 @@ def do_dir(interp, rest, out, err):
     names = sorted(os.listdir(host), key=str.lower)
     if pattern:
         names = [n for n in names if fnmatch.fnmatch(n.lower(), pattern)]
+    # /ad lists directories only, /a-d files only (also written /a:d, /a:-d)
+    attr = next((s.replace(':', '') for s in sw if s.startswith('/a')), '/a')
+    if attr == '/ad':
+        names = [n for n in names if os.path.isdir(os.path.join(host, n))]
+    elif attr == '/a-d':
+        names = [n for n in names if not os.path.isdir(os.path.join(host, n))]
     if not names and pattern:
         if '/b' not in sw:
             _dir_header(out, win)

@@ -6,9 +6,11 @@ that a WinRS ctrl_c reaches all of it, as a console CTRL_C_EVENT reaches every
 process on the console (MS-WSMV 3.1.4.12).
 """
 import os
+import shlex
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 
 import cmd_builtins
@@ -16,6 +18,9 @@ from cmd_parser import expand_vars, split_chain, split_command
 from sandbox import SandboxError
 
 STATUS_CONTROL_C_EXIT = 3221225786
+# powershell.exe is played by a stand-in that runs the script text with /bin/sh.
+POWERSHELL_STANDIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'powershell_standin.py')
+POWERSHELL_NAMES = ('powershell', 'powershell.exe')
 # Words /bin/sh runs itself; they need no executable on PATH.
 SH_BUILTINS = {'.', ':', '[', 'alias', 'break', 'cd', 'command', 'continue', 'echo', 'eval', 'exec', 'exit',
                'export', 'false', 'getopts', 'hash', 'kill', 'printf', 'pwd', 'read', 'readonly', 'return',
@@ -191,6 +196,7 @@ class Interpreter:
 
     # --- Linux commands --------------------------------------------------------------------
     def run_external(self, text, redirects, sinks=None, stdin_data=None):
+        text = self.powershell_standin(text)
         opened = []
         if sinks is None:
             try:
@@ -215,6 +221,14 @@ class Interpreter:
         finally:
             for f in opened:
                 f.close()
+
+    def powershell_standin(self, text):
+        """A command line that starts powershell runs the stand-in with the same arguments."""
+        words = text.split(None, 1)
+        if not words or words[0].strip('"').lower() not in POWERSHELL_NAMES or '|' in text:
+            return text
+        return '%s %s --sandbox %s %s' % (shlex.quote(sys.executable), shlex.quote(POWERSHELL_STANDIN),
+                                          shlex.quote(self.sandbox.root), words[1] if len(words) > 1 else '')
 
     def missing_program(self, text):
         """The first word of a pipeline stage that names no program, as cmd would say."""
