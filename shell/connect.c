@@ -84,10 +84,15 @@ static int make_negotiated(const nanosh_opts *o, ws_auth **out)
 
     if (no.allow_ntlm && (rc = credentials_nt_hash(o, hash, &have_hash)) != 0)
         return rc;
-    int need_password = !have_hash;
+    int need_password = !have_hash, kerberos_only = o->auth == AUTH_KERBEROS;
+    /* An IP host sends negotiate to NTLM; -a kerberos tries it (the error names the fix). */
     if (need_password && no.allow_kerberos && !credentials_password_given(o) &&
-        (o->keytab || ((o->spn || !is_ip_literal(o->host)) &&
+        (o->keytab || ((o->spn || kerberos_only || !is_ip_literal(o->host)) &&
                        ws_negotiate_kerberos_ready(&no, o->host))))
+        need_password = 0;
+    /* -a kerberos with no user and no password: only the ticket cache can serve, so let
+     * Kerberos say what is wrong with it (missing, expired) instead of prompting. */
+    if (need_password && kerberos_only && !o->user && !credentials_password_given(o))
         need_password = 0;
     if (!no.user && (need_password || have_hash || !no.allow_kerberos))
         no.user = credentials_user(o);

@@ -77,7 +77,7 @@ static const char usage_text[] =
     "options:\n"
     "  -u, --user USER            DOMAIN\\user, user@REALM or a bare name\n"
     "  -a, --auth MECH            negotiate, ntlm, kerberos, basic or certificate\n"
-    "                             (this build supports basic, the default)\n"
+    "                             (default negotiate: Kerberos, else NTLM, else Basic over HTTPS)\n"
     "  -s, --https                use HTTPS (port 5986 unless given)\n"
     "      --port N               port (default 5985, or 5986 with -s)\n"
     "      --cacert FILE          trust the CA certificates in FILE\n"

@@ -502,10 +502,15 @@ static ws_rc not_offered(ws_transport *tp, ws_error *err)
 
 static ws_rc rejected(ws_transport *tp, ws_error *err)
 {
-    ws_rc rc = ws_error_set(err, WS_E_AUTH,
-                            strcmp(tp->scheme, "Basic") == 0
-                                ? "check the user name and password; Basic works only for local accounts (HOST\\user or a bare name)"
-                                : "check the user name and password; for a local account use HOST\\user, for a domain account DOMAIN\\user or user@REALM",
+    const char *fix;
+
+    if (strcmp(tp->scheme, "Basic") == 0)
+        fix = "check the user name and password; Basic works only for local accounts (HOST\\user or a bare name)";
+    else if (tp->https)   /* RFC 5929: a TLS-intercepting proxy breaks channel binding */
+        fix = "check the user name and password (HOST\\user for a local account, DOMAIN\\user or user@REALM for a domain one); if a proxy intercepts TLS, channel binding fails: connect directly";
+    else
+        fix = "check the user name and password; for a local account use HOST\\user, for a domain account DOMAIN\\user or user@REALM";
+    ws_rc rc = ws_error_set(err, WS_E_AUTH, fix,
                             "%s rejected the credentials (%s authentication, HTTP 401)",
                             tp->hostport, tp->scheme);
     if (err)
