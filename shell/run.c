@@ -14,13 +14,17 @@
 
 /* Stdin bytes sent before the next Receive, so a command that writes while it reads
  * gets its output drained and cannot stall the server. */
-#define SEND_BATCH (1024 * 1024)
+/* Bytes of stdin sent between two Receives: starts small so a command that answers its
+ * input is read promptly, doubles while the command prints nothing (an upload). */
+#define SEND_BATCH_MIN ((size_t)1024 * 1024)
+#define SEND_BATCH_MAX ((size_t)32 * 1024 * 1024)
 
 typedef struct stream_ctx {
     ws_buf *capture;
     clixml_decoder *clixml;     /* non-NULL: stderr is PowerShell's CLIXML stream */
     int pipe_closed;
     int write_errno;
+    size_t bytes;               /* output received so far, all streams */
 } stream_ctx;
 
 int run_exit_status(unsigned long long code)
@@ -73,6 +77,7 @@ static int on_stream(void *ud, const char *stream, const void *data, size_t len)
 {
     stream_ctx *ctx = ud;
     int is_stdout = strcmp(stream, "stdout") == 0;
+    ctx->bytes += len;
     if (is_stdout && ctx->capture)
         return ws_buf_append(ctx->capture, data, len) == 0 ? 0 : -1;
     if (!is_stdout && ctx->clixml)
@@ -125,6 +130,7 @@ int session_open(session *s, const nanosh_opts *o, long poll_ms, const char *wor
 {
     memset(s, 0, sizeof *s);
     s->o = o;
+    s->poll_ms = poll_ms;
     int rc = connect_client(o, 1, poll_ms, &s->client);
     if (rc != 0)
         return rc;
@@ -165,16 +171,25 @@ static void signal_quietly(session *s, const char *cid, const char *code)
 
 typedef struct stdin_pump {
     int open;
+    int more;            /* the last batch stopped at its size, not for lack of input */
+    int eof_deferred;    /* EOF came before any input: sent only if the command waits */
+    size_t total;        /* bytes sent so far */
+    size_t batch;        /* current batch size, SEND_BATCH_MIN..SEND_BATCH_MAX */
     char *buf;
     size_t cap;
 } stdin_pump;
 
-/* Sends what stdin has ready, up to SEND_BATCH bytes, without blocking; End=true at EOF
+/* Sends what stdin has ready, up to one batch, without blocking; End=true at EOF
  * closes the command's stdin (MS-WSMV 3.1.4.13). */
 static int pump_stdin(session *s, const char *cid, stdin_pump *in, ws_error *err)
 {
     size_t sent = 0;
-    while (in->open && sent < SEND_BATCH) {
+    in->more = 0;
+    while (in->open) {
+        if (sent >= in->batch) {
+            in->more = 1;
+            return 0;
+        }
         struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
         int r = poll(&pfd, 1, 0);
         if (r < 0 && errno == EINTR)
@@ -190,12 +205,19 @@ static int pump_stdin(session *s, const char *cid, stdin_pump *in, ws_error *err
         if (n < 0)
             return ws_error_set(err, WS_E_IO, "check what feeds nanosh's standard input",
                                 "cannot read standard input: %s", strerror(errno));
+        if (n <= 0 && in->total == 0) {
+            /* Empty input (e.g. /dev/null) is the same as none: see RUN_EOF_GRACE_MS. */
+            in->open = 0;
+            in->eof_deferred = 1;
+            return 0;
+        }
         ws_rc rc = ws_shell_send(s->shell, cid, in->buf, (size_t)(n > 0 ? n : 0), n <= 0, err);
         if (rc != WS_OK)
             return rc;
         if (n <= 0)
             in->open = 0;
         sent += (size_t)(n > 0 ? n : 0);
+        in->total += (size_t)(n > 0 ? n : 0);
     }
     return 0;
 }
@@ -221,7 +243,9 @@ run_end session_run(session *s, const run_request *rq, int *status)
         clixml_init(&clixml, clixml_to_stderr, &sc);
         sc.clixml = &clixml;
     }
-    stdin_pump in = {.open = rq->forward_stdin};
+    stdin_pump in = {.open = rq->forward_stdin, .batch = SEND_BATCH_MIN};
+    int eof_pending = !rq->forward_stdin, first_receive = 1;
+    size_t output_before;
     ws_receive r;
     memset(&r, 0, sizeof r);
 
@@ -243,11 +267,6 @@ run_end session_run(session *s, const run_request *rq, int *status)
             *status = fail(NULL, "out of memory");
             goto out;
         }
-    } else if (ws_shell_send(s->shell, cid, "", 0, 1, &err) != WS_OK) {
-        /* No input for this command: give it EOF at once, like ssh -n, so a command
-         * that reads stdin ends instead of waiting forever. */
-        *status = connect_report(s->o, &err);
-        goto out;
     }
 
     for (;;) {
@@ -284,9 +303,25 @@ run_end session_run(session *s, const run_request *rq, int *status)
             s->shell_stale = 1;
             goto out;
         }
+        if (in.eof_deferred) {
+            in.eof_deferred = 0;
+            eof_pending = 1;
+        }
         ws_receive_free(&r);
         memset(&r, 0, sizeof r);
-        if (ws_shell_receive(s->shell, cid, on_stream, &sc, &r, &err) != WS_OK) {
+        /* Short polls while input waits to be sent, or before a command given no input
+         * is told EOF; the session's own poll length otherwise. */
+        long poll = s->poll_ms;
+        if (in.more || (eof_pending && first_receive))
+            poll = in.more ? RUN_UPLOAD_POLL_MS : RUN_EOF_GRACE_MS;
+        if (poll && s->poll_ms && poll > s->poll_ms)
+            poll = s->poll_ms;
+        ws_client_set_operation_timeout(s->client, poll);
+        output_before = sc.bytes;
+        ws_rc received = ws_shell_receive(s->shell, cid, on_stream, &sc, &r, &err);
+        ws_client_set_operation_timeout(s->client, s->poll_ms);
+        first_receive = 0;
+        if (received != WS_OK) {
             if (sc.pipe_closed) {
                 signal_quietly(s, cid, WS_SIGNAL_TERMINATE);
                 end = finish(s, RUN_PIPE_CLOSED, status, 128 + SIGPIPE);
@@ -303,6 +338,21 @@ run_end session_run(session *s, const run_request *rq, int *status)
         }
         if (r.done)
             break;
+        /* A command that prints nothing while it is fed is an upload: bigger batches. */
+        if (in.more && sc.bytes == output_before && in.batch < SEND_BATCH_MAX)
+            in.batch *= 2;
+        else if (sc.bytes != output_before)
+            in.batch = SEND_BATCH_MIN;
+        /* No input for this command and it is still running: give it EOF, like ssh -n,
+         * so a command that reads stdin ends instead of waiting forever. */
+        if (eof_pending) {
+            eof_pending = 0;
+            if (ws_shell_send(s->shell, cid, "", 0, 1, &err) != WS_OK) {
+                *status = connect_report(s->o, &err);
+                s->shell_stale = 1;
+                goto out;
+            }
+        }
     }
 
     /* After the final CommandState the client must send Signal terminate before the

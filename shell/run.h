@@ -13,10 +13,17 @@
 #define RUN_INTERACTIVE_POLL_MS 1000L
 /* With --timeout, polls end soon after it runs out, within CONNECT_CLEANUP_GRACE_MS. */
 #define RUN_DEADLINE_POLL_MS 1000L
+/* A command given no input gets EOF on stdin only if it is still running after its first
+ * Receive, polled this long: most commands end sooner, which saves a Send round trip. */
+#define RUN_EOF_GRACE_MS 1000L
+/* While stdin still has data, Receives between Send batches poll only this long, so an
+ * upload into a command that prints nothing is not held up. */
+#define RUN_UPLOAD_POLL_MS 500L
 
 typedef struct session {
     const nanosh_opts *o;
     ws_client *client;
+    long poll_ms;          /* the session's OperationTimeout (0: library default) */
     ws_shell *shell;
     int shell_stale;       /* a command ended abnormally: make a new shell before the next */
     char *working_dir;     /* directory the shell was created in, NULL: server default */

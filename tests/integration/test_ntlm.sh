@@ -178,16 +178,23 @@ expect_fail "tampered reply signature" 'failed its integrity check.*signature' \
   ntlm "$SIM_USER" "127.0.0.1:$SIM_PORT" -c 'echo must-not-show'
 sim_stop
 
+# --- the round-trip budget of a cold one-shot: NEGOTIATE and AUTHENTICATE (no anonymous
+# probe), Create, Command, Receive, Signal and Delete (no Send for empty input) ---
+sim_start --ntlm --require-encryption || skip_all "the test server did not restart"
+ntlm "$SIM_USER" -n "127.0.0.1:$SIM_PORT" -c 'echo budget' >/dev/null
+is "a cold NTLM one-shot with encryption takes 7 HTTP requests" "$(sim_state_field 's["http_requests"]')" 7
+sim_stop
+
 # --- a connection dropped mid-session: authenticate again and carry on ---
-# 7 requests per connection: the handshake (3), Create, Command, Receive and Signal;
+# 6 requests per connection: the handshake (2), Create, Command, Receive and Signal;
 # the Delete finds the connection gone and goes out again on a new one.
-sim_start --ntlm --require-encryption --drop-connection-after 7 || skip_all "the test server did not restart"
+sim_start --ntlm --require-encryption --drop-connection-after 6 || skip_all "the test server did not restart"
 out=$(ntlm "$SIM_USER" -n "127.0.0.1:$SIM_PORT" -c 'echo survived'); rc=$?
 is "dropped connection: exit status" "$rc" 0
 like "dropped connection: output" "$out" '^survived'
 n=$(sim_state_field 'sum(c["handshakes"] for c in s["connections"])')
 check "dropped connection: authenticated again on a new connection ($n handshakes)" [ "$n" -ge 2 ]
-like "the server did drop the connection" "$(cat "$SIM_LOG")" 'dropping the connection after 7'
+like "the server did drop the connection" "$(cat "$SIM_LOG")" 'dropping the connection after 6'
 is "dropped connection: the shell was deleted" "$(sim_open_shells)" 0
 sim_stop
 

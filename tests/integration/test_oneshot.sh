@@ -45,5 +45,16 @@ first=$(nanosh_https -c 'echo first & sleep 4 & echo second' | { IFS= read -r l;
 ms=${first%% *}
 check "first line streamed before the command ended (${ms} ms)" [ "$ms" -lt 3000 ]
 
+# an upload into a command that prints nothing is not held up by Receive polls
+head -c 8388608 /dev/urandom >"$tmp/up"
+nanosh_https -c 'cat > C:\upload.bin' <"$tmp/up"; rc=$?
+is "8 MiB into a silent command: exit status" "$rc" 0
+is "8 MiB into a silent command arrives intact" "$(sha256sum <"$SIM_SANDBOX/upload.bin")" "$(sha256sum <"$tmp/up")"
+
+# the round-trip budget: Create, Command, Receive, Signal, Delete; no Send for empty input
+before=$(sim_state_field 's["http_requests"]')
+nanosh_https -n -c 'echo budget' >/dev/null
+is "a one-shot command with Basic takes 5 HTTP requests" "$(( $(sim_state_field 's["http_requests"]') - before ))" 5
+
 sim_stop
 tap_done
