@@ -27,11 +27,26 @@ static void json_str(ws_buf *o, const char *s)
     ws_buf_appends(o, "\"");
 }
 
+/* "k": for the next member of the object being written; a comma first unless the object
+ * has just opened. */
 static void json_key(ws_buf *o, const char *k)
 {
-    ws_buf_appends(o, o->len > 1 ? ", " : "");
+    if (o->len && o->data[o->len - 1] != '{')
+        ws_buf_appends(o, ", ");
     json_str(o, k);
     ws_buf_appends(o, ": ");
+}
+
+static void json_str_member(ws_buf *o, const char *k, const char *v)
+{
+    json_key(o, k);
+    json_str(o, v);
+}
+
+static void json_bool_member(ws_buf *o, const char *k, int v)
+{
+    json_key(o, k);
+    ws_buf_appends(o, v ? "true" : "false");
 }
 
 /* Per-stream totals, in order of first appearance. */
@@ -75,9 +90,8 @@ static void put_streams(ws_buf *o, streams *st)
         unsigned mdlen = 0;
         EVP_DigestFinal_ex(st->s[i].sha, md, &mdlen);
         EVP_MD_CTX_free(st->s[i].sha);
-        ws_buf_appends(o, i ? ", " : "");
-        json_str(o, st->s[i].name);
-        ws_buf_appendf(o, ": {\"chunks\": %zu, \"bytes\": %zu, \"sha256\": \"", st->s[i].chunks, st->s[i].bytes);
+        json_key(o, st->s[i].name);
+        ws_buf_appendf(o, "{\"chunks\": %zu, \"bytes\": %zu, \"sha256\": \"", st->s[i].chunks, st->s[i].bytes);
         for (unsigned j = 0; j < mdlen; j++)
             ws_buf_appendf(o, "%02x", md[j]);
         ws_buf_appends(o, "\"}");
@@ -95,10 +109,9 @@ static int count_item(void *ud, const char *xml)
 static void put_error(ws_buf *o, const char *key, const ws_error *e)
 {
     json_key(o, key);
-    ws_buf_appends(o, "{\"rc\": ");
-    json_str(o, ws_rc_name(e->rc));
-    ws_buf_appends(o, ", \"what\": ");
-    json_str(o, e->what);
+    ws_buf_appends(o, "{");
+    json_str_member(o, "rc", ws_rc_name(e->rc));
+    json_str_member(o, "what", e->what);
     ws_buf_appends(o, "}");
 }
 
@@ -112,34 +125,25 @@ static void put_fault(ws_buf *o, const ws_reply *r)
         return;
     }
     json_key(o, "fault");
-    ws_buf_appends(o, "{\"code\": ");
-    json_str(o, f.code);
-    ws_buf_appends(o, ", \"subcode\": ");
-    json_str(o, f.subcode);
-    ws_buf_appends(o, ", \"reason\": ");
-    json_str(o, f.reason);
-    ws_buf_appends(o, ", \"fault_detail\": ");
-    json_str(o, f.fault_detail);
+    ws_buf_appends(o, "{");
+    json_str_member(o, "code", f.code);
+    json_str_member(o, "subcode", f.subcode);
+    json_str_member(o, "reason", f.reason);
+    json_str_member(o, "fault_detail", f.fault_detail);
+    json_key(o, "wsman_code");
     if (f.has_wsman_code)
-        ws_buf_appendf(o, ", \"wsman_code\": %llu", f.wsman_code);
+        ws_buf_appendf(o, "%llu", f.wsman_code);
     else
-        ws_buf_appends(o, ", \"wsman_code\": null");
-    ws_buf_appends(o, ", \"machine\": ");
-    json_str(o, f.machine);
-    ws_buf_appends(o, ", \"message\": ");
-    json_str(o, f.message);
-    ws_buf_appends(o, ", \"provider\": ");
-    json_str(o, f.provider);
-    ws_buf_appends(o, ", \"provider_path\": ");
-    json_str(o, f.provider_path);
-    ws_buf_appends(o, ", \"wmi_message_id\": ");
-    json_str(o, f.wmi_message_id);
-    ws_buf_appendf(o, ", \"timed_out\": %s", ws_fault_is_timeout(&f) ? "true" : "false");
+        ws_buf_appends(o, "null");
+    json_str_member(o, "machine", f.machine);
+    json_str_member(o, "message", f.message);
+    json_str_member(o, "provider", f.provider);
+    json_str_member(o, "provider_path", f.provider_path);
+    json_str_member(o, "wmi_message_id", f.wmi_message_id);
+    json_bool_member(o, "timed_out", ws_fault_is_timeout(&f));
     ws_fault_to_error(&f, 500, &e);
-    ws_buf_appends(o, ", \"what\": ");
-    json_str(o, e.what);
-    ws_buf_appends(o, ", \"fix\": ");
-    json_str(o, e.fix);
+    json_str_member(o, "what", e.what);
+    json_str_member(o, "fix", e.fix);
     ws_buf_appends(o, "}");
     ws_error_clear(&e);
 }
@@ -155,15 +159,13 @@ static void put_payload(ws_buf *o, const ws_reply *r)
         put_fault(o, r);
     } else if (ws_xml_is(p, WS_NS_TRANSFER, "ResourceCreated") || ws_xml_is(p, WS_NS_SHELL, "Shell")) {
         if (ws_shell_parse_created(r, &s, &e) == WS_OK) {
-            json_key(o, "shell_id");
-            json_str(o, s);
+            json_str_member(o, "shell_id", s);
         } else {
             put_error(o, "shell_id_error", &e);
         }
     } else if (ws_xml_is(p, WS_NS_SHELL, "CommandResponse")) {
         if (ws_shell_parse_command(r, &s, &e) == WS_OK) {
-            json_key(o, "command_id");
-            json_str(o, s);
+            json_str_member(o, "command_id", s);
         } else {
             put_error(o, "command_id_error", &e);
         }
@@ -175,19 +177,21 @@ static void put_payload(ws_buf *o, const ws_reply *r)
         put_streams(o, &st);
         if (rc != WS_OK)
             put_error(o, "receive_error", &e);
-        json_key(o, "state");
-        json_str(o, rv.state);
-        ws_buf_appendf(o, ", \"done\": %s", rv.done ? "true" : "false");
-        if (rv.has_exit_code)
-            ws_buf_appendf(o, ", \"exit_code\": %llu", rv.exit_code);
+        json_str_member(o, "state", rv.state);
+        json_bool_member(o, "done", rv.done);
+        if (rv.has_exit_code) {
+            json_key(o, "exit_code");
+            ws_buf_appendf(o, "%llu", rv.exit_code);
+        }
         ws_receive_free(&rv);
     } else if (ws_xml_is(p, WS_NS_ENUM, "EnumerateResponse") || ws_xml_is(p, WS_NS_ENUM, "PullResponse")) {
         size_t items = 0;
         int end = 0;
         if (ws_enum_parse(r, count_item, &items, &s, &end, &e) == WS_OK) {
             json_key(o, "enum");
-            ws_buf_appendf(o, "{\"items\": %zu, \"end\": %s, \"context\": ", items, end ? "true" : "false");
-            json_str(o, s);
+            ws_buf_appendf(o, "{\"items\": %zu", items);
+            json_bool_member(o, "end", end);
+            json_str_member(o, "context", s);
             ws_buf_appends(o, "}");
         } else {
             put_error(o, "enum_error", &e);
@@ -196,12 +200,10 @@ static void put_payload(ws_buf *o, const ws_reply *r)
         ws_identity id;
         if (ws_identity_parse(r, &id, &e) == WS_OK) {
             json_key(o, "identity");
-            ws_buf_appends(o, "{\"protocol_version\": ");
-            json_str(o, id.protocol_version);
-            ws_buf_appends(o, ", \"product_vendor\": ");
-            json_str(o, id.product_vendor);
-            ws_buf_appends(o, ", \"product_version\": ");
-            json_str(o, id.product_version);
+            ws_buf_appends(o, "{");
+            json_str_member(o, "protocol_version", id.protocol_version);
+            json_str_member(o, "product_vendor", id.product_vendor);
+            json_str_member(o, "product_version", id.product_version);
             ws_buf_appends(o, "}");
             ws_identity_free(&id);
         } else {
@@ -252,10 +254,8 @@ int main(int argc, char **argv)
     if (ws_reply_parse(in.data ? in.data : "", in.len, message_id, &r, &e) != WS_OK) {
         put_error(&out, "parse_error", &e);
     } else {
-        json_key(&out, "payload");
-        json_str(&out, r.payload ? (const char *)r.payload->name : NULL);
-        json_key(&out, "action");
-        json_str(&out, s = ws_reply_header(&r, WS_NS_ADDR, "Action"));
+        json_str_member(&out, "payload", r.payload ? (const char *)r.payload->name : NULL);
+        json_str_member(&out, "action", s = ws_reply_header(&r, WS_NS_ADDR, "Action"));
         free(s);
         put_payload(&out, &r);
         ws_reply_free(&r);

@@ -229,22 +229,20 @@ def request_message_id(request):
     return text(root.find("%s/%s" % (q("s", "Header"), q("a", "MessageID"))))
 
 
+# Recorded exchanges (request and response pairs), by file pattern and reader.
+EXCHANGE_FILES = (("*.exchange.yml", yaml.safe_load), ("*.exchange.json", json.load))
+
+
 def responses(corpus):
     """Yields (label, xml bytes or None, message id or None)."""
-    for path in sorted(glob.glob(os.path.join(corpus, "**", "*.exchange.yml"), recursive=True)):
-        with open(path, encoding="utf-8") as fh:
-            doc = yaml.safe_load(fh)
-        for i, m in enumerate(doc.get("messages") or []):
-            resp = m.get("response")
-            yield ("%s#%d" % (os.path.relpath(path, corpus), i),
-                   resp.encode("utf-8") if isinstance(resp, str) else None, request_message_id(m.get("request")))
-    for path in sorted(glob.glob(os.path.join(corpus, "**", "*.exchange.json"), recursive=True)):
-        with open(path, encoding="utf-8") as fh:
-            doc = json.load(fh)
-        for i, m in enumerate(doc.get("messages") or []):
-            resp = m.get("response")
-            yield ("%s#%d" % (os.path.relpath(path, corpus), i),
-                   resp.encode("utf-8") if isinstance(resp, str) else None, request_message_id(m.get("request")))
+    for pattern, load in EXCHANGE_FILES:
+        for path in sorted(glob.glob(os.path.join(corpus, "**", pattern), recursive=True)):
+            with open(path, encoding="utf-8") as fh:
+                doc = load(fh)
+            for i, m in enumerate(doc.get("messages") or []):
+                resp = m.get("response")
+                yield ("%s#%d" % (os.path.relpath(path, corpus), i),
+                       resp.encode("utf-8") if isinstance(resp, str) else None, request_message_id(m.get("request")))
     for path in sorted(glob.glob(os.path.join(corpus, "**", "*.xml"), recursive=True)):
         with open(path, "rb") as fh:
             yield os.path.relpath(path, corpus), fh.read(), None

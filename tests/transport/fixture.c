@@ -1,5 +1,6 @@
 /* See fixture.h. */
 #include "tests/transport/fixture.h"
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -90,28 +91,46 @@ static int run_quiet(const char *const argv[])
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-int fixture_start(fixture *f)
+void fixture_unset_proxies(void)
+{
+    const char *proxies[] = {"http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy",
+                             "ALL_PROXY", "no_proxy", "NO_PROXY"};
+    for (size_t i = 0; i < sizeof proxies / sizeof *proxies; i++)
+        unsetenv(proxies[i]);
+}
+
+int fixture_make_dir(fixture *f)
+{
+    snprintf(f->dir, sizeof f->dir, "/tmp/nanosh-fx-XXXXXX");
+    if (mkdtemp(f->dir))
+        return 0;
+    f->dir[0] = '\0';
+    return -1;
+}
+
+int fixture_start(fixture *f, const char *user, const char *password)
 {
     const char *py = getenv("PYTHON3"), *top = getenv("TOP_SRCDIR");
     char script[512], key[160], cert[160];
     pid_t pid;
 
-    memset(f, 0, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/nanosh-fx-XXXXXX");
-    if (!mkdtemp(f->dir))
+    if (!f->dir[0] && fixture_make_dir(f) != 0)
         return -1;
     snprintf(key, sizeof key, "%s", fixture_path(f, "key.pem"));
     snprintf(cert, sizeof cert, "%s", fixture_path(f, "cert.pem"));
     const char *req[] = {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
                          "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-                         "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1",
+                         "-subj", "/CN=localhost", "-addext",
+                         "subjectAltName=IP:127.0.0.1,DNS:localhost",
                          "-keyout", key, "-out", cert, NULL};
     if (run_quiet(req) != 0)
         return -1;
     if (!py || !*py)
         py = "/usr/bin/python3";
     snprintf(script, sizeof script, "%s/tests/transport/http_fixture.py", top ? top : ".");
-    const char *argv[] = {py, script, "--dir", f->dir, "--cert", cert, "--key", key, NULL};
+    /* Without a user the list ends before --user. */
+    const char *argv[] = {py, script, "--dir", f->dir, "--cert", cert, "--key", key,
+                          user ? "--user" : NULL, user, "--password", password, NULL};
     if (posix_spawn(&pid, py, NULL, NULL, (char *const *)argv, environ) != 0)
         return -1;
     f->pid = pid;
@@ -133,7 +152,8 @@ int fixture_start(fixture *f)
 
 void fixture_stop(fixture *f)
 {
-    const char *names[] = {"log", "ports", "ports.tmp", "cert.pem", "key.pem", "trace"};
+    DIR *d;
+    struct dirent *e;
     if (f->pid > 0) {
         int gone = 0;
         kill(f->pid, SIGTERM);
@@ -148,9 +168,11 @@ void fixture_stop(fixture *f)
         }
         f->pid = 0;
     }
-    if (!f->dir[0])
+    if (!f->dir[0] || !(d = opendir(f->dir)))
         return;
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-        unlink(fixture_path(f, names[i]));
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            unlinkat(dirfd(d), e->d_name, 0);
+    closedir(d);
     rmdir(f->dir);
 }

@@ -9,10 +9,18 @@ typedef struct fixture {
     int http_port, https_port, v6_port;
 } fixture;
 
-/* Creates the directory and a certificate, starts the server and waits (up to 10 s)
- * for its ports. 0 on success. */
-int fixture_start(fixture *f);
-/* Stops the server (SIGTERM, then SIGKILL after 5 s) and removes the directory. */
+/* Unsets the proxy variables: the tests talk to loopback, and a proxy from the caller's
+ * environment must not interfere. */
+void fixture_unset_proxies(void);
+/* Creates the temporary directory of a zeroed f, for a test that needs it before the
+ * server starts. 0 on success. */
+int fixture_make_dir(fixture *f);
+/* Creates the directory (unless fixture_make_dir did) and a certificate for 127.0.0.1
+ * and localhost, starts the server with the Basic account user:password (NULL, NULL:
+ * the server's default) and waits (up to 10 s) for its ports. 0 on success. */
+int fixture_start(fixture *f, const char *user, const char *password);
+/* Stops the server (SIGTERM, then SIGKILL after 5 s) and removes the directory with
+ * the files in it. */
 void fixture_stop(fixture *f);
 /* DIR/name, in one of four static buffers. */
 const char *fixture_path(const fixture *f, const char *name);

@@ -377,6 +377,34 @@ static ws_rc post(ws_transport *tp, const char *body, unsigned flags, long *stat
 }
 
 #define LOG(i, key) fixture_log_field(&fx, (i), (key))
+#define SOAP_CTYPE "application/soap+xml;charset=UTF-8"
+
+/* Requests from log line idx on whose decrypted body was msg; *last, if given, gets the
+ * last one's line. */
+static int times_seen(int idx, const char *msg, int *last)
+{
+    int n = fixture_log_count(&fx), seen = 0;
+    for (int i = idx; i < n; i++)
+        if (strcmp(LOG(i, "plain"), msg) == 0) {
+            seen++;
+            if (last)
+                *last = i;
+        }
+    return seen;
+}
+
+/* Sends msg through a new transport to 127.0.0.1; returns the fixture's log count from
+ * before, the line of the first request that went out for it. */
+static int send_once(int port, int https, const char *path, ws_conn_opts *o, ws_auth *auth,
+                     const char *msg, ws_rc *rc, ws_error *err)
+{
+    int first = fixture_log_count(&fx);
+    long status;
+    ws_transport *tp = transport(port, https, path, o, auth);
+    *rc = post(tp, msg, 0, &status, NULL, err);
+    ws_transport_free(tp);
+    return first;
+}
 
 static void test_session(void)
 {
@@ -458,12 +486,7 @@ static void test_reconnect(void)
     ws_rc rc = post(tp, "<warm/>", 0, &status, &reply, &err);
     int idx = fixture_log_count(&fx);
     rc = post(tp, "<drop-idempotent/>", WS_POST_IDEMPOTENT, &status, &reply, &err);
-    int n = fixture_log_count(&fx), seen = 0, last = -1;
-    for (int i = idx; i < n; i++)
-        if (strcmp(LOG(i, "plain"), "<drop-idempotent/>") == 0) {
-            seen++;
-            last = i;
-        }
+    int last = -1, seen = times_seen(idx, "<drop-idempotent/>", &last);
     TAP_OK(rc == WS_OK && status == 200 && strstr(reply, "<ok n=\"18\" seq=\"0\"/>"),
            "an idempotent request lost with its connection is resent and answered (%s)", err.what);
     TAP_OK(st->resets == 2 && seen == 2 && strcmp(LOG(last, "conn"), LOG(idx, "conn")) != 0 &&
@@ -473,10 +496,7 @@ static void test_reconnect(void)
 
     idx = fixture_log_count(&fx);
     rc = post(tp, "<drop-create/>", 0, &status, &reply, &err);
-    n = fixture_log_count(&fx);
-    seen = 0;
-    for (int i = idx; i < n; i++)
-        seen += strcmp(LOG(i, "plain"), "<drop-create/>") == 0;
+    seen = times_seen(idx, "<drop-create/>", NULL);
     TAP_OK(rc == WS_E_CONNECT && strstr(err.what, "not sent again") && seen == 1 && !*reply,
            "a request that is not safe to repeat is not resent (%s; seen by the server: %d)", err.what, seen);
     rc = post(tp, "<next/>", 0, &status, &reply, &err);
@@ -490,46 +510,33 @@ static void test_when_not_encrypting(void)
     ws_conn_opts o = {.allow_unencrypted = 1};
     ws_error err = {0};
     tmech_state *st;
-    long status;
-    const char *reply;
-    int idx = fixture_log_count(&fx);
-    ws_transport *tp = transport(fx.http_port, 0, "/conn", &o, tmech_new(&st));
-    ws_rc rc = post(tp, "<plain/>", 0, &status, &reply, &err);
-    TAP_OK(rc == WS_OK && strcmp(LOG(idx + 2, "ctype"), "application/soap+xml;charset=UTF-8") == 0,
+    ws_rc rc;
+    int idx = send_once(fx.http_port, 0, "/conn", &o, tmech_new(&st), "<plain/>", &rc, &err);
+    TAP_OK(rc == WS_OK && strcmp(LOG(idx + 2, "ctype"), SOAP_CTYPE) == 0,
            "allow_unencrypted turns encryption off over HTTP (%s)", err.what);
-    ws_transport_free(tp);
 
     if (fx.https_port <= 0) {
         TAP_OK(0, "HTTPS fixture listening");
     } else {
         ws_conn_opts so = {.cacert = fixture_path(&fx, "cert.pem")};
-        idx = fixture_log_count(&fx);
-        tp = transport(fx.https_port, 1, "/conn", &so, tmech_new(&st));
-        rc = post(tp, "<tls/>", 0, &status, &reply, &err);
-        TAP_OK(rc == WS_OK && strcmp(LOG(idx + 2, "ctype"), "application/soap+xml;charset=UTF-8") == 0,
+        idx = send_once(fx.https_port, 1, "/conn", &so, tmech_new(&st), "<tls/>", &rc, &err);
+        TAP_OK(rc == WS_OK && strcmp(LOG(idx + 2, "ctype"), SOAP_CTYPE) == 0,
                "over HTTPS messages are not encrypted: TLS protects them (%s)", err.what);
-        ws_transport_free(tp);
     }
 
     /* A connection-based mechanism that cannot seal is refused over HTTP. */
     ws_auth *nowrap = tmech_new(&st);
     nowrap->enc_protocol = NULL;
     ws_conn_opts d = {0};
-    idx = fixture_log_count(&fx);
-    tp = transport(fx.http_port, 0, "/enc", &d, nowrap);
-    rc = post(tp, "<secret/>", 0, &status, &reply, &err);
+    idx = send_once(fx.http_port, 0, "/enc", &d, nowrap, "<secret/>", &rc, &err);
     TAP_OK(rc == WS_E_INSECURE && strstr(err.what, "refusing to send unencrypted messages") &&
            fixture_log_count(&fx) == idx, "a mechanism without sealing is refused over HTTP, nothing sent (%s)",
            err.what);
-    ws_transport_free(tp);
 
     /* The server never asks for authentication: there are no keys, so nothing is sent. */
-    idx = fixture_log_count(&fx);
-    tp = transport(fx.http_port, 0, "/fault", &d, tmech_new(&st));
-    rc = post(tp, "<secret/>", 0, &status, &reply, &err);
+    idx = send_once(fx.http_port, 0, "/fault", &d, tmech_new(&st), "<secret/>", &rc, &err);
     TAP_OK(rc == WS_E_INSECURE && strstr(err.what, "no keys") && fixture_log_count(&fx) == idx + 1,
            "no authentication, no keys: only the empty probe went out (%s)", err.what);
-    ws_transport_free(tp);
 }
 
 static void test_trace(void)
@@ -558,10 +565,7 @@ static void test_trace(void)
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
-    const char *proxies[] = {"http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy",
-                             "ALL_PROXY", "no_proxy", "NO_PROXY"};
-    for (size_t i = 0; i < sizeof proxies / sizeof *proxies; i++)
-        unsetenv(proxies[i]);
+    fixture_unset_proxies();
 
     test_request_bytes();
     test_frame_round_trip();
@@ -571,7 +575,7 @@ int main(void)
 
     if (ws_global_init(NULL) != WS_OK)
         return 1;
-    if (fixture_start(&fx) != 0) {
+    if (fixture_start(&fx, NULL, NULL) != 0) {
         TAP_OK(0, "start the loopback fixture (openssl and python3 needed)");
     } else {
         test_session();

@@ -68,8 +68,8 @@ static ws_rc tm_reset(ws_auth *a, const ws_auth_conn *c, ws_error *err)
     return WS_OK;
 }
 
-static ws_rc tm_step(ws_auth *a, const unsigned char *in, size_t inlen, ws_buf *out,
-                     int *done, ws_error *err)
+ws_rc tmech_step(ws_auth *a, const unsigned char *in, size_t inlen, ws_buf *out, int *done,
+                 ws_error *err)
 {
     (void)a;
     *done = 0;
@@ -125,7 +125,7 @@ static void tm_destroy(ws_auth *a)
     free(a->state);
 }
 
-static const ws_auth_ops tm_ops = {"tmech", tm_reset, tm_step, tm_wrap, tm_unwrap, tm_destroy, NULL};
+static const ws_auth_ops tm_ops = {"tmech", tm_reset, tmech_step, tm_wrap, tm_unwrap, tm_destroy, NULL};
 
 ws_auth *tmech_new(tmech_state **st)
 {

@@ -18,6 +18,11 @@ typedef struct tmech_state {
 /* scheme "Negotiate", protocol application/HTTP-SPNEGO-session-encrypted. */
 ws_auth *tmech_new(tmech_state **st);
 
+/* The client's side of the handshake, as a ws_auth_ops step; a does not matter, so
+ * other test doubles of the fixture's connection-based scheme use it too. */
+ws_rc tmech_step(ws_auth *a, const unsigned char *in, size_t inlen, ws_buf *out, int *done,
+                 ws_error *err);
+
 /* dir 'C' (client to server) or 'S'. out gets len bytes; sig TMECH_SIG_LEN bytes. */
 void tmech_seal(char dir, uint32_t seq, const unsigned char *in, size_t len,
                 unsigned char *sig, unsigned char *out);

@@ -1,11 +1,9 @@
 /* The HTTP transport against a loopback fixture server (http_fixture.py), plain
  * sockets for refused and silent peers, and a network namespace for DNS failure. */
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -16,20 +14,21 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include "tests/tap.h"
+#include "tests/transport/fixture.h"
+#include "tests/transport/test_mech.h"
 #include "wsman/global.h"
 #include "wsman/http_auth.h"
 #include "wsman/trace.h"
 #include "wsman/transport.h"
 
-extern char **environ;
-
 #define USER "admin"
 #define PASSWORD "s3cret-Pa55"
 #define USERPASS_B64 "YWRtaW46czNjcmV0LVBhNTU="   /* base64("admin:s3cret-Pa55") */
 
-static char dir[] = "/tmp/nanosh-tp-XXXXXX";
-static pid_t fixture_pid;
-static int http_port, https_port, v6_port;
+static fixture fx;
+
+/* Field key of the fixture's log line i. */
+#define LOG(i, key) fixture_log_field(&fx, (i), (key))
 
 /* ---- helpers ---- */
 
@@ -38,153 +37,6 @@ static long long now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static char *path_in(const char *name)
-{
-    static char buf[4][256];
-    static int i;
-    char *p = buf[i++ % 4];
-    snprintf(p, 256, "%s/%s", dir, name);
-    return p;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    ws_buf b = WS_BUF_INIT;
-    char chunk[4096];
-    size_t n;
-    if (!f)
-        return NULL;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        ws_buf_append(&b, chunk, n);
-    fclose(f);
-    if (!b.data)
-        ws_buf_append(&b, "", 0);
-    return ws_buf_steal(&b);
-}
-
-/* Lines the fixture logged; one per request it received. */
-static int log_count(void)
-{
-    char *s = slurp(path_in("log"));
-    int n = 0;
-    for (char *p = s; p && *p; p++)
-        n += *p == '\n';
-    free(s);
-    return n;
-}
-
-/* Value of key in the log line number idx (0-based), or "" (one of four static buffers). */
-static const char *log_field(int idx, const char *key)
-{
-    static char bufs[4][512];
-    static int next;
-    char *out = bufs[next++ % 4];
-    char *s = slurp(path_in("log")), *line = s;
-    out[0] = '\0';
-    for (int i = 0; line && i < idx; i++) {
-        line = strchr(line, '\n');
-        if (line)
-            line++;
-    }
-    if (line && *line) {
-        char *end = strchr(line, '\n');
-        if (end)
-            *end = '\0';
-        char pat[64];
-        snprintf(pat, sizeof pat, "%s=", key);
-        for (char *f = line; f;) {
-            if (strncmp(f, pat, strlen(pat)) == 0) {
-                char *v = f + strlen(pat), *tab = strchr(v, '\t');
-                snprintf(out, 512, "%.*s", (int)(tab ? tab - v : (long)strlen(v)), v);
-                break;
-            }
-            f = strchr(f, '\t');
-            if (f)
-                f++;
-        }
-    }
-    free(s);
-    return out;
-}
-
-static int run(const char *const argv[])
-{
-    pid_t pid;
-    int st;
-    int devnull = open("/dev/null", O_WRONLY);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, devnull, 1);
-    posix_spawn_file_actions_adddup2(&fa, devnull, 2);
-    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(devnull);
-    if (rc != 0 || waitpid(pid, &st, 0) != pid)
-        return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static int make_cert(void)
-{
-    const char *argv[] = {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                          "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-                          "-subj", "/CN=localhost", "-addext",
-                          "subjectAltName=IP:127.0.0.1,DNS:localhost",
-                          "-keyout", path_in("key.pem"), "-out", path_in("cert.pem"), NULL};
-    return run(argv);
-}
-
-static int start_fixture(void)
-{
-    const char *py = getenv("PYTHON3"), *top = getenv("TOP_SRCDIR");
-    char script[512];
-    if (!py || !*py)
-        py = "/usr/bin/python3";
-    snprintf(script, sizeof script, "%s/tests/transport/http_fixture.py", top ? top : ".");
-    const char *argv[] = {py, script, "--dir", dir, "--user", USER, "--password", PASSWORD,
-                          "--cert", path_in("cert.pem"), "--key", path_in("key.pem"), NULL};
-    if (posix_spawn(&fixture_pid, py, NULL, NULL, (char *const *)argv, environ) != 0)
-        return -1;
-    for (int i = 0; i < 200; i++) {   /* up to 10 s */
-        FILE *f = fopen(path_in("ports"), "r");
-        if (f) {
-            int n = fscanf(f, "%d %d %d", &http_port, &https_port, &v6_port);
-            fclose(f);
-            return n == 3 && http_port > 0 ? 0 : -1;
-        }
-        if (waitpid(fixture_pid, NULL, WNOHANG) == fixture_pid) {
-            fixture_pid = 0;
-            return -1;
-        }
-        usleep(50000);
-    }
-    return -1;
-}
-
-static void stop_fixture(void)
-{
-    if (fixture_pid <= 0)
-        return;
-    kill(fixture_pid, SIGTERM);
-    for (int i = 0; i < 100; i++) {   /* up to 5 s, then SIGKILL */
-        if (waitpid(fixture_pid, NULL, WNOHANG) == fixture_pid)
-            return;
-        usleep(50000);
-    }
-    kill(fixture_pid, SIGKILL);
-    waitpid(fixture_pid, NULL, 0);
-}
-
-static void remove_dir(void)
-{
-    const char *names[] = {"log", "ports", "cert.pem", "key.pem", "trace", "resolv.conf",
-                           "nsswitch.conf"};
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-        unlink(path_in(names[i]));
-    rmdir(dir);
 }
 
 static ws_transport *transport(const char *host, int port, int https, const char *path,
@@ -235,28 +87,12 @@ static ws_rc fake_reset(ws_auth *a, const ws_auth_conn *c, ws_error *err)
     return WS_OK;
 }
 
-static ws_rc fake_step(ws_auth *a, const unsigned char *in, size_t inlen, ws_buf *out,
-                       int *done, ws_error *err)
-{
-    (void)a;
-    *done = 0;
-    if (!in)
-        ws_buf_appends(out, "HELLO");
-    else if (inlen == 9 && memcmp(in, "CHALLENGE", 9) == 0)
-        ws_buf_appends(out, "RESPONSE:CHALLENGE");
-    else if (inlen == 4 && memcmp(in, "DONE", 4) == 0)
-        *done = 1;
-    else
-        return ws_error_set(err, WS_E_AUTH, "", "unexpected server token");
-    return WS_OK;
-}
-
 static void fake_destroy(ws_auth *a)
 {
     free(a->state);
 }
 
-static const ws_auth_ops fake_ops = {"fake", fake_reset, fake_step, NULL, NULL, fake_destroy, NULL};
+static const ws_auth_ops fake_ops = {"fake", fake_reset, tmech_step, NULL, NULL, fake_destroy, NULL};
 
 static ws_auth *fake_new(fake_state **st)
 {
@@ -353,13 +189,13 @@ static void test_insecure_refused(void)
     ws_conn_opts o = {0};
     ws_error err = {0};
     long status;
-    int before = log_count();
-    ws_transport *tp = transport("127.0.0.1", http_port, 0, NULL, &o, basic(PASSWORD));
+    int before = fixture_log_count(&fx);
+    ws_transport *tp = transport("127.0.0.1", fx.http_port, 0, NULL, &o, basic(PASSWORD));
     ws_rc rc = post(tp, "<x/>", 0, 0, &status, &err);
     TAP_OK(rc == WS_E_INSECURE, "Basic over plain HTTP refused without allow_unencrypted (%s)", err.what);
     TAP_OK(strstr(err.fix, "--allow-unencrypted") && strstr(err.fix, "-s/--https"),
            "the fix names --allow-unencrypted and -s/--https (%s)", err.fix);
-    TAP_OK(log_count() == before && ws_transport_requests(tp) == 0, "nothing was sent");
+    TAP_OK(fixture_log_count(&fx) == before && ws_transport_requests(tp) == 0, "nothing was sent");
     ws_transport_free(tp);
 }
 
@@ -368,40 +204,40 @@ static void test_keepalive_and_headers(void)
     ws_conn_opts o = {.allow_unencrypted = 1};
     ws_error err = {0};
     long status = 0;
-    int first = log_count(), ok = 1;
-    ws_transport *tp = transport("127.0.0.1", http_port, 0, NULL, &o, basic(PASSWORD));
+    int first = fixture_log_count(&fx), ok = 1;
+    ws_transport *tp = transport("127.0.0.1", fx.http_port, 0, NULL, &o, basic(PASSWORD));
     for (int i = 0; i < 5; i++)
         ok &= post(tp, "<s:Envelope/>", WS_POST_IDEMPOTENT, 0, &status, &err) == WS_OK && status == 200;
     TAP_OK(ok, "five POSTs with Basic succeed (%s)", err.what);
     TAP_OK(ws_transport_requests(tp) == 5, "five requests counted (%lu)", ws_transport_requests(tp));
-    TAP_OK(log_count() - first == 5, "the server saw five requests: Basic is preemptive, no 401 legs");
+    TAP_OK(fixture_log_count(&fx) - first == 5, "the server saw five requests: Basic is preemptive, no 401 legs");
     int same = 1;
     for (int i = 1; i < 5; i++)
-        same &= strcmp(log_field(first, "conn"), log_field(first + i, "conn")) == 0;
+        same &= strcmp(LOG(first, "conn"), LOG(first + i, "conn")) == 0;
     TAP_OK(same, "all five came on one kept-alive TCP connection");
-    TAP_STR_EQ(log_field(first, "authz"), "Basic " USERPASS_B64, "Authorization: Basic header is exact");
-    TAP_STR_EQ(log_field(first, "ctype"), "application/soap+xml;charset=UTF-8", "SOAP Content-Type");
-    TAP_STR_EQ(log_field(first, "accept_encoding"), "identity", "Accept-Encoding: identity");
-    TAP_STR_EQ(log_field(first, "connection"), "Keep-Alive", "Connection: Keep-Alive");
-    TAP_STR_EQ(log_field(first, "ua"), "nanosh/" PACKAGE_VERSION, "User-Agent");
+    TAP_STR_EQ(LOG(first, "authz"), "Basic " USERPASS_B64, "Authorization: Basic header is exact");
+    TAP_STR_EQ(LOG(first, "ctype"), "application/soap+xml;charset=UTF-8", "SOAP Content-Type");
+    TAP_STR_EQ(LOG(first, "accept_encoding"), "identity", "Accept-Encoding: identity");
+    TAP_STR_EQ(LOG(first, "connection"), "Keep-Alive", "Connection: Keep-Alive");
+    TAP_STR_EQ(LOG(first, "ua"), "nanosh/" PACKAGE_VERSION, "User-Agent");
 
     size_t big = 2u << 20;
     char *body = malloc(big + 1);
     memset(body, 'a', big);
     body[big] = '\0';
-    int idx = log_count();
+    int idx = fixture_log_count(&fx);
     ws_rc rc = post(tp, body, 0, 0, &status, &err);
     free(body);
     TAP_OK(rc == WS_OK && status == 200, "2 MiB body sent (%s)", err.what);
-    TAP_STR_EQ(log_field(idx, "expect"), "-", "no Expect: header on a large body");
-    TAP_STR_EQ(log_field(idx, "len"), "2097152", "server got the whole body");
-    TAP_STR_EQ(log_field(idx, "conn"), log_field(first, "conn"), "still the same connection");
+    TAP_STR_EQ(LOG(idx, "expect"), "-", "no Expect: header on a large body");
+    TAP_STR_EQ(LOG(idx, "len"), "2097152", "server got the whole body");
+    TAP_STR_EQ(LOG(idx, "conn"), LOG(first, "conn"), "still the same connection");
 
-    idx = log_count();
+    idx = fixture_log_count(&fx);
     rc = post(tp, "<identify/>", WS_POST_UNAUTHENTICATED, 0, &status, &err);
     TAP_OK(rc == WS_OK && status == 200, "unauthenticated Identify accepted");
-    TAP_STR_EQ(log_field(idx, "identify"), "unauthenticated", "WSMANIDENTIFY: unauthenticated sent");
-    TAP_STR_EQ(log_field(idx, "authz"), "-", "and no Authorization header");
+    TAP_STR_EQ(LOG(idx, "identify"), "unauthenticated", "WSMANIDENTIFY: unauthenticated sent");
+    TAP_STR_EQ(LOG(idx, "authz"), "-", "and no Authorization header");
     ws_transport_free(tp);
 }
 
@@ -410,7 +246,7 @@ static void test_http_errors(void)
     ws_conn_opts o = {.allow_unencrypted = 1};
     ws_error err = {0};
     long status = 0;
-    ws_transport *tp = transport("127.0.0.1", http_port, 0, NULL, &o, basic("wrong"));
+    ws_transport *tp = transport("127.0.0.1", fx.http_port, 0, NULL, &o, basic("wrong"));
     ws_rc rc = post(tp, "<x/>", 0, 0, &status, &err);
     TAP_OK(rc == WS_E_AUTH && err.http_status == 401 && status == 401,
            "wrong password gives WS_E_AUTH with HTTP 401");
@@ -418,14 +254,14 @@ static void test_http_errors(void)
            "the message says what happened and what to do (%s; %s)", err.what, err.fix);
     ws_transport_free(tp);
 
-    tp = transport("127.0.0.1", http_port, 0, "/negotiate-only", &o, basic(PASSWORD));
+    tp = transport("127.0.0.1", fx.http_port, 0, "/negotiate-only", &o, basic(PASSWORD));
     rc = post(tp, "<x/>", 0, 0, &status, &err);
     TAP_OK(rc == WS_E_AUTH && strstr(err.what, "does not accept Basic") &&
            strstr(err.what, "Negotiate, Kerberos") && strstr(err.fix, "Basic=\"true\""),
            "a server without Basic is named as such (%s; %s)", err.what, err.fix);
     ws_transport_free(tp);
 
-    tp = transport("127.0.0.1", http_port, 0, "/fault", &o, basic(PASSWORD));
+    tp = transport("127.0.0.1", fx.http_port, 0, "/fault", &o, basic(PASSWORD));
     ws_buf reply = WS_BUF_INIT;
     rc = ws_transport_post(tp, "<x/>", 4, 0, 0, &reply, &status, &err);
     TAP_OK(rc == WS_OK && status == 500 && reply.data && strstr(reply.data, "s:Fault"),
@@ -433,13 +269,13 @@ static void test_http_errors(void)
     ws_buf_free(&reply);
     ws_transport_free(tp);
 
-    tp = transport("127.0.0.1", http_port, 0, "/plain500", &o, basic(PASSWORD));
+    tp = transport("127.0.0.1", fx.http_port, 0, "/plain500", &o, basic(PASSWORD));
     rc = post(tp, "<x/>", 0, 0, &status, &err);
     TAP_OK(rc == WS_E_HTTP && err.http_status == 500 && strstr(err.what, "HTTP 500"),
            "HTTP 500 without SOAP is WS_E_HTTP (%s)", err.what);
     ws_transport_free(tp);
 
-    tp = transport("127.0.0.1", http_port, 0, "/big", &o, basic(PASSWORD));
+    tp = transport("127.0.0.1", fx.http_port, 0, "/big", &o, basic(PASSWORD));
     rc = post(tp, "<x/>", 0, 0, &status, &err);
     TAP_OK(rc == WS_E_PROTOCOL && strstr(err.what, "larger than"), "an oversized reply is refused (%s)", err.what);
     ws_transport_free(tp);
@@ -450,16 +286,16 @@ static void test_debug_trace(void)
     ws_conn_opts o = {.allow_unencrypted = 1};
     ws_error err = {0};
     long status;
-    FILE *f = fopen(path_in("trace"), "w");
+    FILE *f = fopen(fixture_path(&fx, "trace"), "w");
     o.debug = f;
-    ws_transport *tp = transport("127.0.0.1", http_port, 0, NULL, &o, basic(PASSWORD));
+    ws_transport *tp = transport("127.0.0.1", fx.http_port, 0, NULL, &o, basic(PASSWORD));
     post(tp, "<s:Envelope>trace-me</s:Envelope>", 0, 0, &status, &err);
     ws_transport_free(tp);
-    tp = transport("127.0.0.1", http_port, 0, NULL, &o, basic(PASSWORD "-wrong"));
+    tp = transport("127.0.0.1", fx.http_port, 0, NULL, &o, basic(PASSWORD "-wrong"));
     post(tp, "<x/>", 0, 0, &status, &err);
     ws_transport_free(tp);
     fclose(f);
-    char *t = slurp(path_in("trace"));
+    char *t = fixture_slurp(fixture_path(&fx, "trace"));
     TAP_OK(t && strstr(t, "trace-me") && strstr(t, "< HTTP/1.1 200"),
            "the trace shows the exchange");
     TAP_OK(t && strstr(t, "Authorization: Basic <redacted>"), "Authorization value redacted, scheme kept");
@@ -474,41 +310,41 @@ static void test_connection_based(void)
     ws_error err = {0};
     long status = 0;
     fake_state *st;
-    int first = log_count();
-    ws_transport *tp = transport("127.0.0.1", http_port, 0, "/conn", &o, fake_new(&st));
+    int first = fixture_log_count(&fx);
+    ws_transport *tp = transport("127.0.0.1", fx.http_port, 0, "/conn", &o, fake_new(&st));
     ws_rc rc1 = post(tp, "<one/>", 0, 0, &status, &err);
     ws_rc rc2 = post(tp, "<two/>", 0, 0, &status, &err);
     TAP_OK(rc1 == WS_OK && rc2 == WS_OK && status == 200,
            "connection-based handshake (two legs, mutual token) then two requests (%s)", err.what);
     /* Over plain HTTP the first token goes out at once: no anonymous probe. */
-    TAP_OK(log_count() - first == 4 && ws_transport_requests(tp) == 4,
-           "4 requests: 2 legs, 2 messages, no anonymous probe (%d)", log_count() - first);
-    TAP_STR_EQ(log_field(first, "len"), "0", "the handshake runs on an empty POST");
-    TAP_OK(strcmp(log_field(first, "authz"), "-") != 0, "the first request already carries a token");
-    TAP_STR_EQ(log_field(first + 3, "authz"), "-", "an authenticated connection needs no Authorization");
-    TAP_STR_EQ(log_field(first + 3, "conn"), log_field(first, "conn"), "all on one connection");
+    TAP_OK(fixture_log_count(&fx) - first == 4 && ws_transport_requests(tp) == 4,
+           "4 requests: 2 legs, 2 messages, no anonymous probe (%d)", fixture_log_count(&fx) - first);
+    TAP_STR_EQ(LOG(first, "len"), "0", "the handshake runs on an empty POST");
+    TAP_OK(strcmp(LOG(first, "authz"), "-") != 0, "the first request already carries a token");
+    TAP_STR_EQ(LOG(first + 3, "authz"), "-", "an authenticated connection needs no Authorization");
+    TAP_STR_EQ(LOG(first + 3, "conn"), LOG(first, "conn"), "all on one connection");
     TAP_OK(st->resets == 1 && strcmp(st->host, "127.0.0.1") == 0, "mechanism reset once with the host");
     ws_transport_free(tp);
 
-    first = log_count();
-    tp = transport("127.0.0.1", http_port, 0, "/conn-drop", &o, fake_new(&st));
+    first = fixture_log_count(&fx);
+    tp = transport("127.0.0.1", fx.http_port, 0, "/conn-drop", &o, fake_new(&st));
     rc1 = post(tp, "<one/>", 0, 0, &status, &err);
     rc2 = post(tp, "<two/>", 0, 0, &status, &err);
     TAP_OK(rc1 == WS_OK && rc2 == WS_OK && status == 200,
            "after the server closed the connection the transport authenticates again (%s)", err.what);
     TAP_OK(st->resets == 2, "the mechanism was reset for the new connection (%d)", st->resets);
-    TAP_OK(strcmp(log_field(first, "conn"), log_field(log_count() - 1, "conn")) != 0,
+    TAP_OK(strcmp(LOG(first, "conn"), LOG(fixture_log_count(&fx) - 1, "conn")) != 0,
            "the second message went on a new connection");
     ws_transport_free(tp);
 
-    if (https_port <= 0) {
+    if (fx.https_port <= 0) {
         TAP_OK(0, "HTTPS fixture listening");
         return;
     }
-    o.cacert = path_in("cert.pem");
-    tp = transport("127.0.0.1", https_port, 1, "/conn", &o, fake_new(&st));
+    o.cacert = fixture_path(&fx, "cert.pem");
+    tp = transport("127.0.0.1", fx.https_port, 1, "/conn", &o, fake_new(&st));
     rc1 = post(tp, "<one/>", 0, 0, &status, &err);
-    FILE *f = fopen(path_in("cert.pem"), "r");
+    FILE *f = fopen(fixture_path(&fx, "cert.pem"), "r");
     X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
     unsigned char *der = NULL;
     int len = x ? i2d_X509(x, &der) : -1;
@@ -526,43 +362,43 @@ static void test_tls(void)
     ws_conn_opts o = {0};
     ws_error err = {0};
     long status = 0;
-    if (https_port <= 0) {
+    if (fx.https_port <= 0) {
         TAP_OK(0, "HTTPS fixture listening");
         return;
     }
-    ws_transport *tp = transport("127.0.0.1", https_port, 1, NULL, &o, basic(PASSWORD));
+    ws_transport *tp = transport("127.0.0.1", fx.https_port, 1, NULL, &o, basic(PASSWORD));
     ws_rc rc = post(tp, "<x/>", 0, 0, &status, &err);
     TAP_OK(rc == WS_E_TLS_VERIFY, "untrusted certificate gives WS_E_TLS_VERIFY (%s)", err.what);
     TAP_OK(strstr(err.fix, "--cacert") && strstr(err.fix, "-k"), "the fix names --cacert and -k (%s)", err.fix);
     ws_transport_free(tp);
 
     o.insecure = 1;
-    tp = transport("127.0.0.1", https_port, 1, NULL, &o, basic(PASSWORD));
+    tp = transport("127.0.0.1", fx.https_port, 1, NULL, &o, basic(PASSWORD));
     rc = post(tp, "<x/>", 0, 0, &status, &err);
     TAP_OK(rc == WS_OK && status == 200, "insecure skips verification (%s)", err.what);
     ws_transport_free(tp);
 
     o.insecure = 0;
-    o.cacert = path_in("cert.pem");
-    tp = transport("127.0.0.1", https_port, 1, NULL, &o, basic(PASSWORD));
+    o.cacert = fixture_path(&fx, "cert.pem");
+    tp = transport("127.0.0.1", fx.https_port, 1, NULL, &o, basic(PASSWORD));
     rc = post(tp, "<x/>", 0, 0, &status, &err);
     TAP_OK(rc == WS_OK && status == 200, "the right --cacert verifies (%s)", err.what);
     ws_transport_free(tp);
 
-    tp = transport("localhost", https_port, 1, NULL, &o, basic(PASSWORD));
+    tp = transport("localhost", fx.https_port, 1, NULL, &o, basic(PASSWORD));
     rc = tp ? post(tp, "<x/>", 0, 0, &status, &err) : WS_E_USAGE;
     TAP_OK(rc == WS_OK, "the certificate's DNS name verifies too (%s)", err.what);
     ws_transport_free(tp);
 
     o.cacert = "/nonexistent/ca.pem";
-    ws_target t = {.host = "127.0.0.1", .port = https_port, .https = 1};
+    ws_target t = {.host = "127.0.0.1", .port = fx.https_port, .https = 1};
     rc = ws_transport_new(&t, &o, NULL, &tp, &err);
     TAP_OK(rc == WS_E_IO && strstr(err.what, "/nonexistent/ca.pem"),
            "an unreadable --cacert is named (%s)", err.what);
 
     o.cacert = NULL;
     o.insecure = 1;
-    tp = transport("127.0.0.1", http_port, 1, NULL, &o, basic(PASSWORD));
+    tp = transport("127.0.0.1", fx.http_port, 1, NULL, &o, basic(PASSWORD));
     rc = post(tp, "<x/>", 0, 3000, &status, &err);
     TAP_OK(rc == WS_E_TLS && strstr(err.fix, "drop -s"), "HTTPS to an HTTP port is a TLS error (%s)", err.what);
     ws_transport_free(tp);
@@ -630,7 +466,7 @@ static void test_network_errors(void)
 
 static void test_ipv6(void)
 {
-    if (v6_port <= 0) {
+    if (fx.v6_port <= 0) {
         printf("ok %d - # SKIP ::1 unavailable\n", ++tap_n);
         printf("ok %d - # SKIP ::1 unavailable\n", ++tap_n);
         return;
@@ -639,8 +475,8 @@ static void test_ipv6(void)
     ws_error err = {0};
     long status = 0;
     char want[64];
-    snprintf(want, sizeof want, "http://[::1]:%d/wsman", v6_port);
-    ws_transport *tp = transport("::1", v6_port, 0, NULL, &o, basic(PASSWORD));
+    snprintf(want, sizeof want, "http://[::1]:%d/wsman", fx.v6_port);
+    ws_transport *tp = transport("::1", fx.v6_port, 0, NULL, &o, basic(PASSWORD));
     TAP_STR_EQ(tp ? ws_transport_url(tp) : NULL, want, "IPv6 URL");
     ws_rc rc = tp ? post(tp, "<x/>", 0, 0, &status, &err) : WS_E_USAGE;
     TAP_OK(rc == WS_OK && status == 200, "POST over ::1 (%s)", err.what);
@@ -655,19 +491,19 @@ static void test_proxy_env(void)
     ws_error err = {0};
     long status = 0;
     char proxy[96];
-    snprintf(proxy, sizeof proxy, "http://bob:pr0xy-pw@127.0.0.1:%d", http_port);
+    snprintf(proxy, sizeof proxy, "http://bob:pr0xy-pw@127.0.0.1:%d", fx.http_port);
     setenv("http_proxy", proxy, 1);
-    FILE *f = fopen(path_in("trace"), "w");
+    FILE *f = fopen(fixture_path(&fx, "trace"), "w");
     o.debug = f;
-    int idx = log_count();
+    int idx = fixture_log_count(&fx);
     ws_transport *tp = transport("winrm-host.test", 0, 0, NULL, &o, basic(PASSWORD));
     ws_rc rc = post(tp, "<x/>", 0, 0, &status, &err);
     unsetenv("http_proxy");
     ws_transport_free(tp);
     fclose(f);
     TAP_OK(rc == WS_OK && status == 200, "http_proxy from the environment is used (%s)", err.what);
-    TAP_STR_EQ(log_field(idx, "path"), "http://winrm-host.test:5985/wsman", "the proxy got the target URL");
-    char *t = slurp(path_in("trace"));
+    TAP_STR_EQ(LOG(idx, "path"), "http://winrm-host.test:5985/wsman", "the proxy got the target URL");
+    char *t = fixture_slurp(fixture_path(&fx, "trace"));
     TAP_OK(t && strstr(t, "Proxy-Authorization: Basic <redacted>") && !strstr(t, "pr0xy-pw") &&
            !strstr(t, "Ym9iOnByMHh5LXB3"), "proxy credentials stay out of the trace");
     free(t);
@@ -681,17 +517,17 @@ static int resolve_child(void)
         return 77;
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
         return 77;
-    FILE *f = fopen(path_in("nsswitch.conf"), "w");
+    FILE *f = fopen(fixture_path(&fx, "nsswitch.conf"), "w");
     if (!f)
         return 77;
     fputs("hosts: files dns\n", f);
     fclose(f);
-    if (!(f = fopen(path_in("resolv.conf"), "w")))
+    if (!(f = fopen(fixture_path(&fx, "resolv.conf"), "w")))
         return 77;
     fputs("nameserver 127.0.0.1\n", f);
     fclose(f);
-    if (mount(path_in("nsswitch.conf"), "/etc/nsswitch.conf", NULL, MS_BIND, NULL) != 0 ||
-        mount(path_in("resolv.conf"), "/etc/resolv.conf", NULL, MS_BIND, NULL) != 0)
+    if (mount(fixture_path(&fx, "nsswitch.conf"), "/etc/nsswitch.conf", NULL, MS_BIND, NULL) != 0 ||
+        mount(fixture_path(&fx, "resolv.conf"), "/etc/resolv.conf", NULL, MS_BIND, NULL) != 0)
         return 77;
     struct stat sb;
     if (stat("/var/run/nscd", &sb) == 0 && mount("none", "/var/run/nscd", "tmpfs", 0, NULL) != 0)
@@ -732,12 +568,8 @@ static void test_resolve(void)
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
-    /* The tests talk to loopback: a proxy from the caller's environment must not interfere. */
-    const char *proxies[] = {"http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy",
-                             "ALL_PROXY", "no_proxy", "NO_PROXY"};
-    for (size_t i = 0; i < sizeof proxies / sizeof *proxies; i++)
-        unsetenv(proxies[i]);
-    if (!mkdtemp(dir))
+    fixture_unset_proxies();
+    if (fixture_make_dir(&fx) != 0)   /* test_resolve writes there before the server starts */
         TAP_SKIP_ALL("cannot create a temporary directory");
 
     test_parsers();
@@ -746,10 +578,9 @@ int main(void)
     if (ws_global_init(NULL) != WS_OK)
         return 1;
     test_urls();
-    if (make_cert() != 0 || start_fixture() != 0) {
+    if (fixture_start(&fx, USER, PASSWORD) != 0) {
         TAP_OK(0, "start the loopback fixture (openssl and python3 needed)");
-        stop_fixture();
-        remove_dir();
+        fixture_stop(&fx);
         ws_global_cleanup();
         return tap_done();
     }
@@ -762,8 +593,7 @@ int main(void)
     test_network_errors();
     test_ipv6();
     test_proxy_env();
-    stop_fixture();
-    remove_dir();
+    fixture_stop(&fx);
     ws_global_cleanup();
     return tap_done();
 }
