@@ -3,10 +3,12 @@
  * gss_acquire_cred_with_password extensions). Nothing here runs kinit or writes the
  * user's ticket cache. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <krb5/krb5.h>
 #include "gss_int.h"
 
@@ -37,11 +39,41 @@ static OM_uint32 check_lifetime(gss_cred_id_t cred, OM_uint32 *minor)
     return GSS_S_COMPLETE;
 }
 
+/* MIT krb5 1.20 (Debian 12) frees an uninitialised principal in krb5_cccol_have_content
+ * when a FILE ticket cache is empty or damaged, and may crash (fixed upstream in 1.21).
+ * Such a cache named by KRB5CCNAME is recognised here, by its format version (0x05 0x01
+ * to 0x05 0x04), and never handed to the library. */
+static int ccache_file_damaged(void)
+{
+    const char *name = getenv("KRB5CCNAME");
+    unsigned char hdr[2];
+    ssize_t n;
+    int fd;
+
+    if (!name)
+        return 0;
+    if (strncmp(name, "FILE:", 5) == 0)
+        name += 5;
+    else if (name[0] != '/')
+        return 0;   /* another cache type (KEYRING:, KCM:, MEMORY:, DIR:...) */
+    if ((fd = open(name, O_RDONLY | O_CLOEXEC)) < 0)
+        return 0;   /* missing: the library reports that safely */
+    n = read(fd, hdr, sizeof hdr);
+    close(fd);
+    return !(n == 2 && hdr[0] == 5 && hdr[1] >= 1 && hdr[1] <= 4);
+}
+
 static void try_ccache(cred_req *r, cred_try *t)
 {
     OM_uint32 tmp;
 
     t->doing = "reading the ticket cache";
+    if (ccache_file_damaged()) {
+        t->major = GSS_S_NO_CRED;
+        t->minor = 0;
+        t->doing = "reading the ticket cache in KRB5CCNAME, which is empty or damaged";
+        return;
+    }
     t->major = gss_acquire_cred(&t->minor, r->name, GSS_C_INDEFINITE, &r->mechs, GSS_C_INITIATE,
                                 r->cred, NULL, NULL);
     if (!GSS_ERROR(t->major))

@@ -61,7 +61,7 @@ static const gss_reason minor_reasons[] = {
 
 static const gss_reason major_reasons[] = {
     { GSS_S_CREDENTIALS_EXPIRED, WS_GSS_NO_CREDENTIALS, "the Kerberos ticket has expired", FIX_TICKET },
-    { GSS_S_NO_CRED, WS_GSS_NO_CREDENTIALS, "no Kerberos credentials", FIX_TICKET },
+    { GSS_S_NO_CRED, WS_GSS_NO_CREDENTIALS, "no Kerberos ticket or other credentials", FIX_TICKET },
     { GSS_S_BAD_BINDINGS, WS_GSS_USABLE, "the TLS channel bindings do not match",
       "something between nanosh and the server re-encrypts TLS (a proxy): connect directly" },
     { GSS_S_BAD_SIG, WS_GSS_USABLE, "message integrity check failed: the message was altered or the keys differ",

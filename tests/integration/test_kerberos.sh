@@ -91,6 +91,9 @@ expect_fail "wrong password" 'wrong password' \
 : >"$K/empty"
 expect_fail "absent ticket (empty ticket cache)" 'no Kerberos ticket.*kinit' \
   env KRB5CCNAME="FILE:$K/empty" setsid -w "$NANOSH" -a kerberos "$H" -c 'echo x'
+printf 'not a ticket cache' >"$K/garbage"
+expect_fail "damaged ticket cache" 'no Kerberos ticket.*empty or damaged.*kinit' \
+  env KRB5CCNAME="$K/garbage" setsid -w "$NANOSH" -a kerberos "$H" -c 'echo x'
 expect_fail "absent ticket (no ticket cache)" 'no Kerberos ticket.*kinit' \
   nk -a kerberos "$H" -c 'echo x'
 get_ticket -l 1s
