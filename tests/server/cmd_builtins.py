@@ -325,8 +325,30 @@ def do_cmd(interp, rest, out, err):
             return 0
     if text.startswith('"') and text.rstrip().endswith('"') and len(text.strip()) > 1:
         text = text.strip()[1:-1]
-    child = Interpreter(interp.sandbox, interp.env.copy(), interp.cwd, interp.io)
+    child = Interpreter(interp.sandbox, interp.env.copy(), interp.cwd, _ChildIO(interp.io, out, err))
     return child.run(text)
+
+
+class _ChildIO:
+    """A child cmd's I/O: its output goes where the parent redirected the cmd
+    command ('cmd /c echo x > f' writes x to f), the rest is the parent's."""
+
+    def __init__(self, io, out, err):
+        self._io, self._sinks = io, {'stdout': out, 'stderr': err}
+
+    def write(self, stream, data):
+        self._sinks.get(stream, self._sinks['stdout']).write(data)
+
+    @property
+    def interrupted(self):
+        return self._io.interrupted
+
+    @interrupted.setter
+    def interrupted(self, value):
+        self._io.interrupted = value
+
+    def __getattr__(self, name):
+        return getattr(self._io, name)
 
 
 def do_rem(interp, rest, out, err):

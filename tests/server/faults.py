@@ -22,6 +22,10 @@ ERROR_WSMAN_INVALID_RESOURCE_URI = 2150858811
 ERROR_WSMAN_INVALID_MESSAGE_INFORMATION_HEADER = 2150858767
 ERROR_WSMAN_MESSAGE_INFORMATION_HEADER_REQUIRED = 2150858769
 ERROR_WSMAN_INVALID_SOAP_BODY = 2150858791
+ERROR_WSMAN_RESOURCE_NOT_FOUND = 2150858752
+ERROR_WSMAN_INVALID_REPRESENTATION = 2150858773
+ERROR_WSMAN_ENUMERATE_CANNOT_PROCESS_FILTER = 2150858778
+ERROR_WSMAN_ENUMERATE_INVALID_ENUMERATION_CONTEXT = 2150858779
 ERROR_INVALID_PARAMETER = 87
 HRESULT_DIRECTORY_INVALID = 2147942667   # HRESULT_FROM_WIN32(ERROR_DIRECTORY)
 
@@ -32,9 +36,9 @@ class WSManFault(Exception):
     the p:MSFT_WmiError form Windows uses for quota faults."""
 
     def __init__(self, code, subcode, reason, wsman_code, message=None, detail=None,
-                 provider=None, action=WSMAN_FAULT_ACTION, wmi_error=False, nested=False):
+                 provider=None, action=WSMAN_FAULT_ACTION, wmi_error=False, nested=False, extended=''):
         super().__init__(reason)
-        self.nested = nested
+        self.nested, self.extended = nested, extended
         self.code, self.subcode, self.reason = code, subcode, reason
         self.wsman_code, self.message = wsman_code, reason if message is None else message
         self.detail, self.provider, self.action, self.wmi_error = detail, provider, action, wmi_error
@@ -47,8 +51,8 @@ class WSManFault(Exception):
         else:
             msg = escape(self.message)
             if self.nested:
-                msg = ('<f:WSManFault xmlns:f="%s" Code="%d" Machine=%s><f:Message>%s</f:Message></f:WSManFault>'
-                       % (NS['f'], self.wsman_code, quoteattr(machine), msg))
+                msg = ('<f:WSManFault xmlns:f="%s" Code="%d" Machine=%s><f:Message>%s</f:Message></f:WSManFault>%s'
+                       % (NS['f'], self.wsman_code, quoteattr(machine), msg, self.extended))
             if self.provider:
                 msg = '<f:ProviderFault provider=%s path=%s>%s</f:ProviderFault>' % (
                     quoteattr(self.provider[0]), quoteattr(self.provider[1]), msg)
@@ -183,3 +187,78 @@ def invalid_body():
     text = ('The WS-Management service cannot process the request because the request packet does not have a '
             'valid SOAP body. ')
     return WSManFault('s:Sender', 'w:InvalidBody', text, ERROR_WSMAN_INVALID_SOAP_BODY)
+
+
+# --- the WMI plug-in and the config and enumeration layers -------------------------------------
+
+ENUMERATION_FAULT_ACTION = 'http://schemas.xmlsoap.org/ws/2004/09/enumeration/fault'
+WMI_PLUGIN = ('WMI Provider', r'C:\Windows\system32\WsmWmiPl.dll')
+
+
+def _extended_status(operation, parameter, provider_name, ns):
+    """f:ExtendedError with the WMI __ExtendedStatus, element for element as recorded."""
+    nil = lambda name, typ: '<p:%s xsi:nil="true" xsi:type="cim:%s"/>' % (name, typ)
+    val = lambda name, v: '<p:%s xsi:type="cim:cimString">%s</p:%s>' % (name, escape(v), name)
+    return ('<f:ExtendedError><p:__ExtendedStatus xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+            'xmlns:p="%s" xmlns:cim="http://schemas.dmtf.org/wbem/wscim/1/common" '
+            'xsi:type="p:__ExtendedStatus_Type">%s%s%s%s%s</p:__ExtendedStatus></f:ExtendedError>'
+            % (ns, nil('Description', 'cimString'), val('Operation', operation), val('ParameterInfo', parameter),
+               val('ProviderName', provider_name), nil('StatusCode', 'cimUnsignedInt')))
+
+
+def wmi_not_found(object_path, provider_name='CIMWin32'):
+    """Get/Delete/Invoke of a WMI instance that does not exist.  Recorded from
+    Windows Server 2012 R2 for Win32_Process.Handle="29" (quoted in microsoft/omi's
+    WS-Management fault-parser tests): DestinationUnreachable, code 2150858752,
+    the WMI plug-in's ProviderFault with a GetObject __ExtendedStatus."""
+    text = ('The WS-Management service cannot process the request. The service cannot find the resource '
+            'identified by the resource URI and selectors. ')
+    return WSManFault('s:Sender', 'a:DestinationUnreachable', text, ERROR_WSMAN_RESOURCE_NOT_FOUND,
+                      detail='InvalidResourceURI', nested=True, provider=WMI_PLUGIN,
+                      action=ADDRESSING_FAULT_ACTION,
+                      extended=_extended_status('GetObject', object_path, provider_name,
+                                                'http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/__ExtendedStatus'))
+
+
+def invalid_selectors():
+    """A selector set that does not name the class's key (the recorded InvalidSelectors
+    reason and code; Windows' detail text for WMI classes is not recorded)."""
+    return WSManFault('s:Sender', 'w:InvalidSelectors', _INVALID_SELECTORS, ERROR_WSMAN_UNEXPECTED_SELECTORS,
+                      detail='UnexpectedSelectors')
+
+
+_CANNOT_PROCESS_FILTER = ('The data source could not process the filter. The filter might be missing or it might '
+                          'be invalid. Change the filter and try the request again.  ')
+CLASS_NOT_FOUND = 'The specified class does not exist in the given namespace. '
+# WMI's text for WBEM_E_INVALID_QUERY (0x80041017); the plug-in's wording for
+# a WQL syntax error is not recorded.
+INVALID_QUERY = 'Invalid query '
+
+
+def cannot_process_filter(message, query):
+    """Recorded for a WQL query on an unknown class (winrb_winrm
+    fault_enumeration_cannot_process_filter_wmi_extended_status_2008r2.xml)."""
+    return WSManFault('s:Sender', 'n:CannotProcessFilter', _CANNOT_PROCESS_FILTER,
+                      ERROR_WSMAN_ENUMERATE_CANNOT_PROCESS_FILTER, message=message, nested=True,
+                      provider=WMI_PLUGIN, action=ENUMERATION_FAULT_ACTION,
+                      extended=_extended_status('ExecQuery', query, 'WinMgmt',
+                                                'http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/'
+                                                '__ExtendedStatus'))
+
+
+def invalid_enumeration_context():
+    """wsmerror.h ERROR_WSMAN_ENUMERATE_INVALID_ENUMERATION_CONTEXT: a Pull or Release
+    with a context that is finished, released or unknown."""
+    text = ('The WS-Enumeration context in the enumeration is not valid. Enumeration may have been completed '
+            'or canceled. You cannot use this enumeration context anymore. Start a new enumeration. ')
+    return WSManFault('s:Receiver', 'n:InvalidEnumerationContext', text,
+                      ERROR_WSMAN_ENUMERATE_INVALID_ENUMERATION_CONTEXT, action=ENUMERATION_FAULT_ACTION)
+
+
+def invalid_representation():
+    """wsmerror.h ERROR_WSMAN_INVALID_REPRESENTATION: a Put body that is not the resource's XML."""
+    text = ('The WS-Management service cannot identify the format of the object passed to a Put or Create '
+            'method. The input XML may not be appropriate for the resource or uses the wrong schema for the '
+            'resource. Change the input XML in the request. ')
+    return WSManFault('s:Sender', 'x:InvalidRepresentation', text, ERROR_WSMAN_INVALID_REPRESENTATION,
+                      detail='InvalidValues')

@@ -5,7 +5,7 @@ Server 2016, for nanosh's tests.  Loopback only.
   winrm_sim.py --bind 127.0.0.1 --port 0 --port-file F --accounts ACCOUNTS --sandbox DIR
                [--https CERT KEY [--https-port N] [--https-port-file F]]
                [--state-file F] [--max-shells-per-user N] [--max-envelope-size BYTES]
-               [--max-timeout-ms N] [--require-encryption] [--computer-name NAME]
+               [--max-timeout-ms N] [--max-batch-items N] [--require-encryption] [--computer-name NAME]
                [--auth basic,negotiate,kerberos,ntlm] [--offer Negotiate,Kerberos]
                [--keytab FILE] [--cbt strict|relaxed|none]
                [--tamper-reply-signature] [--drop-connection-after N]
@@ -54,6 +54,8 @@ def parse_args(argv):
     ap.add_argument('--max-envelope-size', type=int, default=512000,
                     help='MaxEnvelopeSizekb x 1024 in bytes (default 512000, Server 2016)')
     ap.add_argument('--max-timeout-ms', type=int, default=60000, help='MaxTimeoutms (default 60000)')
+    ap.add_argument('--max-batch-items', type=int, default=32000,
+                    help='MaxBatchItems: most items in one Enumerate or Pull reply (default 32000)')
     ap.add_argument('--require-encryption', action='store_true',
                     help='AllowUnencrypted=false: refuse plaintext SOAP over HTTP')
     ap.add_argument('--auth', default='basic',
@@ -86,6 +88,8 @@ def parse_args(argv):
                 ap.error('--offer %s: not among the --auth mechanisms' % a)
     if args.https_port is not None and not args.https:
         ap.error('--https-port needs --https CERT KEY')
+    if args.max_batch_items < 1:
+        ap.error('--max-batch-items takes a count >= 1')
     if args.drop_connection_after < 0:
         ap.error('--drop-connection-after takes a count >= 0')
     return args
@@ -145,6 +149,7 @@ class Simulator:
                      'handshakes_by_scheme': dict(self.counts['handshakes']),
                      'connections': [dict(c, schemes=list(c['schemes'])) for c in self.connections],
                      'shells': self.registry.summary()}
+            state.update(self.service.state())
             tmp = '%s.%d.tmp' % (self.config.state_file, os.getpid())
             with open(tmp, 'w') as f:
                 json.dump(state, f, indent=1, sort_keys=True)

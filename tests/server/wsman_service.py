@@ -1,14 +1,19 @@
-"""The WS-Management service: Identify and the WinRS cmd shell, answering the
+"""The WS-Management service: Identify, the WinRS cmd shell, and the config and
+WMI resources (config_provider, wmi_provider), answering the
 way Windows Server 2016 does (replies shaped after the corpus recordings)."""
 import base64
 import os
+import threading
 import time
 
 import faults
 from cmd_layer import Environment
+from config_provider import ConfigProvider
+from enumeration import Enumerations
 from soap import (DECLS_DELETE, DECLS_RECEIVE, DECLS_TRANSFER, NS, WSMID_NS, BadRequest, envelope,
                   format_elapsed, format_seconds, parse_duration, parse_request, q, text_el)
 from winrs import Command, Shell
+from wmi_provider import WmiProvider
 
 SHELL_URI = 'http://schemas.microsoft.com/wbem/wsman/1/windows/shell'
 CMD_URI = SHELL_URI + '/cmd'
@@ -31,6 +36,12 @@ class Context:
 class Service:
     def __init__(self, config, sandbox, registry, on_change):
         self.config, self.sandbox, self.registry, self.on_change = config, sandbox, registry, on_change
+        self.enumerations = Enumerations(config.max_batch_items)
+        self.config_provider = ConfigProvider(config, on_change)
+        self.wmi = WmiProvider(config, sandbox, self.enumerations, self.process_environment, on_change)
+        self.providers = (self.config_provider, self.wmi)
+        self.action_counts = {}
+        self.count_lock = threading.Lock()
         self.actions = {
             TRANSFER + 'create': self.create,
             TRANSFER + 'delete': self.delete,
@@ -60,6 +71,13 @@ class Service:
             raise faults.header_required()
         req.max_envelope = self.max_envelope(req)
         req.timeout = self.operation_timeout(req)
+        self.count_action(req.action)
+        for provider in self.providers:
+            if provider.handles(req.resource_uri):
+                try:
+                    return provider.handle(req, ctx)
+                finally:
+                    self.on_change()
         handler = self.actions.get(req.action.lower())
         if req.resource_uri.lower() != CMD_URI:
             raise faults.unknown_resource(req.resource_uri)
@@ -75,6 +93,26 @@ class Service:
             return handler(req, ctx, shell)
         finally:
             shell.end()
+
+    def count_action(self, action):
+        """Requests per action, by the action's last segment (Get, Pull, Create...)."""
+        name = action.rstrip('/').rsplit('/', 1)[-1]
+        with self.count_lock:
+            self.action_counts[name] = self.action_counts.get(name, 0) + 1
+        self.on_change()
+
+    def state(self):
+        """The resource state for the --state-file JSON."""
+        with self.count_lock:
+            counts = dict(self.action_counts)
+        out = {'wsman_actions': counts, 'config_client': self.config_provider.state(),
+               'enumerations_open': self.enumerations.open_count()}
+        out.update(self.wmi.state())
+        return out
+
+    def process_environment(self, user):
+        """The environment of a process started for user outside a shell (Win32_Process.Create)."""
+        return default_environment(user, 'C:\\Users\\' + user.split('\\')[-1], self.config.computer_name)
 
     def max_envelope(self, req):
         """Client's MaxEnvelopeSize clamped to the service's (MS-WSMV 3.1.4.1.7)."""

@@ -206,7 +206,8 @@ class Client:
 
 # --- requests in the shape pypsrp sends them (and Windows accepted, as recorded) ----------
 
-def request(action, body, selectors=None, options=None, timeout='PT20S', max_env='153600', message_id=None):
+def request(action, body, selectors=None, options=None, timeout='PT20S', max_env='153600', message_id=None,
+            resource_uri=CMD_URI):
     sel = ''.join('<wsman:Selector Name="%s">%s</wsman:Selector>' % kv for kv in (selectors or {}).items())
     opt = ''.join('<wsman:Option Name="%s">%s</wsman:Option>' % kv for kv in (options or {}).items())
     max_env_el = ('<wsman:MaxEnvelopeSize s:mustUnderstand="true">%s</wsman:MaxEnvelopeSize>' % max_env
@@ -223,7 +224,7 @@ def request(action, body, selectors=None, options=None, timeout='PT20S', max_env
             '<wsa:ReplyTo><wsa:Address s:mustUnderstand="true">http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</wsa:Address></wsa:ReplyTo>'
             '<wsman:ResourceURI s:mustUnderstand="true">%s</wsman:ResourceURI>'
             '<wsa:To>http://127.0.0.1/wsman</wsa:To>%s%s</s:Header><s:Body>%s</s:Body></s:Envelope>'
-            % (action, max_env_el, message_id or 'uuid:' + str(uuid.uuid4()).upper(), timeout_el, CMD_URI,
+            % (action, max_env_el, message_id or 'uuid:' + str(uuid.uuid4()).upper(), timeout_el, resource_uri,
                '<wsman:OptionSet s:mustUnderstand="true">%s</wsman:OptionSet>' % opt if opt else '',
                '<wsman:SelectorSet>%s</wsman:SelectorSet>' % sel if sel else '', body)).encode()
 
