@@ -8,10 +8,11 @@ from measure import ProcessFailed, run_process, summary
 
 def session_run(target, client, count, script_dir):
     if client == 'nanosh':
+        # cmd mode, as the peers' run_command: every line is one WinRS command
         script = os.path.join(script_dir, 'echo-hi-%d.txt' % count)
         if not os.path.exists(script):
             with open(script, 'w') as f:
-                f.write('echo hi\n' * count)
+                f.write(':cmd\n' + 'echo hi\n' * count)
         return run_process(target.nanosh_argv(), env=target.env(), stdin_path=script)
     if client == 'pywinrm':
         return run_process(target.pywinrm_argv('loop', str(count)),
