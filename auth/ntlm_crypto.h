@@ -37,6 +37,15 @@ ws_rc ntlm_md5(const ntlm_part *parts, size_t nparts, unsigned char out[NTLM_HAS
 ws_rc ntlm_hmac_md5(const unsigned char *key, size_t keylen, const ntlm_part *parts,
                     size_t nparts, unsigned char out[NTLM_HASH_LEN], ws_error *err);
 
+/* A keyed HMAC-MD5 (OpenSSL's EVP_MAC_CTX) kept for many messages, so that the algorithm
+ * lookup, allocation and key schedule are paid once per session rather than per message. */
+struct evp_mac_ctx_st;
+ws_rc ntlm_hmac_md5_new(struct evp_mac_ctx_st **ctx, const unsigned char *key, size_t keylen,
+                        ws_error *err);
+ws_rc ntlm_hmac_md5_run(struct evp_mac_ctx_st *ctx, const ntlm_part *parts, size_t nparts,
+                        unsigned char out[NTLM_HASH_LEN], ws_error *err);
+void ntlm_hmac_md5_free(struct evp_mac_ctx_st *ctx);   /* NULL is fine */
+
 /* NTOWFv1 = MD4(UTF-16LE(password)) (MS-NLMP 3.3.1). */
 void ntlm_ntowfv1(const unsigned char *password_u16, size_t len,
                   unsigned char out[NTLM_HASH_LEN]);

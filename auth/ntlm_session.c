@@ -43,9 +43,14 @@ ws_rc ntlm_session_init(ntlm_session *s, const unsigned char exported_key[16],
     if ((rc = ntlm_derive_keys(exported_key, flags, 1, c_sign, c_seal, err)) != WS_OK ||
         (rc = ntlm_derive_keys(exported_key, flags, 0, s_sign, s_seal, err)) != WS_OK)
         goto done;
+    if ((rc = ntlm_hmac_md5_new(&s->sign_out, role == NTLM_CLIENT ? c_sign : s_sign, 16,
+                                err)) != WS_OK ||
+        (rc = ntlm_hmac_md5_new(&s->sign_in, role == NTLM_CLIENT ? s_sign : c_sign, 16,
+                                err)) != WS_OK) {
+        ntlm_session_wipe(s);
+        goto done;
+    }
     s->flags = flags;
-    memcpy(s->sign_out, role == NTLM_CLIENT ? c_sign : s_sign, 16);
-    memcpy(s->sign_in, role == NTLM_CLIENT ? s_sign : c_sign, 16);
     ntlm_rc4_init(&s->seal_out, role == NTLM_CLIENT ? c_seal : s_seal, 16);
     ntlm_rc4_init(&s->seal_in, role == NTLM_CLIENT ? s_seal : c_seal, 16);
 done:
@@ -58,6 +63,8 @@ done:
 
 void ntlm_session_wipe(ntlm_session *s)
 {
+    ntlm_hmac_md5_free(s->sign_out);
+    ntlm_hmac_md5_free(s->sign_in);
     OPENSSL_cleanse(s, sizeof(*s));
 }
 
@@ -68,14 +75,14 @@ static void put32(unsigned char *p, uint32_t v)
 }
 
 /* HMAC_MD5(SignKey, SeqNum || Message)[0..7] (MS-NLMP 3.4.4.2). */
-static ws_rc checksum(const unsigned char key[16], uint32_t seq, const unsigned char *msg,
+static ws_rc checksum(struct evp_mac_ctx_st *key, uint32_t seq, const unsigned char *msg,
                       size_t len, unsigned char digest[16], ws_error *err)
 {
     unsigned char seqb[4];
     ntlm_part parts[2] = {{seqb, 4}, {msg, len}};
 
     put32(seqb, seq);
-    return ntlm_hmac_md5(key, 16, parts, 2, digest, err);
+    return ntlm_hmac_md5_run(key, parts, 2, digest, err);
 }
 
 /* NTLMSSP_MESSAGE_SIGNATURE with ESS (MS-NLMP 2.2.2.9.1): Version 1, the checksum

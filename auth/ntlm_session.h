@@ -13,7 +13,7 @@ typedef enum ntlm_role { NTLM_CLIENT, NTLM_SERVER } ntlm_role;
 
 typedef struct ntlm_session {
     uint32_t flags;                       /* negotiated NegotiateFlags */
-    unsigned char sign_out[16], sign_in[16];
+    struct evp_mac_ctx_st *sign_out, *sign_in;  /* HMAC-MD5 keyed with each SIGNKEY */
     ntlm_rc4 seal_out, seal_in;
     uint32_t seq_out, seq_in;
     int broken;                           /* a message was rejected: streams are out of step */
@@ -27,6 +27,8 @@ ws_rc ntlm_derive_keys(const unsigned char exported_key[16], uint32_t flags,
 /* Sets up both directions from the ExportedSessionKey; role decides which keys send. */
 ws_rc ntlm_session_init(ntlm_session *s, const unsigned char exported_key[16],
                         uint32_t flags, ntlm_role role, ws_error *err);
+/* Frees the HMAC contexts; call it on every session that init set up (and is then safe to
+ * call again). */
 void ntlm_session_wipe(ntlm_session *s);
 
 /* GSS_WrapEx (MS-NLMP 3.4.3): out = RC4(seal_out, in) (len bytes; may equal in),
