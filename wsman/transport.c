@@ -70,6 +70,10 @@ static long long now_ms(void)
 
 ws_rc ws_global_init(ws_error *err)
 {
+    /* OpenSSL's own atexit handler frees every table it built (about 0.7 M
+     * instructions, 3 % of a one-shot) just before the kernel drops the whole address
+     * space. Ask for none; this must come before libcurl's first OpenSSL call. */
+    OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
     CURLcode cc = curl_global_init(CURL_GLOBAL_DEFAULT);
     if (cc != CURLE_OK)
         return ws_error_set(err, WS_E_NOMEM, "", "cannot initialise libcurl: %s",
