@@ -51,6 +51,10 @@ struct ws_auth {
 };
 
 ws_auth *ws_auth_basic_new(const char *user, const char *password, ws_error *err);
+
+/* Whether host is an IPv4 or IPv6 address (brackets allowed) rather than a name: no
+ * Kerberos service principal exists for an address (PROTOCOL.md 7). */
+int ws_host_is_ip_literal(const char *host);
 void ws_auth_free(ws_auth *a);
 
 #endif

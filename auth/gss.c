@@ -2,7 +2,6 @@
  * (RFC 4121 4.1, RFC 4178 for SPNEGO, RFC 2744 5.19 gss_init_sec_context), channel
  * bindings over HTTPS (RFC 5929, MS-WSMV 2.2.4.34). Wrapping is in gss_wrap.c and the
  * credentials in gss_cred.c. */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,20 +14,6 @@ gss_OID_desc ws_gss_mech_spnego = { 6, (void *)"\x2b\x06\x01\x05\x05\x02" };    
 
 #define WANT_FLAGS (GSS_C_MUTUAL_FLAG | GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG | \
                     GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG)
-
-static int is_ip_literal(const char *host)
-{
-    unsigned char addr[16];
-    char tmp[64];
-    size_t n = strlen(host);
-
-    if (n >= 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < sizeof tmp) {
-        memcpy(tmp, host + 1, n - 2);
-        tmp[n - 2] = '\0';
-        host = tmp;
-    }
-    return inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
-}
 
 static void drop_context(ws_gss *g)
 {
@@ -104,7 +89,7 @@ static ws_rc gss_reset(ws_auth *a, const ws_auth_conn *conn, ws_error *err)
     g->host = strdup(conn->host);
     if (!g->host)
         return ws_error_set(err, WS_E_NOMEM, "", "out of memory");
-    g->host_is_ip = is_ip_literal(g->host);
+    g->host_is_ip = ws_host_is_ip_literal(g->host);
     if (conn->server_cert_der) {
         rc = ws_cbt_app_data(conn->server_cert_der, conn->server_cert_len, &cbt, err);
         if (rc != WS_OK)

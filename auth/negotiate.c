@@ -29,10 +29,16 @@ static ws_auth *make_sub(negotiate *n, int which, ws_error *err)
     if (n->sub[which])
         return n->sub[which];
     if (which == SUB_SPNEGO || which == SUB_KERBEROS) {
+        /* When NTLM may serve, a password is tried for Kerberos only with a realm-
+         * qualified user (user@REALM): a bare or DOMAIN\user name is a local or NTLM
+         * account, and asking krb5.conf's default realm's KDC about it would send the
+         * password's proof to an unrelated server. */
+        int realm_given = n->o.user && strchr(n->o.user, '@');
         ws_gss_opts g = {
             .scheme = which == SUB_SPNEGO ? "Negotiate" : "Kerberos",
-            .user = n->o.user, .password = n->o.password, .keytab = n->o.keytab,
-            .spn = n->o.spn, .delegate = n->o.delegate,
+            .user = n->o.user,
+            .password = realm_given || !n->o.allow_ntlm ? n->o.password : NULL,
+            .keytab = n->o.keytab, .spn = n->o.spn, .delegate = n->o.delegate,
         };
         n->sub[which] = ws_auth_gss_new(&g, err);
     } else if (which == SUB_NTLM) {
@@ -132,6 +138,18 @@ static ws_rc negotiate_reset(ws_auth *a, const ws_auth_conn *conn, ws_error *err
         return ws_error_set(err, WS_E_USAGE, "", "authentication reset before the scheme was chosen");
     n->conn = conn ? *conn : (ws_auth_conn){0};
     n->kerberos_tried = 0;
+    /* An IP address without --spn goes to NTLM at once, as on Windows: asking GSSAPI
+     * first would load krb5 and its plug-ins and, with a password, ask a KDC for a
+     * ticket, only to fail later (about 4 M instructions and 1 MiB RSS per run). */
+    if (n->active == SUB_SPNEGO && n->offered_ntlm_fallback && !n->o.spn &&
+        conn && conn->host && ws_host_is_ip_literal(conn->host)) {
+        snprintf(n->kerberos_why, sizeof n->kerberos_why,
+                 "%.200s is an IP address: connect by the host's DNS name, or pass --spn", conn->host);
+        if (!make_sub(n, SUB_NTLM, err))
+            return err ? err->rc : WS_E_AUTH;
+        use_sub(a, SUB_NTLM);
+        return n->sub[SUB_NTLM]->ops->reset(n->sub[SUB_NTLM], conn, err);
+    }
     rc = n->sub[n->active]->ops->reset(n->sub[n->active], conn, err);
     if (rc == WS_E_AUTH && kerberos_unusable(n))
         return fall_back_to_ntlm(a, conn, err);

@@ -3,7 +3,6 @@
 #include "shell/credentials.h"
 #include "shell/errors.h"
 #include "auth/negotiate.h"
-#include <arpa/inet.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -61,12 +60,6 @@ static int make_basic(const nanosh_opts *o, const char *user, ws_auth **out)
     return rc;
 }
 
-static int is_ip_literal(const char *host)
-{
-    unsigned char addr[16];
-    return inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
-}
-
 /* Kerberos, NTLM or (for the default) Basic, picked from the server's offers by the
  * library (auth/negotiate.h). A password is asked for only when Kerberos cannot do
  * without one: no ticket cache or keytab, or an IP address without --spn. */
@@ -87,7 +80,7 @@ static int make_negotiated(const nanosh_opts *o, ws_auth **out)
     int need_password = !have_hash, kerberos_only = o->auth == AUTH_KERBEROS;
     /* An IP host sends negotiate to NTLM; -a kerberos tries it (the error names the fix). */
     if (need_password && no.allow_kerberos && !credentials_password_given(o) &&
-        (o->keytab || ((o->spn || kerberos_only || !is_ip_literal(o->host)) &&
+        (o->keytab || ((o->spn || kerberos_only || !ws_host_is_ip_literal(o->host)) &&
                        ws_negotiate_kerberos_ready(&no, o->host))))
         need_password = 0;
     /* -a kerberos with no user and no password: only the ticket cache can serve, so let
