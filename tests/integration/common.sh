@@ -19,3 +19,13 @@ nanosh_http() {
 sim_open_shells() {
   "$PYTHON3" -c 'import json,sys; print(len(json.load(open(sys.argv[1])).get("shells", [])))' "$SIM_STATE"
 }
+
+# expect_fail NAME PATTERN CMD...: exit 255, nothing on stdout, one stderr line matching
+# PATTERN (nanosh's own failures, DESIGN.md). Uses the caller's $tmp for the captures.
+expect_fail() {
+  local name=$1 pattern=$2; shift 2
+  "$@" >"${tmp:?}/out" 2>"$tmp/err" </dev/null; local rc=$?
+  is "$name: exit status" "$rc" 255
+  like "$name: message" "$(cat "$tmp/err")" "$pattern"
+  is "$name: one line, no output" "$(wc -l <"$tmp/err" | tr -d ' '):$(wc -c <"$tmp/out" | tr -d ' ')" 1:0
+}

@@ -5,15 +5,6 @@
 sim_start --https
 tmp=$SIM_DIR/errors; mkdir -p "$tmp"
 
-# expect_fail NAME PATTERN CMD...: exit 255, exactly one stderr line matching PATTERN
-expect_fail() {
-  local name=$1 pattern=$2; shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err" </dev/null; local rc=$?
-  is "$name: exit status" "$rc" 255
-  like "$name: message" "$(cat "$tmp/err")" "$pattern"
-  is "$name: one line" "$(wc -l <"$tmp/err" | tr -d ' ')" 1
-}
-
 # a loopback port with nothing listening
 free_port=$("$PYTHON3" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 expect_fail "refused port" 'refused' \

@@ -27,14 +27,6 @@ H=localhost:$SIM_PORT
 # nanosh without a controlling terminal, so that it can never stop at a password prompt
 nk() { setsid -w "$NANOSH" --timeout 30 "$@"; }
 get_ticket() { echo "$KDC_ALICE_PW" | kinit "$@" "alice@$REALM" >/dev/null; }
-# expect_fail NAME PATTERN CMD...: exit 255, nothing on stdout, one stderr line matching PATTERN
-expect_fail() {
-  local name=$1 pattern=$2; shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err" </dev/null; local rc=$?
-  is "$name: exit status" "$rc" 255
-  like "$name: message" "$(cat "$tmp/err")" "$pattern"
-  is "$name: one line, no output" "$(wc -l <"$tmp/err" | tr -d ' '):$(wc -c <"$tmp/out" | tr -d ' ')" 1:0
-}
 # authenticated NAME: the server's log names the account of the latest handshake
 last_user() { grep -o 'authenticated: [^ ]*' "$SIM_LOG" | tail -n 1 | cut -d' ' -f2; }
 

@@ -16,14 +16,6 @@ ntlm() {
   [ "$user" = "$SIM_USER2" ] && pw=$SIM_PASSWORD2
   NANOSH_PASSWORD=$pw "$NANOSH" -u "$user" --timeout 30 "$@"
 }
-# expect_fail NAME PATTERN CMD...: exit 255, nothing on stdout, one stderr line matching PATTERN
-expect_fail() {
-  local name=$1 pattern=$2; shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err" </dev/null; local rc=$?
-  is "$name: exit status" "$rc" 255
-  like "$name: message" "$(cat "$tmp/err")" "$pattern"
-  is "$name: one line, no output" "$(wc -l <"$tmp/err" | tr -d ' '):$(wc -c <"$tmp/out" | tr -d ' ')" 1:0
-}
 # A loopback relay that records both directions (CAPTURE.in, CAPTURE.out). With CERT KEY
 # it terminates TLS with its own certificate, as a man in the middle would.
 cat >"$tmp/relay.py" <<'EOF'
