@@ -15,9 +15,11 @@
 /* Stdin bytes sent before the next Receive, so a command that writes while it reads
  * gets its output drained and cannot stall the server. */
 /* Bytes of stdin sent between two Receives: starts small so a command that answers its
- * input is read promptly, doubles while the command prints nothing (an upload). */
+ * input is read promptly, grows fourfold while the command prints nothing (an upload). */
 #define SEND_BATCH_MIN ((size_t)1024 * 1024)
-#define SEND_BATCH_MAX ((size_t)32 * 1024 * 1024)
+#define SEND_BATCH_MAX ((size_t)64 * 1024 * 1024)
+/* Input this large is an upload worth one request to learn the server's envelope limit. */
+#define UPLOAD_ENVELOPE_AT ((size_t)4 * 1024 * 1024)
 
 typedef struct stream_ctx {
     ws_buf *capture;
@@ -175,9 +177,44 @@ typedef struct stdin_pump {
     int eof_deferred;    /* EOF came before any input: sent only if the command waits */
     size_t total;        /* bytes sent so far */
     size_t batch;        /* current batch size, SEND_BATCH_MIN..SEND_BATCH_MAX */
+    int limit_asked;     /* the server's envelope limit was asked for */
     char *buf;
     size_t cap;
 } stdin_pump;
+
+/* Reads what stdin has ready into buf, up to cap, without blocking: a pipe hands over
+ * at most 64 KiB per read, so several reads make one Send. Returns the length, or -1
+ * with errno set; *eof is set at end of input. */
+static ssize_t read_ready(char *buf, size_t cap, int *eof)
+{
+    size_t len = 0;
+    *eof = 0;
+    while (len < cap) {
+        struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
+        int r = poll(&pfd, 1, 0);
+        if (r < 0 && errno == EINTR)
+            break;
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            break;
+        if (pfd.revents & POLLNVAL) {   /* stdin is closed: nothing will ever come */
+            *eof = 1;
+            break;
+        }
+        ssize_t n = read(STDIN_FILENO, buf + len, cap - len);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            break;
+        if (n < 0)
+            return -1;
+        if (n == 0) {
+            *eof = 1;
+            break;
+        }
+        len += (size_t)n;
+    }
+    return (ssize_t)len;
+}
 
 /* Sends what stdin has ready, up to one batch, without blocking; End=true at EOF
  * closes the command's stdin (MS-WSMV 3.1.4.13). */
@@ -190,35 +227,49 @@ static int pump_stdin(session *s, const char *cid, stdin_pump *in, ws_error *err
             in->more = 1;
             return 0;
         }
-        struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
-        int r = poll(&pfd, 1, 0);
-        if (r < 0 && errno == EINTR)
-            return 0;
-        if (r == 0)
-            return 0;
-        ssize_t n = 0;
-        if (r > 0 && !(pfd.revents & POLLNVAL)) {
-            n = read(STDIN_FILENO, in->buf, in->cap);
-            if (n < 0 && (errno == EINTR || errno == EAGAIN))
-                return 0;
-        }
+        int eof;
+        ssize_t n = read_ready(in->buf, in->cap, &eof);
         if (n < 0)
             return ws_error_set(err, WS_E_IO, "check what feeds nanosh's standard input",
                                 "cannot read standard input: %s", strerror(errno));
-        if (n <= 0 && in->total == 0) {
+        if (n == 0 && !eof)
+            return 0;
+        if (n == 0 && in->total == 0) {
             /* Empty input (e.g. /dev/null) is the same as none: see RUN_EOF_GRACE_MS. */
             in->open = 0;
             in->eof_deferred = 1;
             return 0;
         }
-        ws_rc rc = ws_shell_send(s->shell, cid, in->buf, (size_t)(n > 0 ? n : 0), n <= 0, err);
+        ws_rc rc = ws_shell_send(s->shell, cid, in->buf, (size_t)n, eof, err);
         if (rc != WS_OK)
             return rc;
-        if (n <= 0)
+        if (eof)
             in->open = 0;
-        sent += (size_t)(n > 0 ? n : 0);
-        in->total += (size_t)(n > 0 ? n : 0);
+        sent += (size_t)n;
+        in->total += (size_t)n;
     }
+    return 0;
+}
+
+/* For an upload, Sends as large as the server allows: three times the default on
+ * Server 2012 and later. A server that will not say keeps the default size. Returns -1
+ * only when out of memory. */
+static int grow_send_buffer(session *s, stdin_pump *in)
+{
+    ws_error err;
+    memset(&err, 0, sizeof err);
+    in->limit_asked = 1;
+    if (ws_shell_raise_envelope_limit(s->shell, &err) == WS_OK &&
+        ws_shell_max_send(s->shell) > in->cap) {
+        char *bigger = realloc(in->buf, ws_shell_max_send(s->shell));
+        if (!bigger) {
+            ws_error_clear(&err);
+            return -1;
+        }
+        in->buf = bigger;
+        in->cap = ws_shell_max_send(s->shell);
+    }
+    ws_error_clear(&err);
     return 0;
 }
 
@@ -338,10 +389,16 @@ run_end session_run(session *s, const run_request *rq, int *status)
         }
         if (r.done)
             break;
-        /* A command that prints nothing while it is fed is an upload: bigger batches. */
-        if (in.more && sc.bytes == output_before && in.batch < SEND_BATCH_MAX)
-            in.batch *= 2;
-        else if (sc.bytes != output_before)
+        /* A command that prints nothing while it is fed is an upload: bigger batches,
+         * and once it is clearly big, bigger Sends if the server accepts them. */
+        if (in.more && sc.bytes == output_before && in.batch < SEND_BATCH_MAX) {
+            in.batch *= 4;
+            if (in.batch >= UPLOAD_ENVELOPE_AT && !in.limit_asked && grow_send_buffer(s, &in) < 0) {
+                *status = fail(NULL, "out of memory");
+                s->shell_stale = 1;
+                goto out;
+            }
+        } else if (sc.bytes != output_before)
             in.batch = SEND_BATCH_MIN;
         /* No input for this command and it is still running: give it EOF, like ssh -n,
          * so a command that reads stdin ends instead of waiting forever. */

@@ -169,3 +169,8 @@ void ws_client_set_operation_timeout(ws_client *c, long ms)
 {
     c->operation_timeout_ms = ms > 0 ? ms : WS_DEFAULT_OPERATION_TIMEOUT_MS;
 }
+
+void ws_client_set_max_envelope(ws_client *c, unsigned bytes)
+{
+    c->max_envelope_size = bytes;
+}

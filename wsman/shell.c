@@ -501,6 +501,12 @@ size_t ws_shell_max_send(const ws_shell *s)
     return s->max_send;
 }
 
+ws_rc ws_shell_raise_envelope_limit(ws_shell *s, ws_error *err)
+{
+    ws_rc rc = ws_client_learn_max_envelope(s->client, err);
+    return rc == WS_OK ? compute_max_send(s, err) : rc;
+}
+
 ws_rc ws_shell_delete(ws_shell *s, ws_error *err)
 {
     ws_envelope env;

@@ -128,6 +128,10 @@ ws_rc ws_client_envelope(const ws_client *c, const char *action, const char *res
 ws_rc ws_client_call(ws_client *c, const ws_envelope *env, unsigned flags, ws_reply *reply,
                      ws_error *err);
 unsigned ws_client_max_envelope(const ws_client *c);
+void ws_client_set_max_envelope(ws_client *c, unsigned bytes);
+
+/* limits.c: raises the client's MaxEnvelopeSize to the server's MaxEnvelopeSizekb. */
+ws_rc ws_client_learn_max_envelope(ws_client *c, ws_error *err);
 const char *ws_client_locale(const ws_client *c);
 
 /* transfer.c: one request whose body is body_xml (or empty) and whose reply payload is

@@ -125,6 +125,10 @@ ws_rc ws_shell_receive(ws_shell *s, const char *command_id, ws_stream_cb cb, voi
 ws_rc ws_shell_signal(ws_shell *s, const char *command_id, const char *code_uri, ws_error *err);
 /* Largest stdin chunk that keeps a Send envelope under MaxEnvelopeSize. */
 size_t ws_shell_max_send(const ws_shell *s);
+/* Reads the server's MaxEnvelopeSizekb from winrm/config and, when it is larger than
+ * the client's limit, uses it for the requests that follow: Send chunks grow to match
+ * (ws_shell_max_send). Needs read access to the configuration (administrators). */
+ws_rc ws_shell_raise_envelope_limit(ws_shell *s, ws_error *err);
 /* Deletes the remote shell; the handle stays valid for ws_shell_free. */
 ws_rc ws_shell_delete(ws_shell *s, ws_error *err);
 void ws_shell_free(ws_shell *s);

@@ -47,9 +47,15 @@ check "first line streamed before the command ended (${ms} ms)" [ "$ms" -lt 3000
 
 # an upload into a command that prints nothing is not held up by Receive polls
 head -c 8388608 /dev/urandom >"$tmp/up"
+sends_before=$(sim_state_field 's["wsman_actions"].get("Send", 0)')
 nanosh_https -c 'cat > C:\upload.bin' <"$tmp/up"; rc=$?
 is "8 MiB into a silent command: exit status" "$rc" 0
 is "8 MiB into a silent command arrives intact" "$(sha256sum <"$SIM_SANDBOX/upload.bin")" "$(sha256sum <"$tmp/up")"
+# at the default 153600-byte envelopes 8 MiB needs at least 76 Sends; an upload asks for
+# the server's MaxEnvelopeSizekb (500 here, as on Server 2016) and sends bigger chunks
+sends=$(( $(sim_state_field 's["wsman_actions"].get("Send", 0)') - sends_before ))
+check "an upload uses the server's larger envelope limit ($sends Sends for 8 MiB)" [ "$sends" -lt 60 ]
+is "the limit was read from winrm/config once" "$(sim_state_field 's["wsman_actions"].get("Get", 0)')" 1
 
 # the round-trip budget: Create, Command, Receive, Signal, Delete; no Send for empty input
 before=$(sim_state_field 's["http_requests"]')
