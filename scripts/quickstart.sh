@@ -14,7 +14,7 @@ export TOP_SRCDIR=$root PYTHON3=${PYTHON3:-/usr/bin/python3}
 . "$root/tests/lib/sim.sh"
 sim_start --https
 cmd=(build/release/nanosh -u "$SIM_USER" -s --cacert "$SIM_CA" "127.0.0.1:$SIM_HTTPS_PORT" -c 'echo hi & exit 3')
-printf '$ NANOSH_PASSWORD=... %s\n' "${cmd[*]}"
+printf '$ NANOSH_PASSWORD=...'; printf ' %q' "${cmd[@]}"; printf '\n'
 set +e
 NANOSH_PASSWORD=$SIM_PASSWORD "${cmd[@]}"
 rc=$?
