@@ -12,7 +12,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import simlib  # noqa: E402
-from simlib import Sim, Tap, skip_all  # noqa: E402
+from simlib import pywinrm_run as run, Sim, Tap, skip_all  # noqa: E402
 
 try:
     import gssapi
@@ -59,15 +59,6 @@ subprocess.run(['kinit', 'alice@' + realm], input=(alice_pw + '\n').encode(), ch
 t = Tap()
 sim = Sim('--auth', 'negotiate,kerberos', '--keytab', keytab, https=True)
 URL = 'http://localhost:%d/wsman' % sim.port     # HTTP@localhost: kdc.sh has no HTTP/<ip> principal
-
-
-def run(p, command, *args):
-    shell = p.open_shell()
-    cid = p.run_command(shell, command, list(args))
-    out, err, rc = p.get_command_output(shell, cid)
-    p.cleanup_command(shell, cid)
-    p.close_shell(shell)
-    return out, err, rc
 
 
 def client(s, mech='krb5', scheme='Kerberos', **kw):

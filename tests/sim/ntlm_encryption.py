@@ -5,12 +5,11 @@ encryption, channel binding over HTTPS, and the test hooks for clients'
 negative tests.  Clients: pywinrm (python3-winrm, NTLM with encryption) and a
 python3-gssapi/gss-ntlmssp initiator (tests/sim/gsslib.py)."""
 import os
-import socket
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import simlib  # noqa: E402
-from simlib import PASSWORD, PASSWORD2, USER, USER2, Sim, Tap, skip_all  # noqa: E402
+from simlib import pywinrm_run as run, PASSWORD, PASSWORD2, USER, USER2, Sim, Tap, skip_all  # noqa: E402
 
 try:
     import gssapi  # noqa: F401
@@ -40,15 +39,6 @@ def protocol(url=URL, user=USER, password=PASSWORD, encryption='always', **kw):
         args.update(server_cert_validation='validate', ca_trust_path=sim.ca)
     args.update(kw)
     return winrm.protocol.Protocol(**args)
-
-
-def run(p, command, *args):
-    shell = p.open_shell()
-    cid = p.run_command(shell, command, list(args))
-    out, err, rc = p.get_command_output(shell, cid)
-    p.cleanup_command(shell, cid)
-    p.close_shell(shell)
-    return out, err, rc
 
 
 def client(s=sim, user=USER, password=PASSWORD, scheme='Negotiate', **kw):

@@ -326,3 +326,13 @@ class Shell:
 
     def delete(self):
         return self.c.post(delete_req(self.id))
+
+
+def pywinrm_run(p, command, *args):
+    """One command in a fresh shell through a pywinrm Protocol: (stdout, stderr, rc)."""
+    shell = p.open_shell()
+    cid = p.run_command(shell, command, list(args))
+    out, err, rc = p.get_command_output(shell, cid)
+    p.cleanup_command(shell, cid)
+    p.close_shell(shell)
+    return out, err, rc
