@@ -259,6 +259,8 @@ ws_auth *ws_auth_negotiate_new(const ws_negotiate_opts *o, ws_error *err)
     a->enc_protocol = "application/HTTP-SPNEGO-session-encrypted";
     n->active = -1;
     n->o = *o;
+    /* Until copied they are the caller's: destroy must not free them on a failure. */
+    n->o.user = n->o.password = n->o.keytab = n->o.spn = NULL;
     if (dup_opt(o->user, &n->o.user) < 0 || dup_opt(o->password, &n->o.password) < 0 ||
         dup_opt(o->keytab, &n->o.keytab) < 0 || dup_opt(o->spn, &n->o.spn) < 0)
         goto nomem;

@@ -39,12 +39,19 @@ static int password_from_file(const char *path, char **out)
     if (!f)
         return fail("check the path given to --password-file", "cannot read password file %s: %s",
                     path, strerror(errno));
-    char *line = NULL;
-    size_t cap = 0;
+    /* stdio's buffer and getline's regrowth would leave copies of the secret in freed
+     * memory: read through a buffer that is wiped, into a line that need not grow. */
+    char iobuf[BUFSIZ];
+    setvbuf(f, iobuf, _IOFBF, sizeof iobuf);
+    size_t cap = PASSWORD_MAX + 2;
+    char *line = malloc(cap);
+    if (!line)
+        cap = 0;
     ssize_t n = getline(&line, &cap, f);
     int read_errno = errno;
     int failed = ferror(f);
     fclose(f);
+    explicit_bzero(iobuf, sizeof iobuf);
     if (n < 0 && failed) {
         if (line)
             explicit_bzero(line, cap);

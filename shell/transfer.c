@@ -230,6 +230,12 @@ static int get_file(ps_session *ps, const char *remote_arg, const char *local_ar
             rc = remote(ps, text, &chunk);
             free(text);
         }
+        /* More base64 than one chunk would overrun raw: a hostile or broken host. */
+        if (rc == 0 && chunk.len > 4 * ((TRANSFER_CHUNK + 2) / 3)) {
+            fprintf(stderr, "nanosh: the host sent more than the %d bytes asked for at byte %llu "
+                    "of %s; nothing was written: try again\n", TRANSFER_CHUNK, off, src);
+            rc = 1;
+        }
         if (rc == 0) {
             int n = EVP_DecodeBlock(raw, (const unsigned char *)(chunk.data ? chunk.data : ""),
                                     (int)chunk.len);

@@ -61,4 +61,16 @@ is "-f - with a short script" "$(cat "$tmp/o")" "short"
 
 is "no shell is left open on the server" "$(sim_open_shells)" 0
 sim_stop
+
+# :get from a host that answers a chunk with more bytes than asked: refused, no overrun
+export NANOSH_STANDIN_HOOK=oversize-get-chunk
+sim_start --https
+unset NANOSH_STANDIN_HOOK
+tmp=$SIM_DIR/scripts; mkdir -p "$tmp/down" "$SIM_SANDBOX/Users/admin"
+head -c 60000 /dev/urandom >"$SIM_SANDBOX/Users/admin/big.bin"
+printf ':get C:\\Users\\admin\\big.bin %s\n' "$tmp/down" | nanosh_https >"$tmp/o" 2>"$tmp/e"; rc=$?
+is ":get, oversized chunk: exit status 1" "$rc" 1
+like ":get, oversized chunk: says what happened" "$(cat "$tmp/e")" 'more than the 49152 bytes asked for'
+check ":get, oversized chunk: nothing written" bash -c "[ -z \"\$(ls -A '$tmp/down')\" ]"
+sim_stop
 tap_done

@@ -248,7 +248,7 @@ class Interpreter:
     def linux_env(self):
         env = {name: value for name, value in self.env.items()}
         env['PATH'] = os.environ.get('PATH', '/usr/local/bin:/usr/bin:/bin')
-        for key in ('LANG', 'LC_ALL', 'TMPDIR'):
+        for key in ('LANG', 'LC_ALL', 'TMPDIR', 'NANOSH_STANDIN_HOOK'):
             if key in os.environ:
                 env[key] = os.environ[key]
         return env

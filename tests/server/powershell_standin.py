@@ -286,7 +286,11 @@ class Loop:
     def get_chunk(self, path, offset, size):
         with open(self.sandbox.to_host(unquote(path), self.cwd), 'rb') as f:
             f.seek(int(offset))
-            out(base64.b64encode(f.read(int(size))) + b'\n')
+            data = f.read(int(size))
+        # Test hook: a hostile host that answers with more than the chunk asked for.
+        if os.environ.get('NANOSH_STANDIN_HOOK') == 'oversize-get-chunk':
+            data = data * 4
+        out(base64.b64encode(data) + b'\n')
         return True
 
 
