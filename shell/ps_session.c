@@ -8,6 +8,8 @@
 #include "shell/errors.h"
 #include "shell/powershell.h"
 #include "shell/signals.h"
+#include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -60,7 +62,7 @@ static int to_stdout(void *ud, const char *data, size_t len)
     if (f->io->out)
         return ws_buf_append(f->io->out, data, len);
     if (run_write_all(STDOUT_FILENO, data, len) != 0) {
-        f->write_errno = 1;
+        f->write_errno = errno ? errno : EIO;
         return -1;
     }
     f->p->out_at_line_start = data[len - 1] == '\n';
@@ -73,7 +75,7 @@ static int to_stderr(void *ud, const char *data, size_t len)
     if (f->io->err)
         return ws_buf_append(f->io->err, data, len);
     if (run_write_all(STDERR_FILENO, data, len) != 0) {
-        f->write_errno = 1;
+        f->write_errno = errno ? errno : EIO;
         return -1;
     }
     f->p->out_at_line_start = data[len - 1] == '\n';
@@ -263,8 +265,11 @@ int ps_run(ps_session *p, const char *text, size_t len, const ps_io *io, ps_outc
         memset(&r, 0, sizeof r);
         if (ws_shell_receive(p->shell, p->cid, on_stream, &f, &r, &err) != WS_OK) {
             forget_process(p, 1);
-            if (f.write_errno)
-                end = RUN_PIPE_CLOSED, st = 128 + 13;
+            if (f.write_errno == EPIPE)
+                end = RUN_PIPE_CLOSED, st = 128 + SIGPIPE;
+            else if (f.write_errno)
+                end = RUN_FAILED, st = fail("check where nanosh's output goes",
+                                            "cannot write the output: %s", strerror(f.write_errno));
             else
                 end = RUN_FAILED, st = connect_report(p->o, &err);
             break;

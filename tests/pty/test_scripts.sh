@@ -72,5 +72,13 @@ printf ':get C:\\Users\\admin\\big.bin %s\n' "$tmp/down" | nanosh_https >"$tmp/o
 is ":get, oversized chunk: exit status 1" "$rc" 1
 like ":get, oversized chunk: says what happened" "$(cat "$tmp/e")" 'more than the 49152 bytes asked for'
 check ":get, oversized chunk: nothing written" bash -c "[ -z \"\$(ls -A '$tmp/down')\" ]"
+
+# PowerShell output that cannot be written: a full device is nanosh's own failure (255,
+# one line); a closed pipe ends quietly with 141, as for any Unix filter
+echo 'echo hello' | nanosh_https >/dev/full 2>"$tmp/e"; rc=$?
+is "output to a full device: exit status 255" "$rc" 255
+like "output to a full device: says what happened" "$(cat "$tmp/e")" '^nanosh: cannot write the output: No space left on device'
+echo 'echo hello' | nanosh_https 2>/dev/null | head -c 0; rc=${PIPESTATUS[1]}
+is "output to a closed pipe: exit status 141" "$rc" 141
 sim_stop
 tap_done
