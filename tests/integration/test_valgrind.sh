@@ -23,6 +23,11 @@ is "valgrind: wrong password path exits 255" "$?" 255
 NANOSH_PASSWORD=$SIM_PASSWORD vg "$NANOSH" wsman -a basic -u "$SIM_USER" -s --cacert "$SIM_CA" \
       "127.0.0.1:$SIM_HTTPS_PORT" identify >/dev/null
 is "valgrind: identify" "$?" 0
+# the test server's stand-in powershell.exe runs each input with /bin/sh
+out=$(printf 'X=42\necho "ps:$X"\n:cmd\necho cmd-mode\n' | NANOSH_PASSWORD=$SIM_PASSWORD vg "$NANOSH" -a basic -u "$SIM_USER" \
+      -s --cacert "$SIM_CA" "127.0.0.1:$SIM_HTTPS_PORT"); rc=$?
+is "valgrind: line-by-line shell (PowerShell, then cmd mode), exit status" "$rc" 0
+like "valgrind: PowerShell state and cmd mode output" "$(printf '%s' "$out" | tr -d '\r' | tr '\n' ' ')" 'ps:42 .*cmd-mode'
 check "valgrind: no memory errors or definite leaks" vg_clean
 vg_clean || sed 's/^/# /' "$tmp"/vg.* | head -60
 sim_stop
