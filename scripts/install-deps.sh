@@ -10,7 +10,7 @@ TEST_PKGS="python3 python3-yaml python3-winrm python3-requests-ntlm python3-requ
   python3-kerberos python3-gssapi gss-ntlmssp python3-impacket python3-pycryptodome
   krb5-kdc krb5-admin-server krb5-user samba smbclient
   openssl curl ca-certificates procps iproute2 tmux valgrind hyperfine
-  golang-go golang-github-masterzen-winrm-dev"
+  golang-go golang-github-masterzen-winrm-dev clang libclang-rt-14-dev"
 
 missing=""
 for p in $BUILD_PKGS $TEST_PKGS; do

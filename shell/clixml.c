@@ -272,6 +272,8 @@ static int drain(clixml_decoder *d, int final)
 {
     size_t used = 0;
     int rc = 0;
+    if (!d->pending.len)
+        return 0;   /* nothing fed yet: data is NULL, and NULL + 0 is undefined */
     for (;;) {
         char *saved = d->pending.data;
         size_t saved_len = d->pending.len;
