@@ -102,24 +102,28 @@ static ws_rc negotiate_choose(ws_auth *a, const char *const *list, size_t count,
     return WS_OK;
 }
 
-/* Kerberos cannot work here: remember why and carry on with NTLM under Negotiate. */
-static ws_rc fall_back_to_ntlm(ws_auth *a, const ws_auth_conn *conn, ws_error *err)
+/* Kerberos cannot work here: remember why (for a later error) and carry on with NTLM
+ * under Negotiate. */
+static ws_rc fall_back_to_ntlm(ws_auth *a, const ws_auth_conn *conn, const char *why,
+                               ws_error *err)
 {
     negotiate *n = state(a);
-    ws_rc rc;
 
-    if (err)
-        memcpy(n->kerberos_why, err->what, sizeof n->kerberos_why);
-    else
-        n->kerberos_why[0] = '\0';
-    if (err)
-        ws_error_clear(err);
+    snprintf(n->kerberos_why, sizeof n->kerberos_why, "%s", why);
+    ws_error_clear(err);
     if (!make_sub(n, SUB_NTLM, err))
         return err ? err->rc : WS_E_AUTH;
     use_sub(a, SUB_NTLM);
-    if ((rc = n->sub[SUB_NTLM]->ops->reset(n->sub[SUB_NTLM], conn, err)) != WS_OK)
-        return rc;
-    return WS_OK;
+    return n->sub[SUB_NTLM]->ops->reset(n->sub[SUB_NTLM], conn, err);
+}
+
+/* The reason GSSAPI gave, kept before err is reused for NTLM. */
+static ws_rc fall_back_after(ws_auth *a, const ws_auth_conn *conn, ws_error *err)
+{
+    char why[sizeof ((ws_error *)0)->what];
+
+    snprintf(why, sizeof why, "%s", err ? err->what : "");
+    return fall_back_to_ntlm(a, conn, why, err);
 }
 
 static int kerberos_unusable(negotiate *n)
@@ -143,16 +147,14 @@ static ws_rc negotiate_reset(ws_auth *a, const ws_auth_conn *conn, ws_error *err
      * ticket, only to fail later (about 4 M instructions and 1 MiB RSS per run). */
     if (n->active == SUB_SPNEGO && n->offered_ntlm_fallback && !n->o.spn &&
         conn && conn->host && ws_host_is_ip_literal(conn->host)) {
-        snprintf(n->kerberos_why, sizeof n->kerberos_why,
+        char why[300];
+        snprintf(why, sizeof why,
                  "%.200s is an IP address: connect by the host's DNS name, or pass --spn", conn->host);
-        if (!make_sub(n, SUB_NTLM, err))
-            return err ? err->rc : WS_E_AUTH;
-        use_sub(a, SUB_NTLM);
-        return n->sub[SUB_NTLM]->ops->reset(n->sub[SUB_NTLM], conn, err);
+        return fall_back_to_ntlm(a, conn, why, err);
     }
     rc = n->sub[n->active]->ops->reset(n->sub[n->active], conn, err);
     if (rc == WS_E_AUTH && kerberos_unusable(n))
-        return fall_back_to_ntlm(a, conn, err);
+        return fall_back_after(a, conn, err);
     return rc;
 }
 
@@ -170,7 +172,7 @@ static ws_rc negotiate_step(ws_auth *a, const unsigned char *in, size_t inlen,
     /* Before the first token reaches the server Kerberos may still give way to NTLM,
      * e.g. for an IP address the KDC has no HTTP/ principal for (PROTOCOL.md 7). */
     if (rc == WS_E_AUTH && !in && !n->kerberos_tried && kerberos_unusable(n)) {
-        if ((rc = fall_back_to_ntlm(a, &n->conn, err)) != WS_OK)
+        if ((rc = fall_back_after(a, &n->conn, err)) != WS_OK)
             return rc;
         sub = n->sub[SUB_NTLM];
         ws_buf_reset(out);
