@@ -105,6 +105,12 @@ static ws_rc check_challenge(const ntlm_challenge *ch, ws_error *err)
     if (!(ch->flags & NTLM_NEG_UNICODE))
         return ws_error_set(err, WS_E_AUTH, "enable Unicode NTLM on the server",
                             "the server's NTLM CHALLENGE does not accept Unicode (NEGOTIATE_UNICODE)");
+    /* MS-NLMP 2.2.2.5, 3.4.5.3: without NEGOTIATE_128 the sealing key is cut to 56 or
+     * 40 bits, which can be searched exhaustively. nanosh always asks for 128. */
+    if (!(ch->flags & NTLM_NEG_128))
+        return ws_error_set(err, WS_E_AUTH,
+                            "enable 128-bit NTLM session security on the server (Network security: Minimum session security, Require 128-bit encryption)",
+                            "the server's NTLM CHALLENGE offers only 40- or 56-bit session keys (no NEGOTIATE_128): refused");
     /* MS-NLMP 3.1.5.1.2: with integrity or confidentiality, NTLMv2 needs these. */
     if (!ch->has_nb_computer || !ch->has_nb_domain)
         return ws_error_set(err, WS_E_AUTH,

@@ -160,6 +160,13 @@ static void test_mechanism_checks(void)
     NT_OK(a->ops->step(a, m, seed_len, &out, &done, &err) == WS_E_AUTH && strstr(err.what, "Unicode") && out.len == 0,
           "CHALLENGE without UNICODE refused: %s", err.what);
     memcpy(m, seed, seed_len);
+    put32(m + 20, 0xe28a8233u & ~NTLM_NEG_128);   /* 56-bit keys only */
+    NT_OK(a->ops->step(a, m, seed_len, &out, &done, &err) == WS_E_AUTH && strstr(err.what, "56-bit") && out.len == 0,
+          "CHALLENGE without NEGOTIATE_128 (56-bit) refused: %s", err.what);
+    put32(m + 20, 0xe28a8233u & ~(NTLM_NEG_128 | NTLM_NEG_56));   /* 40-bit keys */
+    NT_OK(a->ops->step(a, m, seed_len, &out, &done, &err) == WS_E_AUTH && strstr(err.what, "40-") && out.len == 0,
+          "CHALLENGE with neither NEGOTIATE_128 nor NEGOTIATE_56 (40-bit) refused: %s", err.what);
+    memcpy(m, seed, seed_len);
     put16(m + 0x44 + 16, 5);                /* NbComputerName becomes DnsTreeName */
     NT_OK(a->ops->step(a, m, seed_len, &out, &done, &err) == WS_E_AUTH && strstr(err.what, "MsvAvNbComputerName"),
           "CHALLENGE without MsvAvNbComputerName refused: %s", err.what);
