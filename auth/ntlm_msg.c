@@ -2,6 +2,7 @@
  * CHALLENGE messages come from the network: nothing is read before it is bounds-checked. */
 #include "ntlm_msg.h"
 #include "ntlm_crypto.h"
+#include "cbt.h"
 #include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,8 +10,6 @@
 #include <wctype.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/objects.h>
-#include <openssl/x509.h>
 
 static const unsigned char ntlm_signature[8] = {'N', 'T', 'L', 'M', 'S', 'S', 'P', 0};
 
@@ -372,30 +371,16 @@ ws_rc ntlm_channel_bindings_md5(const unsigned char *app_data, size_t len,
     return ntlm_md5(parts, 2, out, err);
 }
 
+/* The application data comes from the one tls-server-end-point implementation that
+ * Kerberos uses too (auth/cbt.c), so that both bind to the same certificate hash. */
 ws_rc ntlm_cert_channel_bindings_md5(const unsigned char *cert_der, size_t len,
                                      unsigned char out[16], ws_error *err)
 {
-    static const char prefix[] = "tls-server-end-point:";
-    const unsigned char *p = cert_der;
-    unsigned char app[sizeof(prefix) - 1 + EVP_MAX_MD_SIZE];
-    unsigned int hlen = 0;
-    int md_nid = NID_undef;
-    const EVP_MD *md = NULL;
-    X509 *cert;
-    ws_rc rc;
+    ws_buf app = WS_BUF_INIT;
+    ws_rc rc = ws_cbt_app_data(cert_der, len, &app, err);
 
-    if (len > 0x7fffffff || !(cert = d2i_X509(NULL, &p, (long)len)))
-        return ws_error_set(err, WS_E_TLS, "", "cannot parse the server certificate for channel binding");
-    /* RFC 5929 4.1: the certificate's signature hash; MD5 and SHA-1 become SHA-256, and so
-     * does a signature without a separate hash (Ed25519), as Windows and pypsrp do. */
-    if (!OBJ_find_sigid_algs(X509_get_signature_nid(cert), &md_nid, NULL) ||
-        md_nid == NID_undef || md_nid == NID_md5 || md_nid == NID_sha1 ||
-        !(md = EVP_get_digestbynid(md_nid)))
-        md = EVP_sha256();
-    memcpy(app, prefix, sizeof(prefix) - 1);
-    rc = X509_digest(cert, md, app + sizeof(prefix) - 1, &hlen)
-         ? ntlm_channel_bindings_md5(app, sizeof(prefix) - 1 + hlen, out, err)
-         : ws_error_set(err, WS_E_CRYPTO, "", "cannot hash the server certificate for channel binding");
-    X509_free(cert);
+    if (rc == WS_OK)
+        rc = ntlm_channel_bindings_md5((const unsigned char *)app.data, app.len, out, err);
+    ws_buf_free(&app);
     return rc;
 }

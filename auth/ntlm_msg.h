@@ -113,8 +113,7 @@ ws_rc ntlm_mic(const unsigned char exported_key[16], const unsigned char *neg, s
 ws_rc ntlm_channel_bindings_md5(const unsigned char *app_data, size_t len,
                                 unsigned char out[16], ws_error *err);
 
-/* The same for "tls-server-end-point:" || H(certificate) (RFC 5929 4.1), H being the
- * certificate's signature hash with MD5 and SHA-1 raised to SHA-256. */
+/* The same for the tls-server-end-point data of ws_cbt_app_data (auth/cbt.h). */
 ws_rc ntlm_cert_channel_bindings_md5(const unsigned char *cert_der, size_t len,
                                      unsigned char out[16], ws_error *err);
 
