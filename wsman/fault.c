@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "soap.h"
 
 /* wsmerror.h / winerror.h values, PROTOCOL.md 3.2. */
@@ -209,22 +210,79 @@ static void one_line(char *dst, size_t size, const char *s)
     dst[o] = '\0';
 }
 
+/* How messages name the fault: the subcode the server sent, else its SOAP code. */
+static void fault_tag(const ws_fault *f, char *buf, size_t size)
+{
+    if (f->subcode)
+        snprintf(buf, size, "w:%.60s", f->subcode);
+    else
+        snprintf(buf, size, "s:%.60s", f->code ? f->code : "Fault");
+}
+
+static int is_invalid_selectors(const ws_fault *f)
+{
+    return subcode_is(f, "InvalidSelectors")
+           || (f->has_wsman_code && f->wsman_code == WS_CODE_INVALID_SELECTORS);
+}
+
+/* Windows' shell provider (WsmSvc.dll) answers an unknown ShellId with InvalidSelectors
+ * wrapped in its ProviderFault (corpus fault_invalid_selectors_nested_shell_provider.xml);
+ * an unknown CommandId or WMI key gets the same subcode without it (MS-WSMV 3.1.4.11). */
+int ws_fault_is_shell_gone(const ws_fault *f)
+{
+    return is_invalid_selectors(f) && f->provider && strcasecmp(f->provider, "Shell provider") == 0;
+}
+
+static void explain_invalid_selectors(const ws_fault *f, const char *where, const char *text,
+                                      ws_error *err)
+{
+    if (ws_fault_is_shell_gone(f))
+        ws_error_set(err, WS_E_FAULT, "run the command again: a new shell will be opened",
+                     "the remote shell%s no longer exists: it was closed or timed out (w:InvalidSelectors): %s",
+                     where, text);
+    else
+        ws_error_set(err, WS_E_FAULT, "a command that has ended cannot be read again; for a resource, "
+                     "check that the selectors (-k) name its keys",
+                     "the server%s does not know what the request names (w:InvalidSelectors): %s", where, text);
+}
+
+/* Each quota has its own setting (PROTOCOL.md 3.2, MS-WSMV 2.2.4.36 and 2.2.4.42). */
+static void explain_quota(unsigned long long c, const char *tag, const char *where, const char *text,
+                          ws_error *err)
+{
+    if (c == WS_CODE_QUOTA_MAX_SHELLS)
+        ws_error_set(err, WS_E_FAULT, "close unused shells, or raise the quota: "
+                     "winrm set winrm/config/winrs @{MaxShellsPerUser=\"50\"}",
+                     "too many shells open for this user%s (%s, MaxShellsPerUser): %s", where, tag, text);
+    else if (c == WS_CODE_QUOTA_MAX_OPS)
+        ws_error_set(err, WS_E_FAULT, "end unused commands and shells, or raise the quota: "
+                     "winrm set winrm/config/service @{MaxConcurrentOperationsPerUser=\"3000\"}",
+                     "too many operations running for this user%s (%s, MaxConcurrentOperationsPerUser): %s",
+                     where, tag, text);
+    else
+        ws_error_set(err, WS_E_FAULT, "close unused shells and commands; 'winrm get winrm/config' "
+                     "on the server lists the quotas",
+                     "a server quota for this user was exceeded%s (%s): %s", where, tag, text);
+}
+
 ws_rc ws_fault_to_error(ws_fault *f, long http_status, ws_error *err)
 {
-    char text[320], where[96] = "";
+    char text[320], where[96] = "", tag[64];
+    const char *msg;
     const char *name = f->subcode ? f->subcode : f->code ? f->code : "fault";
     unsigned long long c = f->has_wsman_code ? f->wsman_code : 0;
 
     one_line(text, sizeof text, f->message ? f->message : f->reason ? f->reason : "");
     if (f->machine && *f->machine)
         snprintf(where, sizeof where, " on %.80s", f->machine);
+    fault_tag(f, tag, sizeof tag);
+    msg = *text ? text : "no message";
 
     if (ws_fault_is_timeout(f))
         ws_error_set(err, WS_E_FAULT, "raise the operation timeout, or check that the server is not overloaded",
                      "the server%s did not answer within OperationTimeout (w:TimedOut)", where);
-    else if (subcode_is(f, "InvalidSelectors") || c == WS_CODE_INVALID_SELECTORS)
-        ws_error_set(err, WS_E_FAULT, "run the command again: a new shell will be opened",
-                     "the remote shell%s no longer exists: it was closed or timed out (w:InvalidSelectors)", where);
+    else if (is_invalid_selectors(f))
+        explain_invalid_selectors(f, where, msg, err);
     else if (subcode_is(f, "AccessDenied") || c == WS_CODE_ACCESS_DENIED)
         ws_error_set(err, WS_E_FAULT, "use an account in the Administrators group, or grant it access with winrm configSDDL default",
                      "access denied%s: %s", where, *text ? text : "the account may not use WinRM");
@@ -232,18 +290,15 @@ ws_rc ws_fault_to_error(ws_fault *f, long http_status, ws_error *err)
         ws_error_set(err, WS_E_FAULT, "run: winrm set winrm/config/winrs @{AllowRemoteShellAccess=\"true\"}",
                      "remote shells are disabled%s (AllowRemoteShellAccess=false)", where);
     else if (subcode_is(f, "QuotaLimit") || c == WS_CODE_QUOTA_MAX_SHELLS || c == WS_CODE_QUOTA_MAX_OPS)
-        ws_error_set(err, WS_E_FAULT, "close unused shells, or raise the quota: winrm set winrm/config/winrs @{MaxShellsPerUser=\"50\"}",
-                     "too many shells or operations open for this user%s (w:QuotaLimit): %s", where, text);
+        explain_quota(c, tag, where, msg, err);
     else if (subcode_is(f, "EncodingLimit") || c == WS_CODE_ENVELOPE_TOO_LARGE)
         ws_error_set(err, WS_E_FAULT, "lower the envelope size, or raise it on the server: winrm set winrm/config @{MaxEnvelopeSizekb=\"500\"}",
-                     "the request exceeds the server's MaxEnvelopeSize%s (w:%s): %s", where, name, text);
+                     "the request exceeds the server's MaxEnvelopeSize%s (%s): %s", where, tag, msg);
     else if (f->has_wsman_code)
         ws_error_set(err, WS_E_FAULT, "",
-                     "server fault %s%s, code 0x%08llX (%llu): %s", name, where, c, c,
-                     *text ? text : "no message");
+                     "server fault %s%s, code 0x%08llX (%llu): %s", name, where, c, c, msg);
     else
-        ws_error_set(err, WS_E_FAULT, "", "server fault %s%s: %s", name, where,
-                     *text ? text : "no message");
+        ws_error_set(err, WS_E_FAULT, "", "server fault %s%s: %s", name, where, msg);
     if (err) {
         err->http_status = http_status;
         ws_fault_free(&err->fault);

@@ -116,6 +116,9 @@ ws_rc ws_fault_parse(const xmlNode *fault, ws_fault *f, ws_error *err);
 ws_rc ws_fault_to_error(ws_fault *f, long http_status, ws_error *err);
 /* Whether the fault is w:TimedOut (MS-WSMV 3.1.4.14: poll again). */
 int ws_fault_is_timeout(const ws_fault *f);
+/* Whether the fault says the shell named by ShellId is gone (w:InvalidSelectors from
+ * the shell provider), as opposed to an unknown command or resource key. */
+int ws_fault_is_shell_gone(const ws_fault *f);
 
 /* client.c */
 /* Starts an envelope with the client's To, SessionId, Locale, MaxEnvelopeSize and

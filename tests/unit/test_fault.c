@@ -34,7 +34,7 @@ static void test_every_field(void)
     const char *xml = FAULT("s:Sender", SUB("w:InvalidSelectors"), REASON("\n  The shell was not found.  \n"),
         "<w:FaultDetail> http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/UnexpectedSelectors </w:FaultDetail>"
         "<f:WSManFault Code=\"2150858843\" Machine=\"nano01.example.test\"><f:Message>"
-        "<f:ProviderFault provider=\"Shell cmd plugin\" path=\"%systemroot%\\system32\\winrscmd.dll\">"
+        "<f:ProviderFault provider=\"Shell provider\" path=\"%systemroot%\\system32\\WsmSvc.dll\">"
         "<f:WSManFault Code=\"2150858843\" Machine=\"\"><f:Message>  inner text  </f:Message></f:WSManFault>"
         "</f:ProviderFault></f:Message></f:WSManFault>");
     ws_fault f;
@@ -49,8 +49,8 @@ static void test_every_field(void)
     TAP_OK(f.has_wsman_code && f.wsman_code == 2150858843ULL, "WSManFault Code");
     TAP_STR_EQ(f.machine, "nano01.example.test", "Machine of the outer WSManFault");
     TAP_STR_EQ(f.message, "inner text", "Message of the innermost WSManFault");
-    TAP_STR_EQ(f.provider, "Shell cmd plugin", "ProviderFault provider");
-    TAP_STR_EQ(f.provider_path, "%systemroot%\\system32\\winrscmd.dll", "ProviderFault path");
+    TAP_STR_EQ(f.provider, "Shell provider", "ProviderFault provider");
+    TAP_STR_EQ(f.provider_path, "%systemroot%\\system32\\WsmSvc.dll", "ProviderFault path");
     ws_fault_to_error(&f, 500, &err);
     TAP_OK(err.rc == WS_E_FAULT && err.http_status == 500, "fault becomes WS_E_FAULT with the HTTP status");
     TAP_OK(strstr(err.what, "no longer exists") && strstr(err.what, "nano01.example.test") && *err.fix,
@@ -74,8 +74,9 @@ static void test_wmi_error(void)
     TAP_STR_EQ(f.message, "WMI   message.", "MSFT_WmiError Message");
     TAP_STR_EQ(f.wmi_message_id, "HRESULT 0x803381a5", "MSFT_WmiError MessageID");
     ws_fault_to_error(&f, 500, &err);
-    TAP_OK(strstr(err.what, "QuotaLimit") && strstr(err.what, "WMI message.") && strstr(err.fix, "MaxShellsPerUser"),
-           "quota explained, message on one line: %s / %s", err.what, err.fix);
+    TAP_OK(strstr(err.what, "(w:InternalError, MaxShellsPerUser)") && strstr(err.what, "WMI message.")
+           && !strstr(err.what, "QuotaLimit") && strstr(err.fix, "winrm/config/winrs @{MaxShellsPerUser="),
+           "shells quota under the subcode sent, message on one line: %s / %s", err.what, err.fix);
     ws_error_clear(&err);
 }
 
@@ -113,6 +114,101 @@ static void test_explanations(void)
             "OperationTimeout", "", "a signed code is read as its unsigned value");
 }
 
+/* A recorded reply from $NANOSH_CORPUS (default /work/shared/corpus), read in place;
+ * NULL when absent. Caller frees. */
+static char *corpus_file(const char *name)
+{
+    const char *dir = getenv("NANOSH_CORPUS");
+    char path[1024];
+    FILE *fp;
+    char *buf = NULL;
+    long n;
+
+    snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/work/shared/corpus", name);
+    if (!(fp = fopen(path, "rb")))
+        return NULL;
+    if (fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) > 0 && fseek(fp, 0, SEEK_SET) == 0
+        && (buf = malloc((size_t)n + 1)) && fread(buf, 1, (size_t)n, fp) == (size_t)n)
+        buf[n] = '\0';
+    else {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(fp);
+    return buf;
+}
+
+/* Runs a recorded fault through ws_fault_to_error; 0 when the file is absent. */
+static int recorded(const char *name, ws_error *err, int *shell_gone)
+{
+    char *xml = corpus_file(name);
+    ws_fault f;
+
+    memset(err, 0, sizeof *err);
+    if (!xml) {
+        printf("ok %d # SKIP %s not in the corpus\n", ++tap_n, name);
+        return 0;
+    }
+    if (fault_of(xml, &f, err) != WS_OK) {
+        free(xml);
+        TAP_OK(0, "%s parses: %s", name, err->what);
+        return 0;
+    }
+    *shell_gone = ws_fault_is_shell_gone(&f);
+    ws_fault_to_error(&f, 500, err);
+    free(xml);
+    return 1;
+}
+
+/* The two quotas are told apart by code, and named by the subcode the server sent. */
+static void test_recorded_quotas(void)
+{
+    ws_error err;
+    int gone;
+
+    if (recorded("pywinrm/responses/fault_internal_error_msft_wmierror_edited.xml", &err, &gone)) {
+        TAP_OK(strstr(err.what, "(w:InternalError, MaxConcurrentOperationsPerUser)") && !strstr(err.what, "QuotaLimit")
+               && strstr(err.what, "WMI Message."),
+               "operations quota 2150859174 under w:InternalError: %s", err.what);
+        TAP_OK(strstr(err.fix, "winrm set winrm/config/service @{MaxConcurrentOperationsPerUser=")
+               && !strstr(err.fix, "MaxShellsPerUser"), "operations quota names its own setting: %s", err.fix);
+    }
+    ws_error_clear(&err);
+    if (recorded("winrb_winrm/fault_quota_limit_max_shells_msft_wmierror.xml", &err, &gone)) {
+        TAP_OK(strstr(err.what, "(w:QuotaLimit, MaxShellsPerUser)") && strstr(err.what, "maximum number of 30"),
+               "shells quota 2150859173: %s", err.what);
+        TAP_OK(strstr(err.fix, "winrm set winrm/config/winrs @{MaxShellsPerUser=")
+               && !strstr(err.fix, "MaxConcurrentOperationsPerUser"), "shells quota names its own setting: %s", err.fix);
+    }
+    ws_error_clear(&err);
+}
+
+/* InvalidSelectors: the server's message is kept; "shell" only when the shell is gone. */
+static void test_recorded_invalid_selectors(void)
+{
+    static const char *const command[] = {
+        "pypsrp/responses/fault_invalid_selectors_unknown_command_id.xml",
+        "pypsrp/responses/fault_invalid_selectors_psrp_receive.xml",
+    };
+    ws_error err;
+    int gone;
+
+    for (size_t i = 0; i < sizeof command / sizeof command[0]; i++) {
+        if (recorded(command[i], &err, &gone)) {
+            TAP_OK(!gone && strstr(err.what, "command identifier that does not exist")
+                   && strstr(err.what, "(w:InvalidSelectors)") && !strstr(err.what, "no longer exists")
+                   && !strstr(err.what, "remote shell") && !strstr(err.fix, "shell"),
+                   "unknown CommandId keeps Windows' message, no word of a gone shell: %s / %s", err.what, err.fix);
+        }
+        ws_error_clear(&err);
+    }
+    if (recorded("pypsrp/responses/fault_invalid_selectors_nested_shell_provider.xml", &err, &gone))
+        TAP_OK(gone && strstr(err.what, "remote shell on 127.0.0.1 no longer exists")
+               && strstr(err.what, "invalid selectors for the resource") && strstr(err.fix, "new shell"),
+               "unknown ShellId (shell provider): the shell is gone: %s / %s", err.what, err.fix);
+    ws_error_clear(&err);
+}
+
 static void test_bad_faults(void)
 {
     ws_fault f;
@@ -137,6 +233,8 @@ int main(void)
     test_every_field();
     test_wmi_error();
     test_explanations();
+    test_recorded_quotas();
+    test_recorded_invalid_selectors();
     test_bad_faults();
     xmlCleanupParser();
     return tap_done();
