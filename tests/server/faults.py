@@ -28,6 +28,7 @@ ERROR_WSMAN_ENUMERATE_CANNOT_PROCESS_FILTER = 2150858778
 ERROR_WSMAN_ENUMERATE_INVALID_ENUMERATION_CONTEXT = 2150858779
 ERROR_INVALID_PARAMETER = 87
 HRESULT_DIRECTORY_INVALID = 2147942667   # HRESULT_FROM_WIN32(ERROR_DIRECTORY)
+HRESULT_BROKEN_PIPE = 2147942509         # HRESULT_FROM_WIN32(ERROR_BROKEN_PIPE)
 
 
 class WSManFault(Exception):
@@ -118,6 +119,15 @@ def invalid_parameter():
     Receive without CommandId)."""
     return WSManFault('s:Sender', 'w:InvalidParameter', 'The parameter is incorrect. ', ERROR_INVALID_PARAMETER,
                       detail='InvalidValue', provider=CMD_PLUGIN)
+
+
+def pipe_ended():
+    """A Send for a command whose process has exited: the cmd plugin cannot write its
+    stdin.  Windows' text for ERROR_NO_DATA ("The pipe is being closed") and
+    ERROR_BROKEN_PIPE ("The pipe has been ended", as Ansible users report it) is not
+    recorded as a whole fault; the recorded InternalError shape of the cmd plugin stands in."""
+    return WSManFault('s:Receiver', 'w:InternalError', 'The pipe has been ended. ', HRESULT_BROKEN_PIPE,
+                      provider=CMD_PLUGIN)
 
 
 def directory_invalid():

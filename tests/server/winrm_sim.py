@@ -8,7 +8,7 @@ Server 2016, for nanosh's tests.  Loopback only.
                [--max-timeout-ms N] [--max-batch-items N] [--require-encryption] [--computer-name NAME]
                [--auth basic,negotiate,kerberos,ntlm] [--offer Negotiate,Kerberos]
                [--keytab FILE] [--cbt strict|relaxed|none]
-               [--tamper-reply-signature] [--drop-connection-after N]
+               [--tamper-reply-signature] [--drop-connection-after N] [--fault-send-after-exit]
 
 With --https and no --https-port, the one listener on --port speaks HTTPS;
 with --https-port, --port stays plain HTTP and a second listener speaks HTTPS.
@@ -69,6 +69,9 @@ def parse_args(argv):
                     help='test hook: corrupt the signature of every encrypted reply')
     ap.add_argument('--drop-connection-after', type=int, default=0, metavar='N',
                     help='test hook: close each TCP connection after N requests on it')
+    ap.add_argument('--fault-send-after-exit', action='store_true',
+                    help='test hook: a Send waits (up to 10 s) for its command to exit, then faults '
+                    'with "The pipe has been ended", as Windows does for a Send that loses that race')
     ap.add_argument('--computer-name', default='SIMHOST', help='COMPUTERNAME of the simulated host')
     ap.add_argument('--log', help='append a request log to this file')
     args = ap.parse_args(argv)

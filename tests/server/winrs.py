@@ -163,6 +163,11 @@ class Command:
                 self.cond.wait(min(0.02, max(0.0, deadline - time.monotonic())))
             return True
 
+    def wait_exit(self, timeout):
+        """True once the command has exited, waiting at most timeout seconds."""
+        with self.cond:
+            return self.cond.wait_for(lambda: self.done, timeout)
+
     def take(self, budget, per_chunk_overhead):
         """Removes output for one reply: (stream, bytes) pairs whose base64 fits budget."""
         taken = []
@@ -235,7 +240,8 @@ class Shell:
     def summary(self):
         with self.lock:
             cmds = [c.summary() for c in self.commands.values()]
-        return {'id': self.id, 'owner': self.owner, 'client_ip': self.client_ip, 'commands': cmds}
+        return {'id': self.id, 'owner': self.owner, 'client_ip': self.client_ip, 'commands': cmds,
+                'idle_timeout': self.idle_timeout}
 
 
 class ShellRegistry:

@@ -22,6 +22,7 @@ STATE_DONE = SHELL_URI + '/CommandState/Done'
 STATE_RUNNING = SHELL_URI + '/CommandState/Running'
 MIN_ENVELOPE = 8192                 # MS-WSMV 3.1.4.1.7
 DEFAULT_IDLE_TIMEOUT = 7200.0       # what recorded Create replies report
+SEND_RACE_WAIT = 10.0              # --fault-send-after-exit: seconds a Send waits for the exit
 PRODUCT_VERSION = 'OS: 10.0.14393 SP: 0.0 Stack: 3.0'
 
 
@@ -213,6 +214,8 @@ class Service:
             raise faults.invalid_body()
         for stream in send.findall(q('rsp', 'Stream')):
             cmd = self.find_command(shell, stream.get('CommandId'))
+            if self.config.fault_send_after_exit and cmd.wait_exit(SEND_RACE_WAIT):
+                raise faults.pipe_ended()
             try:
                 data = base64.b64decode(stream.text or '', validate=False)
             except ValueError:
