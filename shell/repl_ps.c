@@ -4,13 +4,13 @@
  * last known location. */
 #include "shell/repl_state.h"
 #include "shell/errors.h"
+#include "shell/ps_snippets.h"
 #include "shell/signals.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Snippets 3 and 4 of docs/powershell-snippets.md. */
-static const char set_location_fmt[] = "Set-Location -LiteralPath '%s'";
+/* Snippet 4 of docs/powershell-snippets.md; snippet 3 is built by shell/ps_snippets.c. */
 static const char list_commands_snippet[] = "(Get-Command -CommandType Alias,Function,Cmdlet).Name";
 
 /* Runs a snippet of nanosh's own, its output collected and its errors dropped. */
@@ -23,32 +23,11 @@ static int run_quietly(repl *r, const char *text, ws_buf *out, ps_outcome *oc)
     return st;
 }
 
-/* A PowerShell single-quoted literal doubles its quotes (about_Quoting_Rules). */
-static char *single_quoted(const char *s)
-{
-    size_t n = strlen(s), q = 0;
-    for (size_t i = 0; i < n; i++)
-        q += s[i] == '\'';
-    char *out = malloc(n + q + 1), *o = out;
-    if (!out)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        *o++ = s[i];
-        if (s[i] == '\'')
-            *o++ = '\'';
-    }
-    *o = '\0';
-    return out;
-}
-
 int ps_set_location(repl *r, const char *dir)
 {
-    char *lit = single_quoted(dir), *text = NULL;
-    if (!lit || asprintf(&text, set_location_fmt, lit) < 0) {
-        free(lit);
+    char *text = ps_snippet_set_location(dir);
+    if (!text)
         return fail(NULL, "out of memory");
-    }
-    free(lit);
     ps_outcome oc;
     int st = run_quietly(r, text, NULL, &oc);
     free(text);

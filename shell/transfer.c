@@ -1,9 +1,11 @@
 /* Small-file copies through the PowerShell session (snippets 5-7 of
  * docs/powershell-snippets.md): each chunk is one input, base64 inside a PowerShell
- * string literal. Slow next to SMB, but it needs nothing beyond WinRM. */
+ * string literal; paths go as base64 too (shell/ps_snippets.c). Slow next to SMB, but it needs nothing beyond WinRM. */
 #include "shell/transfer.h"
 #include "shell/errors.h"
 #include "shell/meta.h"
+#include "shell/ps_snippets.h"
+#include "shell/safe_file.h"
 #include "shell/signals.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -16,20 +18,6 @@
 
 /* Raw bytes per input: its base64 and the frame's base64 keep one Send under 150 KiB. */
 #define TRANSFER_CHUNK (48 * 1024)
-
-static const char put_chunk_fmt[] =
-    "$__nanosh_b=[Convert]::FromBase64String('%s');$__nanosh_f=[IO.File]::Open('%s','%s');"
-    "$__nanosh_f.Write($__nanosh_b,0,$__nanosh_b.Length);$__nanosh_f.Close()";
-static const char put_finish_fmt[] =
-    "$__nanosh_h=(Get-FileHash -Algorithm SHA256 -LiteralPath '%s').Hash;"
-    "if($__nanosh_h -eq '%s'){Move-Item -Force -LiteralPath '%s' -Destination '%s'}"
-    "else{Remove-Item -LiteralPath '%s'};$__nanosh_h";
-static const char get_info_fmt[] =
-    "(Get-Item -LiteralPath '%s').Length;(Get-FileHash -Algorithm SHA256 -LiteralPath '%s').Hash";
-static const char get_chunk_fmt[] =
-    "$__nanosh_f=[IO.File]::OpenRead('%s');$__nanosh_f.Position=%llu;"
-    "$__nanosh_b=New-Object byte[] %d;$__nanosh_n=$__nanosh_f.Read($__nanosh_b,0,%d);"
-    "$__nanosh_f.Close();[Convert]::ToBase64String($__nanosh_b,0,$__nanosh_n)";
 
 static int out_of_memory(void)
 {
@@ -46,8 +34,11 @@ static int remote(ps_session *ps, const char *text, ws_buf *out)
     ps_run(ps, text, strlen(text), &io, &oc);
     int ok = oc.end == RUN_DONE && !oc.process_ended && ps->ok;
     if (!ok) {
-        fputs(err.data && err.len ? err.data : "nanosh: the remote side of the copy failed\n",
-              stderr);
+        /* Server text: through the control-character filter of errors.c, as faults are. */
+        if (err.data && err.len)
+            warn_line(NULL, "the host said: %s", err.data);
+        else
+            warn_line("try again", "the remote side of the copy failed");
         if (oc.process_ended)
             fputs("nanosh: the remote PowerShell ended during the copy; the next line starts a "
                   "new one, without the state of this one\n", stderr);
@@ -56,18 +47,6 @@ static int remote(ps_session *ps, const char *text, ws_buf *out)
     while (out && out->len && strchr("\r\n ", out->data[out->len - 1]))
         out->data[--out->len] = '\0';
     return ok ? 0 : 1;
-}
-
-/* A PowerShell single-quoted literal doubles its quotes. */
-static char *quoted(const char *s)
-{
-    ws_buf b = WS_BUF_INIT;
-    for (; *s; s++)
-        if (ws_buf_append(&b, s, 1) != 0 || (*s == '\'' && ws_buf_append(&b, "'", 1) != 0)) {
-            ws_buf_free(&b);
-            return NULL;
-        }
-    return b.data ? ws_buf_steal(&b) : strdup("");
 }
 
 static const char *base_name(const char *p, const char *seps)
@@ -133,11 +112,11 @@ static int put_file(ps_session *ps, const char *local, const char *remote_arg)
     }
     char *dst = remote_path(ps, remote_arg, base_name(local, "/"));
     char *tmp = NULL;
-    char *qdst = dst ? quoted(dst) : NULL;
-    char *qtmp = dst && asprintf(&tmp, "%s.nanosh-part", dst) >= 0 ? quoted(tmp) : NULL;
+    if (dst && asprintf(&tmp, "%s.nanosh-part", dst) < 0)
+        tmp = NULL;
     unsigned char *raw = malloc(TRANSFER_CHUNK);
     char *b64 = malloc(4 * (TRANSFER_CHUNK / 3 + 1) + 1);
-    int rc = !dst || !qdst || !qtmp || !raw || !b64 ? out_of_memory() : 0;
+    int rc = !dst || !tmp || !raw || !b64 ? out_of_memory() : 0;
     unsigned long long total = 0;
     for (int first = 1; rc == 0; first = 0) {
         size_t n = fread(raw, 1, TRANSFER_CHUNK, f);
@@ -149,8 +128,8 @@ static int put_file(ps_session *ps, const char *local, const char *remote_arg)
             break;
         }
         EVP_EncodeBlock((unsigned char *)b64, raw, (int)n);
-        char *text = NULL;
-        if (asprintf(&text, put_chunk_fmt, b64, qtmp, first ? "Create" : "Append") < 0) {
+        char *text = ps_snippet_put_chunk(b64, tmp, first);
+        if (!text) {
             rc = out_of_memory();
             break;
         }
@@ -166,16 +145,16 @@ static int put_file(ps_session *ps, const char *local, const char *remote_arg)
     }
     fclose(f);
     if (rc == 0) {
-        char *text = NULL;
+        char *text = ps_snippet_put_finish(tmp, hash, dst);
         ws_buf got = WS_BUF_INIT;
-        if (asprintf(&text, put_finish_fmt, qtmp, hash, qtmp, qdst, qtmp) < 0)
-            rc = 1;
+        if (!text)
+            rc = out_of_memory();
         else
             rc = remote(ps, text, &got);
         free(text);
         if (rc == 0 && (!got.data || strcasecmp(got.data, hash) != 0)) {
-            fprintf(stderr, "nanosh: SHA-256 mismatch for %s (local %s, remote %s); the remote "
-                    "copy was removed: try again\n", dst, hash, got.data ? got.data : "none");
+            warn_line("try again", "SHA-256 mismatch for %s (local %s, remote %s); the remote "
+                      "copy was removed", dst, hash, got.data ? got.data : "none");
             rc = 1;
         } else if (rc == 0)
             printf("%s -> %s: %llu bytes, SHA-256 %s\n", local, dst, total, hash);
@@ -185,97 +164,143 @@ static int put_file(ps_session *ps, const char *local, const char *remote_arg)
     free(b64);
     free(dst);
     free(tmp);
-    free(qdst);
-    free(qtmp);
     fflush(stdout);
     return rc;
 }
 
-static int get_file(ps_session *ps, const char *remote_arg, const char *local_arg)
+/* The size and SHA-256 the host reports for src (snippet 7). 0, or 1 after a message. */
+static int remote_info(ps_session *ps, const char *src, unsigned long long *size, char want[65])
 {
-    char *src = remote_path(ps, remote_arg, NULL);
-    char *qsrc = src ? quoted(src) : NULL;
-    char *text = NULL, *local = NULL, *tmp = NULL;
+    char *text = ps_snippet_get_info(src);
     ws_buf info = WS_BUF_INIT;
-    int rc = !qsrc || asprintf(&text, get_info_fmt, qsrc, qsrc) < 0 ? 1 : remote(ps, text, &info);
+    int rc = text ? remote(ps, text, &info) : out_of_memory();
     free(text);
-    unsigned long long size = 0;
-    char want[65] = "";
-    if (rc == 0 && (!info.data || sscanf(info.data, "%llu %64s", &size, want) != 2)) {
-        fprintf(stderr, "nanosh: the host did not report the size and hash of %s\n", src);
+    if (rc == 0 && (!info.data || sscanf(info.data, "%llu %64s", size, want) != 2)) {
+        warn_line("check that it is a file", "the host did not report the size and hash of %s",
+                  src);
         rc = 1;
     }
-    struct stat st;
-    if (rc == 0) {
-        int is_dir = stat(local_arg, &st) == 0 && S_ISDIR(st.st_mode);
-        if (asprintf(&local, "%s%s%s", local_arg, is_dir ? "/" : "",
-                     is_dir ? base_name(src, "\\/") : "") < 0 ||
-            asprintf(&tmp, "%s.nanosh-part", local) < 0)
-            rc = out_of_memory();
-    }
-    FILE *f = rc == 0 ? fopen(tmp, "wb") : NULL;
-    if (rc == 0 && !f) {
-        fprintf(stderr, "nanosh: cannot write %s: %s\n", tmp, strerror(errno));
-        rc = 1;
-    }
-    unsigned char *raw = malloc(TRANSFER_CHUNK + 3);
+    ws_buf_free(&info);
+    return rc;
+}
+
+/* One chunk's base64 into raw (room for asked + 2 bytes). The byte count, or -1 when the
+ * host sent more than asked: a hostile or broken host must not overrun raw or the disk. */
+static int decode_chunk(const ws_buf *chunk, unsigned char *raw, int asked)
+{
+    if (chunk->len > 4 * (((size_t)asked + 2) / 3))
+        return -1;
+    int n = EVP_DecodeBlock(raw, (const unsigned char *)(chunk->data ? chunk->data : ""),
+                            (int)chunk->len);
+    /* EVP_DecodeBlock counts base64 padding as data bytes. */
+    if (n >= 0 && chunk->len >= 1 && chunk->data[chunk->len - 1] == '=')
+        n--;
+    if (n >= 0 && chunk->len >= 2 && chunk->data[chunk->len - 2] == '=')
+        n--;
+    return n > asked ? -1 : n < 0 ? 0 : n;
+}
+
+/* Copies the announced size bytes of src into f (snippet 8), and no more; the SHA-256 of
+ * what was written goes to got. 0, or 1 after a message. */
+static int fetch(ps_session *ps, const char *src, unsigned long long size, safe_file *f,
+                 char got[65])
+{
+    unsigned char *raw = malloc(TRANSFER_CHUNK + 3), md[32];
+    EVP_MD_CTX *sha = EVP_MD_CTX_new();
+    int rc = raw && sha && EVP_DigestInit_ex(sha, EVP_sha256(), NULL) == 1 ? 0 : out_of_memory();
     for (unsigned long long off = 0; rc == 0 && off < size; off += TRANSFER_CHUNK) {
+        int asked = size - off < TRANSFER_CHUNK ? (int)(size - off) : TRANSFER_CHUNK;
+        char *text = NULL;
         ws_buf chunk = WS_BUF_INIT;
         if (signals_interrupts()) {
             fputs("nanosh: copy stopped; the final name was not written\n", stderr);
             rc = 1;
-        } else if (!raw || asprintf(&text, get_chunk_fmt, qsrc, off, TRANSFER_CHUNK, TRANSFER_CHUNK) < 0)
-            rc = 1;
-        else {
+        } else if (!(text = ps_snippet_get_chunk(src, off, asked)))
+            rc = out_of_memory();
+        else
             rc = remote(ps, text, &chunk);
-            free(text);
-        }
-        /* More base64 than one chunk would overrun raw: a hostile or broken host. */
-        if (rc == 0 && chunk.len > 4 * ((TRANSFER_CHUNK + 2) / 3)) {
-            fprintf(stderr, "nanosh: the host sent more than the %d bytes asked for at byte %llu "
-                    "of %s; nothing was written: try again\n", TRANSFER_CHUNK, off, src);
+        free(text);
+        int n = rc == 0 ? decode_chunk(&chunk, raw, asked) : 0;
+        if (rc == 0 && n < 0) {
+            warn_line("try again", "the host sent more than the %d bytes asked for at byte %llu "
+                      "of %s, which it announced as %llu bytes; nothing was written", asked, off,
+                      src, size);
             rc = 1;
-        }
-        if (rc == 0) {
-            int n = EVP_DecodeBlock(raw, (const unsigned char *)(chunk.data ? chunk.data : ""),
-                                    (int)chunk.len);
-            /* EVP_DecodeBlock counts base64 padding as data bytes. */
-            if (n >= 0 && chunk.len >= 1 && chunk.data[chunk.len - 1] == '=')
-                n--;
-            if (n >= 0 && chunk.len >= 2 && chunk.data[chunk.len - 2] == '=')
-                n--;
-            if (n <= 0 || fwrite(raw, 1, (size_t)n, f) != (size_t)n) {
-                fprintf(stderr, "nanosh: the copy of %s broke off at byte %llu\n", src, off);
-                rc = 1;
-            }
+        } else if (rc == 0 && n < asked) {
+            warn_line("try again", "the copy of %s broke off at byte %llu of %llu; nothing was "
+                      "written", src, off + (unsigned)n, size);
+            rc = 1;
+        } else if (rc == 0 && (safe_file_write(f, raw, (size_t)n) != 0 ||
+                               EVP_DigestUpdate(sha, raw, (size_t)n) != 1)) {
+            warn_line("check the disk", "cannot write %s: %s; nothing was written", f->target,
+                      strerror(errno));
+            rc = 1;
         }
         ws_buf_free(&chunk);
     }
+    unsigned mdlen = 0;
+    if (rc == 0 && EVP_DigestFinal_ex(sha, md, &mdlen) != 1)
+        rc = out_of_memory();
+    if (rc == 0)
+        hex(md, 32, got);
+    EVP_MD_CTX_free(sha);
     free(raw);
-    if (f && fclose(f) != 0 && rc == 0) {
-        fprintf(stderr, "nanosh: cannot write %s: %s\n", tmp, strerror(errno));
+    return rc;
+}
+
+/* LOCAL, or LOCAL/NAME when LOCAL is a directory. NULL on out of memory. */
+static char *local_target(const char *local_arg, const char *src)
+{
+    struct stat st;
+    int is_dir = stat(local_arg, &st) == 0 && S_ISDIR(st.st_mode);
+    char *local = NULL;
+    if (asprintf(&local, "%s%s%s", local_arg, is_dir ? "/" : "",
+                 is_dir ? base_name(src, "\\/") : "") < 0)
+        return NULL;
+    return local;
+}
+
+static int get_file(ps_session *ps, const char *remote_arg, const char *local_arg)
+{
+    char *src = remote_path(ps, remote_arg, NULL), *local = NULL;
+    unsigned long long size = 0;
+    char want[65] = "", got[65] = "";
+    int rc = src ? remote_info(ps, src, &size, want) : out_of_memory();
+    if (rc == 0 && !(local = local_target(local_arg, src)))
+        rc = out_of_memory();
+    /* The host's word for the size is all there is: it must fit before a byte is taken. */
+    if (rc == 0 && safe_file_fits(local, size) != 0) {
+        if (errno == ENOSPC)
+            warn_line("free some space or copy it elsewhere", "%s is %llu bytes, more than the "
+                      "free space where %s goes; nothing was written", src, size, local);
+        else
+            warn_line("check the path", "cannot check the free space for %s: %s", local,
+                      strerror(errno));
         rc = 1;
     }
-    char got[65];
-    if (rc == 0 && (sha256_file(tmp, got) != 0 || strcasecmp(got, want) != 0)) {
-        fprintf(stderr, "nanosh: SHA-256 mismatch for %s (remote %s); nothing was written: try "
-                "again\n", local, want);
+    safe_file f = {.fd = -1};
+    if (rc == 0 && safe_file_open(&f, local, 0666) != 0) {
+        warn_line("check the directory's permissions", "cannot create a file next to %s: %s",
+                  local, strerror(errno));
         rc = 1;
     }
-    if (rc == 0 && rename(tmp, local) != 0) {
-        fprintf(stderr, "nanosh: cannot rename %s to %s: %s\n", tmp, local, strerror(errno));
+    if (rc == 0)
+        rc = fetch(ps, src, size, &f, got);
+    if (rc == 0 && strcasecmp(got, want) != 0) {
+        warn_line("try again", "SHA-256 mismatch for %s (remote %s, received %s); nothing was "
+                  "written", local, want, got);
         rc = 1;
     }
-    if (rc != 0 && tmp)
-        unlink(tmp);
+    if (rc == 0 && safe_file_commit(&f) != 0) {
+        warn_line("check the directory", "cannot put %s in place: %s", local, strerror(errno));
+        rc = 1;
+    }
+    safe_file_abort(&f);
     if (rc == 0)
         printf("%s -> %s: %llu bytes, SHA-256 %s\n", src, local, size, got);
     fflush(stdout);
-    ws_buf_free(&info);
     free(src);
-    free(qsrc);
     free(local);
-    free(tmp);
     return rc;
 }
 

@@ -33,21 +33,26 @@ LOOP = (
     "$host.UI.WriteLine(\"`n@N@ $__nanosh_ok $LASTEXITCODE $((Get-Location).Path)\")}\n")
 LOOP_RE = re.compile('^' + re.escape(LOOP).replace('@N@', '([0-9a-f]{32})') + '$', re.S)
 
-LIT = r"'((?:[^']|'')*)'"
-SET_LOCATION = re.compile(r"^Set-Location -LiteralPath " + LIT + "$")
+# User text arrives as base64 of UTF-8 decoded on the host (docs/powershell-snippets.md,
+# "Quoting"); FromBase64String throws on anything but base64, so the pattern takes only that.
+DEC = (r"\(\[Text\.Encoding\]::UTF8\.GetString\(\[Convert\]::FromBase64String\("
+       r"'((?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?)'\)\)\)")
+SET_LOCATION = re.compile(r"^Set-Location -LiteralPath " + DEC + "$")
 LIST_COMMANDS = "(Get-Command -CommandType Alias,Function,Cmdlet).Name"
 PUT_CHUNK = re.compile(r"^\$__nanosh_b=\[Convert\]::FromBase64String\('([A-Za-z0-9+/=]*)'\);"
-                       r"\$__nanosh_f=\[IO\.File\]::Open\(" + LIT + r",'(Create|Append)'\);"
+                       r"\$__nanosh_f=\[IO\.File\]::Open\(" + DEC + r",'(Create|Append)'\);"
                        r"\$__nanosh_f\.Write\(\$__nanosh_b,0,\$__nanosh_b\.Length\);\$__nanosh_f\.Close\(\)$")
-PUT_FINISH = re.compile(r"^\$__nanosh_h=\(Get-FileHash -Algorithm SHA256 -LiteralPath " + LIT + r"\)\.Hash;"
-                        r"if\(\$__nanosh_h -eq '([0-9A-F]{64})'\)\{Move-Item -Force -LiteralPath " + LIT +
-                        r" -Destination " + LIT + r"\}else\{Remove-Item -LiteralPath " + LIT + r"\};\$__nanosh_h$")
-GET_INFO = re.compile(r"^\(Get-Item -LiteralPath " + LIT + r"\)\.Length;"
-                      r"\(Get-FileHash -Algorithm SHA256 -LiteralPath " + LIT + r"\)\.Hash$")
-GET_CHUNK = re.compile(r"^\$__nanosh_f=\[IO\.File\]::OpenRead\(" + LIT + r"\);\$__nanosh_f\.Position=(\d+);"
-                       r"\$__nanosh_b=New-Object byte\[\] (\d+);\$__nanosh_n=\$__nanosh_f\.Read\(\$__nanosh_b,0,\d+\);"
+PUT_FINISH = re.compile(r"^\$__nanosh_t=" + DEC + r";"
+                        r"\$__nanosh_h=\(Get-FileHash -Algorithm SHA256 -LiteralPath \$__nanosh_t\)\.Hash;"
+                        r"if\(\$__nanosh_h -eq '([0-9A-F]{64})'\)\{Move-Item -Force -LiteralPath \$__nanosh_t"
+                        r" -Destination " + DEC + r"\}else\{Remove-Item -LiteralPath \$__nanosh_t\};\$__nanosh_h$")
+GET_INFO = re.compile(r"^\$__nanosh_p=" + DEC + r";\(Get-Item -LiteralPath \$__nanosh_p\)\.Length;"
+                      r"\(Get-FileHash -Algorithm SHA256 -LiteralPath \$__nanosh_p\)\.Hash$")
+GET_CHUNK = re.compile(r"^\$__nanosh_f=\[IO\.File\]::OpenRead\(" + DEC + r"\);\$__nanosh_f\.Position=(\d+);"
+                       r"\$__nanosh_b=New-Object byte\[\] (\d+);\$__nanosh_n=\$__nanosh_f\.Read\(\$__nanosh_b,0,\3\);"
                        r"\$__nanosh_f\.Close\(\);\[Convert\]::ToBase64String\(\$__nanosh_b,0,\$__nanosh_n\)$")
 # What Get-Command lists on the stand-in: a few real cmdlet names.
+HOOK = os.environ.get('NANOSH_STANDIN_HOOK', '')
 COMMANDS = ['Get-ChildItem', 'Get-Command', 'Get-Content', 'Get-Date', 'Get-Item', 'Get-Location',
             'Get-Process', 'Get-Service', 'Set-Content', 'Set-Location', 'Write-Error', 'Write-Host',
             'Write-Output', 'dir', 'gci', 'ls']
@@ -104,8 +109,9 @@ def out(data):
     os.write(1, data.replace(b'\r\n', b'\n').replace(b'\n', b'\r\n'))
 
 
-def unquote(lit):
-    return lit.replace("''", "'")
+def decoded(b64):
+    """[Text.Encoding]::UTF8.GetString: invalid UTF-8 becomes U+FFFD, as in .NET."""
+    return base64.b64decode(b64, validate=True).decode('utf-8', 'replace')
 
 
 class Sandbox:
@@ -167,7 +173,7 @@ class Loop:
     def frame(self, text):
         m = SET_LOCATION.match(text)
         if m:
-            return self.shell('cd -- %s' % shlex.quote(self.sandbox.to_host(unquote(m.group(1)), self.cwd)))
+            return self.shell('cd -- %s' % shlex.quote(self.sandbox.to_host(decoded(m.group(1)), self.cwd)))
         if text == LIST_COMMANDS:
             out(('\n'.join(COMMANDS) + '\n').encode())
             return True
@@ -256,39 +262,47 @@ class Loop:
 
     # --- the :put / :get snippets ---------------------------------------------------------------
     def put_chunk(self, b64, path, mode):
-        with open(self.sandbox.to_host(unquote(path), self.cwd), 'wb' if mode == 'Create' else 'ab') as f:
+        with open(self.sandbox.to_host(decoded(path), self.cwd), 'wb' if mode == 'Create' else 'ab') as f:
             f.write(base64.b64decode(b64))
         return True
 
-    def put_finish(self, tmp, want, tmp2, dst, tmp3):
+    def put_finish(self, tmp, want, dst):
         import hashlib
-        tmp_host = self.sandbox.to_host(unquote(tmp), self.cwd)
+        tmp_host = self.sandbox.to_host(decoded(tmp), self.cwd)
         with open(tmp_host, 'rb') as f:
             got = hashlib.sha256(f.read()).hexdigest().upper()
         if got == want:
-            os.replace(tmp_host, self.sandbox.to_host(unquote(dst), self.cwd))
+            os.replace(tmp_host, self.sandbox.to_host(decoded(dst), self.cwd))
         else:
             os.unlink(tmp_host)
         out((got + '\n').encode())
         return True
 
-    def get_info(self, path, path2):
+    def get_info(self, path):
         import hashlib
-        host = self.sandbox.to_host(unquote(path), self.cwd)
+        host = self.sandbox.to_host(decoded(path), self.cwd)
         if not os.path.isfile(host):
-            self.err.line("Get-Item : Cannot find path '%s' because it does not exist.\r\n" % unquote(path))
+            self.err.line("Get-Item : Cannot find path '%s' because it does not exist.\r\n" % decoded(path))
             return False
         with open(host, 'rb') as f:
             data = f.read()
-        out(('%d\n%s\n' % (len(data), hashlib.sha256(data).hexdigest().upper())).encode())
+        size = len(data)
+        # Test hooks: a host that understates the size, or claims more than any disk holds.
+        if HOOK == 'understate-get-size':
+            size //= 2
+        elif HOOK == 'huge-get-size':
+            size = 1 << 60
+        out(('%d\n%s\n' % (size, hashlib.sha256(data).hexdigest().upper())).encode())
         return True
 
     def get_chunk(self, path, offset, size):
-        with open(self.sandbox.to_host(unquote(path), self.cwd), 'rb') as f:
+        # Test hook (understate-get-size): it then sends whole chunks, past what it announced.
+        want = max(int(size), 49152) if HOOK == 'understate-get-size' else int(size)
+        with open(self.sandbox.to_host(decoded(path), self.cwd), 'rb') as f:
             f.seek(int(offset))
-            data = f.read(int(size))
+            data = f.read(want)
         # Test hook: a hostile host that answers with more than the chunk asked for.
-        if os.environ.get('NANOSH_STANDIN_HOOK') == 'oversize-get-chunk':
+        if HOOK == 'oversize-get-chunk':
             data = data * 4
         out(base64.b64encode(data) + b'\n')
         return True

@@ -1,0 +1,187 @@
+/* Every PowerShell text nanosh builds with user data in it (shell/ps_snippets.c) and the
+ * one quoting function (shell/ps_quote.c), fed hostile names and read back by a tokenizer
+ * of PowerShell's single-quoted literals written here from about_Quoting_Rules: a literal
+ * opens and closes at any of U+0027, U+2018, U+2019, U+201A, U+201B, and two of them in a
+ * row inside it are one quote. Outside the literals each snippet must equal its fixed
+ * template, whatever the name; inside, a path literal must be base64 that decodes to the
+ * name. */
+#include "shell/ps_quote.h"
+#include "shell/ps_snippets.h"
+#include "tests/tap.h"
+#include "wsman/http_auth.h"
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_LITERALS 8
+
+typedef struct tokens {
+    ws_buf skeleton;                    /* the text with each literal's content as '#' */
+    ws_buf literal[MAX_LITERALS];       /* each literal's value, quotes undone */
+    int count;
+    int unterminated;
+} tokens;
+
+/* The UTF-8 length of a PowerShell single quote at s, or 0 (the test's own reading of
+ * about_Quoting_Rules, kept apart from ps_quote_char_len on purpose). */
+static size_t quote_at(const char *s)
+{
+    static const char *const quotes[] = {"'", "\xE2\x80\x98", "\xE2\x80\x99", "\xE2\x80\x9A",
+                                         "\xE2\x80\x9B"};
+    for (size_t i = 0; i < sizeof quotes / sizeof quotes[0]; i++)
+        if (!strncmp(s, quotes[i], strlen(quotes[i])))
+            return strlen(quotes[i]);
+    return 0;
+}
+
+static void tokenize(const char *s, tokens *t)
+{
+    memset(t, 0, sizeof *t);
+    ws_buf_append(&t->skeleton, "", 0);
+    while (*s) {
+        size_t q = quote_at(s);
+        if (!q) {
+            ws_buf_append(&t->skeleton, s++, 1);
+            continue;
+        }
+        ws_buf *lit = &t->literal[t->count < MAX_LITERALS ? t->count : MAX_LITERALS - 1];
+        t->count++;
+        ws_buf_append(lit, "", 0);
+        ws_buf_appends(&t->skeleton, "'#'");
+        s += q;
+        for (;;) {
+            if (!*s) {
+                t->unterminated = 1;
+                return;
+            }
+            size_t c = quote_at(s);
+            if (c && !quote_at(s + c)) {
+                s += c;                 /* the closing quote */
+                break;
+            }
+            if (c)
+                s += c;                 /* a doubled quote: the second one is the text */
+            size_t n = quote_at(s) ? quote_at(s) : 1;
+            ws_buf_append(lit, s, n);
+            s += n;
+        }
+    }
+}
+
+static void tokens_free(tokens *t)
+{
+    ws_buf_free(&t->skeleton);
+    for (int i = 0; i < MAX_LITERALS; i++)
+        ws_buf_free(&t->literal[i]);
+}
+
+static const char *const hostile[] = {
+    "C:\\Users\\admin\\plain.txt",
+    "C:\\Bob\xE2\x80\x99s report.docx",
+    "C:\\x\xE2\x80\x99;Write-Output PWNED;\xE2\x80\x99.txt",
+    "C:\\x';Write-Output PWNED;'.txt",
+    "C:\\a\xE2\x80\x98" "b\xE2\x80\x9A" "c\xE2\x80\x9B" "d'e\xE2\x80\x99" "f",
+    "C:\\''\xE2\x80\x99\xE2\x80\x99''",
+    "C:\\'",
+    "C:\\\xE2\x80\x9B",
+    "C:\\$(Write-Output PWNED)",
+    "C:\\`$x`'`\"@\"\"#<#",
+    "C:\\line\nWrite-Output PWNED\r\n'",
+    "C:\\non-BMP \xF0\x9F\x98\x80 \xF0\x90\x90\xB7.txt",
+    "",
+};
+
+/* Snippet texts with the literals' contents replaced by '#': the fixed templates. */
+#define DEC "([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('#')))"
+static const char set_location_tpl[] = "Set-Location -LiteralPath " DEC;
+static const char put_chunk_tpl[] =
+    "$__nanosh_b=[Convert]::FromBase64String('#');$__nanosh_f=[IO.File]::Open(" DEC
+    ",'#');$__nanosh_f.Write($__nanosh_b,0,$__nanosh_b.Length);$__nanosh_f.Close()";
+static const char put_finish_tpl[] =
+    "$__nanosh_t=" DEC ";$__nanosh_h=(Get-FileHash -Algorithm SHA256 -LiteralPath "
+    "$__nanosh_t).Hash;if($__nanosh_h -eq '#'){Move-Item -Force -LiteralPath $__nanosh_t "
+    "-Destination " DEC "}else{Remove-Item -LiteralPath $__nanosh_t};$__nanosh_h";
+static const char get_info_tpl[] =
+    "$__nanosh_p=" DEC ";(Get-Item -LiteralPath $__nanosh_p).Length;"
+    "(Get-FileHash -Algorithm SHA256 -LiteralPath $__nanosh_p).Hash";
+static const char get_chunk_tpl[] =
+    "$__nanosh_f=[IO.File]::OpenRead(" DEC ");$__nanosh_f.Position=98304;"
+    "$__nanosh_b=New-Object byte[] 49152;$__nanosh_n=$__nanosh_f.Read($__nanosh_b,0,49152);"
+    "$__nanosh_f.Close();[Convert]::ToBase64String($__nanosh_b,0,$__nanosh_n)";
+
+/* Literal i must be base64 whose UTF-8 is name. */
+static int carries(const tokens *t, int i, const char *name)
+{
+    ws_buf raw = WS_BUF_INIT;
+    int ok = i < t->count && t->literal[i].data &&
+             ws_base64_decode(t->literal[i].data, t->literal[i].len, &raw) == 0 &&
+             raw.len == strlen(name) && (!raw.len || !memcmp(raw.data, name, raw.len));
+    ws_buf_free(&raw);
+    return ok;
+}
+
+static void check_snippet(const char *what, char *text, const char *tpl, const int *paths,
+                          const char *const *names, int name)
+{
+    tokens t;
+    tokenize(text ? text : "", &t);
+    TAP_OK(text && !t.unterminated, "%s [name %d]: every literal is closed", what, name);
+    TAP_STR_EQ(t.skeleton.data, tpl, "%s [name %d]: outside its literals it is the template", what,
+               name);
+    for (int i = 0; paths[i] >= 0; i++)
+        TAP_OK(carries(&t, paths[i], names[i]), "%s [name %d]: literal %d carries the path as base64",
+               what, name, paths[i]);
+    tokens_free(&t);
+    free(text);
+}
+
+static void check_snippets(int i)
+{
+    const char *name = hostile[i];
+    static const char hash[] = "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF";
+    const char *one[] = {name}, *two[] = {name, "C:\\dst"};
+    check_snippet("Set-Location", ps_snippet_set_location(name), set_location_tpl,
+                  (const int[]){0, -1}, one, i);
+    check_snippet("put chunk", ps_snippet_put_chunk("QUJD", name, 1), put_chunk_tpl,
+                  (const int[]){1, -1}, one, i);
+    check_snippet("put finish", ps_snippet_put_finish(name, hash, "C:\\dst"), put_finish_tpl,
+                  (const int[]){0, 2, -1}, two, i);
+    check_snippet("get info", ps_snippet_get_info(name), get_info_tpl, (const int[]){0, -1}, one,
+                  i);
+    check_snippet("get chunk", ps_snippet_get_chunk(name, 98304, 49152), get_chunk_tpl,
+                  (const int[]){0, -1}, one, i);
+}
+
+/* ps_quote_literal: the whole output is one literal whose value is the input. */
+static void check_literal(int i)
+{
+    const char *name = hostile[i];
+    char *lit = ps_quote_literal(name, 0);
+    tokens t;
+    tokenize(lit ? lit : "", &t);
+    TAP_OK(lit && t.count == 1 && !t.unterminated && !strcmp(t.skeleton.data, "'#'"),
+           "ps_quote_literal [name %d]: one literal, nothing outside it", i);
+    TAP_STR_EQ(t.literal[0].data ? t.literal[0].data : "", name,
+               "ps_quote_literal [name %d]: its value is the text", i);
+    tokens_free(&t);
+    /* An open literal, as Tab leaves it for a directory, read back by ps_literal_value. */
+    char *open = ps_quote_literal(name, 1);
+    char *back = open ? ps_literal_value(open + 1) : NULL;
+    TAP_STR_EQ(back, name, "ps_literal_value undoes ps_quote_literal [name %d]", i);
+    free(open);
+    free(back);
+    free(lit);
+}
+
+int main(void)
+{
+    for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
+        check_snippets((int)i);
+        check_literal((int)i);
+    }
+    /* A NUL cannot be in a C string, so no path nanosh holds can carry one; the text
+     * after it is simply not part of the name. */
+    char *lit = ps_quote_literal("C:\\a\0';Write-Output PWNED", 0);
+    TAP_STR_EQ(lit, "'C:\\a'", "a NUL ends the name before anything after it is quoted");
+    free(lit);
+    return tap_done();
+}
