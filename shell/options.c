@@ -98,7 +98,7 @@ static const char usage_text[] =
     "  -f FILE                    run a PowerShell script file (- for stdin)\n"
     "  -n                         give the command an empty stdin (like ssh -n)\n"
     "  -v, --debug                trace the wire protocol on stderr, secrets redacted\n"
-    "      --json                 machine-readable output\n"
+    "      --json                 machine-readable output (nanosh wsman)\n"
     "      --xml                  wsman: print raw XML instead of JSON\n"
     "  -h, --help                 show this help\n"
     "  -V, --version              show the version\n"
@@ -306,13 +306,15 @@ static int add_positional(nanosh_opts *o, const char *arg)
         }
         if (user && o->user && strcmp(user, o->user) != 0) {
             int rc = fail("give the user once, with -u or as user@host",
-                          "two different users: '%s' (-u) and '%s' (user@host)", o->user, user);
+                          "two different users: '%s' (%s) and '%s' (user@host)", o->user,
+                          o->user_source, user);
             free(user);
             return rc;
         }
         if (user) {
             free(o->user);
             o->user = user;
+            o->user_source = "user@host";
         }
         return 0;
     }
@@ -342,9 +344,10 @@ static int set_user(nanosh_opts *o, const char *u)
         return usage_error("%s", "empty user name after -u");
     if (o->user && strcmp(o->user, u) != 0)
         return fail("give the user once, with -u or as user@host",
-                    "two different users: '%s' (user@host) and '%s' (-u)", o->user, u);
+                    "two different users: '%s' (%s) and '%s' (-u)", o->user, o->user_source, u);
     free(o->user);
     o->user = strdup(u);
+    o->user_source = "-u";
     return o->user ? 0 : fail(NULL, "out of memory");
 }
 
@@ -506,6 +509,10 @@ int options_parse(int argc, char **argv, nanosh_opts *o)
                         "unknown wsman operation '%s'", o->wsman_op);
         if (o->xml && o->json)
             return usage_error("%s", "--xml and --json cannot be combined");
+    } else if (o->json) {
+        return fail("drop --json: the output of -c, -p, -f and the shell is the remote "
+                    "command's own, and its exit code is nanosh's exit status",
+                    "--json applies only to 'nanosh wsman'");
     }
     return 0;
 }

@@ -32,6 +32,7 @@ typedef struct nanosh_opts {
     /* Target and credentials; "unset" values let the config file fill them in. */
     char *host;                  /* without brackets */
     char *user;                  /* NULL: unset */
+    const char *user_source;     /* where user came from: "-u" or "user@host" */
     int port;                    /* 0: unset */
     int https;                   /* -1: unset */
     auth_mech auth;              /* AUTH_UNSET: unset */

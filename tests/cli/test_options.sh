@@ -61,7 +61,12 @@ fails "IPv6 port out of range" "bad port '99999'" '[::1]:99999' -c x
 fails "IPv6 without closing bracket" "missing '\]'" '[::1' -c x
 fails "empty user" 'empty user name' @host -c x
 fails "two different ports" 'two different ports' --port 5986 host:5985 -c x
-fails "two different users" 'two different users' -u alice bob@host -c x
+fails "two different users" "two different users: 'alice' \\(-u\\) and 'bob' \\(user@host\\)" -u alice bob@host -c x
+fails "-u given twice" "two different users: 'a' \\(-u\\) and 'b' \\(-u\\)" -u a -u b host -c x
+fails "user@host, then -u" "two different users: 'bob' \\(user@host\\) and 'alice' \\(-u\\)" bob@host -u alice -c x
+fails "--json with -c" "--json applies only to 'nanosh wsman'" --json host -c x
+fails "--json with -p" "--json applies only to 'nanosh wsman'" host -p 'Get-Date' --json
+fails "--json with the shell" "--json applies only to 'nanosh wsman'" --json host
 fails "bad --timeout" "bad value 'soon' for --timeout" --timeout soon host -c x
 fails "negative --connect-timeout" "bad value '-1' for --connect-timeout" --connect-timeout -1 host -c x
 fails "unknown auth name" "unknown auth mechanism 'digest'" -a digest host -c x
