@@ -126,8 +126,10 @@ sim_stop() {
       kill -0 "$SIM_PID" 2>/dev/null || break
       sleep 0.1
     done
-    kill -KILL "$SIM_PID" 2>/dev/null
-    wait "$SIM_PID" 2>/dev/null
+    # Under `set -e` neither may fail: the server has usually exited already, and
+    # wait returns its status (143 after the TERM).
+    kill -KILL "$SIM_PID" 2>/dev/null || true
+    wait "$SIM_PID" 2>/dev/null || true
   fi
   SIM_PID=
   [ -n "${SIM_DIR:-}" ] && [ -d "$SIM_DIR" ] && rm -rf "$SIM_DIR"
