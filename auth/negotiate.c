@@ -1,5 +1,5 @@
-/* The "negotiate" choice: a mechanism that delegates to Kerberos (GSSAPI), NTLM or
- * Basic, chosen from the server's offers (auth/negotiate.h). */
+/* The "negotiate" choice: a mechanism that delegates to Kerberos (GSSAPI) or NTLM,
+ * chosen from the server's offers (auth/negotiate.h). Never Basic (DESIGN.md). */
 #include "negotiate.h"
 #include "gss.h"
 #include "ntlm.h"
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-enum { SUB_SPNEGO, SUB_KERBEROS, SUB_NTLM, SUB_BASIC, SUB_COUNT };
+enum { SUB_SPNEGO, SUB_KERBEROS, SUB_NTLM, SUB_COUNT };
 
 typedef struct negotiate {
     ws_negotiate_opts o;          /* strings owned; password and hash wiped on destroy */
@@ -41,12 +41,9 @@ static ws_auth *make_sub(negotiate *n, int which, ws_error *err)
             .keytab = n->o.keytab, .spn = n->o.spn, .delegate = n->o.delegate,
         };
         n->sub[which] = ws_auth_gss_new(&g, err);
-    } else if (which == SUB_NTLM) {
+    } else {
         n->sub[which] = ws_auth_ntlm_new(n->o.user ? n->o.user : "", n->o.password,
                                          n->o.nt_hash ? n->nt_hash : NULL, "Negotiate", err);
-    } else {
-        n->sub[which] = ws_auth_basic_new(n->o.user ? n->o.user : "",
-                                          n->o.password ? n->o.password : "", err);
     }
     return n->sub[which];
 }
@@ -69,8 +66,37 @@ static int offered(const char *const *list, size_t count, const char *scheme)
 
 static int can_ntlm(const negotiate *n) { return n->o.allow_ntlm && (n->o.password || n->o.nt_hash); }
 
-/* Windows order: Kerberos under Negotiate (or the Kerberos scheme), then NTLM, then
- * Basic (MS-WSMV 2.2.9.1). Kerberos that cannot work is skipped in reset/step. */
+/* None of the offers can be used. Basic is one only when the user names it (-a basic):
+ * a server that answers 401 with Basic alone may be an impostor after the password,
+ * where NTLM with channel binding or Kerberos would have exposed it. */
+static ws_rc no_usable_offer(negotiate *n, const char *const *list, size_t count,
+                             ws_error *err)
+{
+    const char *fix = !n->o.password && !n->o.nt_hash
+        ? "give a password with NANOSH_PASSWORD or --password-file, or get a Kerberos ticket with kinit"
+        : "choose a mechanism the server offers with -a, or enable one on the server (winrm set winrm/config/service/auth)";
+    ws_rc rc;
+
+    if (count == 1 && strcasecmp(list[0], "Basic") == 0)
+        rc = ws_error_set(err, WS_E_AUTH,
+                          n->o.basic_needs_unencrypted
+                              ? "if you trust this server with the password in clear text, pass -a basic --allow-unencrypted (better: -s/--https with -a basic)"
+                              : "if you trust this server with the password, pass -a basic",
+                          "the server offers only Basic authentication, which nanosh never chooses on its own");
+    else if (offered(list, count, "Basic"))
+        rc = ws_error_set(err, WS_E_AUTH,
+                          "pass -a basic to send the password with Basic, or enable Negotiate on the server (winrm set winrm/config/service/auth)",
+                          "of the authentication schemes the server offers, only Basic could be used with these credentials, and nanosh never chooses it on its own");
+    else
+        rc = ws_error_set(err, WS_E_AUTH, fix,
+                          "none of the authentication schemes the server offers can be used with these credentials");
+    if (err)
+        err->http_status = 401;
+    return rc;
+}
+
+/* Windows order: Kerberos under Negotiate (or the Kerberos scheme), then NTLM
+ * (MS-WSMV 2.2.9.1). Kerberos that cannot work is skipped in reset/step. */
 static ws_rc negotiate_choose(ws_auth *a, const char *const *list, size_t count, ws_error *err)
 {
     negotiate *n = state(a);
@@ -87,15 +113,8 @@ static ws_rc negotiate_choose(ws_auth *a, const char *const *list, size_t count,
         n->offered_ntlm_fallback = 1;
     if (pick < 0 && can_ntlm(n) && (has_negotiate || offered(list, count, "NTLM")))
         pick = SUB_NTLM;
-    if (pick < 0 && n->o.allow_basic && n->o.password && offered(list, count, "Basic"))
-        pick = SUB_BASIC;
-    if (pick < 0) {
-        const char *fix = !n->o.password && !n->o.nt_hash
-            ? "give a password with NANOSH_PASSWORD or --password-file, or get a Kerberos ticket with kinit"
-            : "choose a mechanism the server offers with -a, or enable one on the server (winrm set winrm/config/service/auth)";
-        return ws_error_set(err, WS_E_AUTH, fix,
-                            "none of the authentication schemes the server offers can be used with these credentials");
-    }
+    if (pick < 0)
+        return no_usable_offer(n, list, count, err);
     if (!make_sub(n, pick, err))
         return err ? err->rc : WS_E_AUTH;
     use_sub(a, pick);

@@ -1,7 +1,7 @@
 /* nanosh's default authentication: pick among the schemes the server offers, as a
  * Windows client does (MS-WSMV 2.2.9.1; RFC 4559): Kerberos first, NTLM when Kerberos
- * cannot work here (no realm, no credentials, an IP address), and Basic over HTTPS
- * when that is all the server accepts. */
+ * cannot work here (no realm, no credentials, an IP address). Never Basic: a server
+ * that offers only Basic gets an error naming -a basic (DESIGN.md, "Security"). */
 #ifndef NANOSH_AUTH_NEGOTIATE_H
 #define NANOSH_AUTH_NEGOTIATE_H
 #include "auth.h"
@@ -16,7 +16,8 @@ typedef struct ws_negotiate_opts {
     int delegate;              /* Kerberos credential delegation */
     int allow_kerberos;        /* which mechanisms may be used */
     int allow_ntlm;
-    int allow_basic;
+    int basic_needs_unencrypted; /* for the advice when only Basic is offered: plain
+                                    HTTP without --allow-unencrypted */
 } ws_negotiate_opts;
 
 ws_auth *ws_auth_negotiate_new(const ws_negotiate_opts *o, ws_error *err);

@@ -60,8 +60,8 @@ static int make_basic(const nanosh_opts *o, const char *user, ws_auth **out)
     return rc;
 }
 
-/* Kerberos, NTLM or (for the default) Basic, picked from the server's offers by the
- * library (auth/negotiate.h). A password is asked for only when Kerberos cannot do
+/* Kerberos or NTLM, picked from the server's offers by the library (auth/negotiate.h);
+ * never Basic, which only -a basic gives. A password is asked for only when Kerberos cannot do
  * without one: no ticket cache or keytab, or an IP address without --spn. */
 static int make_negotiated(const nanosh_opts *o, ws_auth **out)
 {
@@ -69,7 +69,7 @@ static int make_negotiated(const nanosh_opts *o, ws_auth **out)
         .user = o->user, .keytab = o->keytab, .spn = o->spn, .delegate = o->delegate,
         .allow_kerberos = o->auth == AUTH_NEGOTIATE || o->auth == AUTH_KERBEROS,
         .allow_ntlm = o->auth == AUTH_NEGOTIATE || o->auth == AUTH_NTLM,
-        .allow_basic = o->auth == AUTH_NEGOTIATE,
+        .basic_needs_unencrypted = !o->https && !o->allow_unencrypted,
     };
     unsigned char hash[16];
     int have_hash = 0, rc;

@@ -204,4 +204,22 @@ is "same server without the flag: status $rc, output" "$rc:${out%%[[:space:]]*}"
 n_sealed=$(grep -c '^> Content-Type: multipart/encrypted' "$tmp/trace")
 check "same server without the flag: encrypted anyway ($n_sealed sealed requests)" [ "$n_sealed" -ge 4 ]
 sim_stop
+
+# --- a server that offers only Basic: the default negotiate never sends the password,
+# it names -a basic (DESIGN.md: Basic only when the user names it) ---
+sim_start --https || skip_all "the test server did not restart"
+tmp=$SIM_DIR/ntlm; mkdir -p "$tmp"
+basic_requests() { sim_state_field 's["http_requests_by_scheme"].get("Basic", 0)'; }
+expect_fail "Basic-only server over HTTPS, default negotiate" 'offers only Basic.*never chooses on its own.*pass -a basic$' \
+  ntlm "$SIM_USER" -s --cacert "$SIM_CA" "127.0.0.1:$SIM_HTTPS_PORT" -c 'echo x'
+is "Basic-only server over HTTPS: no Authorization: Basic reached it" "$(basic_requests)" 0
+expect_fail "Basic-only server over HTTPS, -a ntlm" 'offers only Basic.*-a basic' \
+  ntlm "$SIM_USER" -a ntlm -s --cacert "$SIM_CA" "127.0.0.1:$SIM_HTTPS_PORT" -c 'echo x'
+expect_fail "Basic-only server over HTTP, default negotiate" 'offers only Basic.*-a basic --allow-unencrypted' \
+  ntlm "$SIM_USER" "127.0.0.1:$SIM_PORT" -c 'echo x'
+is "Basic-only server over HTTP: no Authorization: Basic reached it" "$(basic_requests)" 0
+out=$(ntlm "$SIM_USER" -a basic -s --cacert "$SIM_CA" "127.0.0.1:$SIM_HTTPS_PORT" -c 'echo named' </dev/null); rc=$?
+is "control: -a basic, named by the user, works: status $rc, output" "$rc:${out%%[[:space:]]*}" 0:named
+check "control: the server counted Basic requests once named" [ "$(basic_requests)" -gt 0 ]
+sim_stop
 tap_done
