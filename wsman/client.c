@@ -117,6 +117,13 @@ static ws_rc reply_fault(ws_reply *r, xmlNodePtr fault, long status, ws_error *e
     return ws_fault_to_error(&f, status, err);
 }
 
+/* A shell Create carries rsp:Shell as its body (MS-WSMV 3.1.4.5). */
+static int creates_shell(const ws_envelope *env)
+{
+    xmlNodePtr first = env->body ? xmlFirstElementChild(env->body) : NULL;
+    return first && ws_xml_is(first, WS_NS_SHELL, "Shell");
+}
+
 ws_rc ws_client_call(ws_client *c, const ws_envelope *env, unsigned flags, ws_reply *reply,
                      ws_error *err)
 {
@@ -136,6 +143,8 @@ ws_rc ws_client_call(ws_client *c, const ws_envelope *env, unsigned flags, ws_re
     }
     /* The HTTP read bound follows the OperationTimeout of this request (PROTOCOL.md 1.3:
      * the server may legitimately block for all of it). */
+    if (creates_shell(env))
+        flags |= WS_POST_CREATES_SHELL;
     if ((rc = ws_transport_post(c->tp, req.data, req.len, flags,
                                 c->operation_timeout_ms + WS_READ_MARGIN_MS, &resp, &status,
                                 err)) != WS_OK)

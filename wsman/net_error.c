@@ -1,8 +1,11 @@
 /* Maps libcurl result codes to ws_rc with a message a user can act on. */
 #include "net_error.h"
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 static const char *detail(const ws_net_ctx *c, CURLcode cc)
 {
@@ -32,9 +35,82 @@ int ws_net_is_dropped(CURLcode cc)
            cc == CURLE_PARTIAL_FILE;
 }
 
+int ws_net_is_name_mismatch(CURLcode cc, const char *errbuf)
+{
+    /* OpenSSL-flavoured libcurl: "... does not match target host name 'h'" or "no
+     * alternative certificate subject name matches target host name 'h'". */
+    return cc == CURLE_PEER_FAILED_VERIFICATION && errbuf && strstr(errbuf, "target host name");
+}
+
+/* Appends one name, with ", " between names; server text, so only printable ASCII. */
+static void add_name(char *out, size_t size, const unsigned char *name, size_t len)
+{
+    size_t used = strlen(out);
+    if (used && used + 2 < size)
+        used += (size_t)snprintf(out + used, size - used, ", ");
+    for (size_t i = 0; i < len && used + 1 < size; i++)
+        out[used++] = name[i] >= 0x20 && name[i] < 0x7f ? (char)name[i] : '?';
+    out[used] = '\0';
+}
+
+static void add_address(char *out, size_t size, const ASN1_OCTET_STRING *ip)
+{
+    char text[INET6_ADDRSTRLEN];
+    int len = ASN1_STRING_length(ip);
+    const unsigned char *p = ASN1_STRING_get0_data(ip);
+    if ((len == 4 && inet_ntop(AF_INET, p, text, sizeof text)) ||
+        (len == 16 && inet_ntop(AF_INET6, p, text, sizeof text)))
+        add_name(out, size, (const unsigned char *)text, strlen(text));
+}
+
+/* RFC 6125 6.4: the subjectAltName entries are the names; the CN only without them. */
+static void names_of(X509 *x, char *out, size_t size)
+{
+    GENERAL_NAMES *sans = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+    for (int i = 0; sans && i < sk_GENERAL_NAME_num(sans); i++) {
+        const GENERAL_NAME *g = sk_GENERAL_NAME_value(sans, i);
+        if (g->type == GEN_DNS)
+            add_name(out, size, ASN1_STRING_get0_data(g->d.dNSName),
+                     (size_t)ASN1_STRING_length(g->d.dNSName));
+        else if (g->type == GEN_IPADD)
+            add_address(out, size, g->d.iPAddress);
+    }
+    GENERAL_NAMES_free(sans);
+    if (!*out) {
+        X509_NAME *subject = X509_get_subject_name(x);
+        int i = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
+        const ASN1_STRING *cn = i >= 0 ? X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, i)) : NULL;
+        if (cn)
+            add_name(out, size, ASN1_STRING_get0_data(cn), (size_t)ASN1_STRING_length(cn));
+    }
+}
+
+void ws_net_cert_names(const struct curl_slist *fields, char *out, size_t size)
+{
+    if (!size)
+        return;
+    out[0] = '\0';
+    for (; fields; fields = fields->next) {
+        if (strncmp(fields->data, "Cert:", 5) != 0)
+            continue;
+        BIO *bio = BIO_new_mem_buf(fields->data + 5, -1);
+        X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+        if (x)
+            names_of(x, out, size);
+        X509_free(x);
+        BIO_free(bio);
+        return;
+    }
+}
+
 static ws_rc tls_verify_error(CURLcode cc, const ws_net_ctx *c, ws_error *err)
 {
     char fix[256];
+    if (ws_net_is_name_mismatch(cc, c->errbuf) && c->cert_names && *c->cert_names)
+        return ws_error_set(err, WS_E_TLS_VERIFY,
+                            "connect by that name (add it to /etc/hosts if it does not resolve), or use -k to skip verification at your own risk",
+                            "the certificate of %s is for %s, not for %s", c->hostport,
+                            c->cert_names, c->host);
     if (c->cacert)
         snprintf(fix, sizeof fix, "check that %s holds the CA that issued the server's certificate, "
                  "or use -k to skip verification at your own risk", c->cacert);

@@ -18,9 +18,18 @@ typedef struct ws_net_ctx {
     int too_large;           /* the write callback refused the reply */
     size_t reply_max;
     int nomem;
+    const char *cert_names;  /* names in the server's certificate, "" or NULL: unknown */
 } ws_net_ctx;
 
 ws_rc ws_net_error(CURLcode cc, const ws_net_ctx *ctx, ws_error *err);
+
+/* Whether libcurl refused the certificate because it is for another name. */
+int ws_net_is_name_mismatch(CURLcode cc, const char *errbuf);
+
+/* The DNS names and addresses of a certificate in libcurl's CURLINFO_CERTINFO form
+ * ("Cert:" PEM among the fields), for a message: "a.example, b.example". Characters
+ * outside printable ASCII become '?'; "" when there are none. */
+void ws_net_cert_names(const struct curl_slist *fields, char *out, size_t size);
 
 /* A dropped connection: the request may or may not have reached the server. */
 int ws_net_is_dropped(CURLcode cc);

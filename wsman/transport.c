@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 #include <curl/curl.h>
@@ -26,6 +27,16 @@
 
 #define SOAP_CONTENT_TYPE "application/soap+xml;charset=UTF-8"
 #define TRACE_PLAIN_MAX 8192                   /* bytes of decrypted SOAP in the trace */
+#define POST_SEALED 0x100                      /* internal flag: the body is sealed */
+
+/* libcurl 7.80 calls CURLOPT_PREREQFUNCTION once the connection (and its TLS session)
+ * exists, before the request is sent: the first token of an HTTPS handshake, which
+ * needs the server's certificate for channel bindings, is made there. */
+#if LIBCURL_VERSION_NUM >= 0x075000
+#define HAVE_PREREQ 1
+#else
+#define HAVE_PREREQ 0
+#endif
 
 struct ws_transport {
     CURL *curl;
@@ -54,6 +65,18 @@ struct ws_transport {
     const char *send;
     size_t send_len, send_pos;
     int may_resend, resend_refused;
+    int sealed;              /* the body is sealed with the keys of one connection ... */
+    long sealed_port;        /* ... the one with this local port */
+    int sealed_refused;      /* it was kept from going out on another connection */
+    int sealed_sent;         /* ... after it had gone out on the old one */
+    int connects;            /* connections (re)used by this transfer so far */
+    long local_port;         /* of the last transfer's connection */
+    struct curl_slist *headers;   /* the request's header list */
+    int token_at_connect;    /* make the first handshake token once connected */
+    int token_done;          /* ... the mechanism's *done after that step */
+    ws_rc token_rc;          /* ... and the outcome, with the message in token_err */
+    ws_error *token_err;
+    struct curl_slist *token_header;   /* its Authorization line in headers */
     ws_buf *reply;
     int too_large, nomem, reconnected, reused;
     ws_challenges challenges;
@@ -107,6 +130,14 @@ static int on_seek(void *ud, curl_off_t offset, int origin)
     ws_transport *tp = ud;
     if (origin != SEEK_SET || offset < 0 || (curl_off_t)tp->send_len < offset)
         return CURL_SEEKFUNC_CANTSEEK;
+    /* A sealed body is good only on the connection whose keys sealed it: on a fresh,
+     * unauthenticated one the server refuses it, or never answers (OMI). The caller
+     * authenticates the new connection and seals the message again. */
+    if (tp->sealed) {
+        tp->sealed_refused = 1;
+        tp->sealed_sent |= tp->send_pos > 0;
+        return CURL_SEEKFUNC_CANTSEEK;
+    }
     if (tp->send_pos > 0 && !tp->may_resend) {
         tp->resend_refused = 1;
         return CURL_SEEKFUNC_CANTSEEK;
@@ -192,6 +223,40 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *ud)
     return len;
 }
 
+static ws_rc first_token(ws_transport *tp, ws_error *err);
+
+#if HAVE_PREREQ
+/* Runs on every connection a transfer uses, new or reused, once TLS is up. */
+static int on_connected(void *ud, char *remote_ip, char *local_ip, int remote_port,
+                        int local_port)
+{
+    ws_transport *tp = ud;
+    (void)remote_ip, (void)local_ip, (void)remote_port;
+    tp->connects++;
+    if (tp->sealed && (local_port != tp->sealed_port || tp->connects > 1)) {
+        /* libcurl replaced the connection (a dead one in its cache, or a retry after
+         * the old one dropped): see on_seek. */
+        tp->sealed_refused = 1;
+        tp->sealed_sent |= tp->connects > 1;
+        return CURL_PREREQFUNC_ABORT;
+    }
+    if (!tp->token_at_connect)
+        return CURL_PREREQFUNC_OK;
+    if (tp->https)
+        grab_certificate(tp);
+    tp->token_rc = first_token(tp, tp->token_err);
+    return tp->token_rc == WS_OK ? CURL_PREREQFUNC_OK : CURL_PREREQFUNC_ABORT;
+}
+#endif
+
+/* Sockets are close-on-exec: a child (`!cmd`) must not inherit the authenticated
+ * connection (DESIGN.md, Security). SOCK_CLOEXEC sets it atomically. */
+static curl_socket_t on_open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    (void)ud, (void)purpose;
+    return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
 /* ---- set-up ---- */
 
 /* http(s)://host:port/path with IPv6 literals bracketed and zone ids escaped (RFC 6874). */
@@ -251,6 +316,11 @@ static ws_rc setup_curl(ws_transport *tp, int insecure, FILE *debug, ws_error *e
     SET(CURLOPT_WRITEDATA, tp);
     SET(CURLOPT_HEADERFUNCTION, on_header);
     SET(CURLOPT_HEADERDATA, tp);
+    SET(CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+#if HAVE_PREREQ
+    SET(CURLOPT_PREREQFUNCTION, on_connected);
+    SET(CURLOPT_PREREQDATA, tp);
+#endif
     /* HTTPS is verified unless the user asked for -k (DESIGN.md, Security). */
     SET(CURLOPT_SSL_VERIFYPEER, insecure ? 0L : 1L);
     SET(CURLOPT_SSL_VERIFYHOST, insecure ? 0L : 2L);
@@ -399,6 +469,26 @@ static ws_rc request_timeout(ws_transport *tp, long timeout_ms, long *out, int *
     return WS_OK;
 }
 
+/* A certificate for another name: which names it has, for the message. libcurl gathers
+ * the chain (CURLINFO_CERTINFO) before its name check fails, so a second handshake
+ * that sends nothing learns them; only this error path pays for it. */
+static void mismatched_names(ws_transport *tp, char *out, size_t size)
+{
+    struct curl_certinfo *ci = NULL;
+    char errbuf[CURL_ERROR_SIZE];
+
+    memcpy(errbuf, tp->errbuf, sizeof errbuf);
+    curl_easy_setopt(tp->curl, CURLOPT_CERTINFO, 1L);
+    curl_easy_setopt(tp->curl, CURLOPT_CONNECT_ONLY, 1L);
+    if (curl_easy_perform(tp->curl) != CURLE_OK &&
+        curl_easy_getinfo(tp->curl, CURLINFO_CERTINFO, &ci) == CURLE_OK && ci &&
+        ci->num_of_certs > 0)
+        ws_net_cert_names(ci->certinfo[0], out, size);
+    curl_easy_setopt(tp->curl, CURLOPT_CONNECT_ONLY, 0L);
+    curl_easy_setopt(tp->curl, CURLOPT_CERTINFO, 0L);
+    memcpy(tp->errbuf, errbuf, sizeof errbuf);
+}
+
 /* POSTs body with the given Content-Type and Authorization header lines (NULL: SOAP,
  * none). Sets *status; transport failures come back as errors, every HTTP status as
  * WS_OK. */
@@ -433,6 +523,11 @@ static ws_rc perform(ws_transport *tp, const char *body, size_t len, const char 
     tp->send_pos = 0;
     tp->may_resend = !!(flags & WS_POST_IDEMPOTENT);
     tp->resend_refused = 0;
+    tp->sealed = !!(flags & POST_SEALED);
+    tp->sealed_port = tp->local_port;
+    tp->sealed_refused = tp->sealed_sent = tp->connects = 0;
+    tp->headers = hdrs;
+    tp->token_header = NULL;
     tp->reply = reply;
     tp->too_large = tp->nomem = tp->reconnected = 0;
     tp->errbuf[0] = '\0';
@@ -449,6 +544,7 @@ static ws_rc perform(ws_transport *tp, const char *body, size_t len, const char 
     CURLcode cc = tp->last_cc = curl_easy_perform(tp->curl);
     curl_easy_setopt(tp->curl, CURLOPT_HTTPHEADER, NULL);
     wipe_headers(hdrs);
+    tp->headers = tp->token_header = NULL;
     tp->reply = NULL;
     tp->send = NULL;
 
@@ -456,6 +552,8 @@ static ws_rc perform(ws_transport *tp, const char *body, size_t len, const char 
     curl_easy_getinfo(tp->curl, CURLINFO_REQUEST_SIZE, &reqsize);
     curl_easy_getinfo(tp->curl, CURLINFO_CONNECT_TIME_T, &connect_us);
     curl_easy_getinfo(tp->curl, CURLINFO_OS_ERRNO, &os_errno);
+    if (curl_easy_getinfo(tp->curl, CURLINFO_LOCAL_PORT, &tp->local_port) != CURLE_OK)
+        tp->local_port = 0;
     if (reqsize > 0)
         tp->requests++;
     /* A fresh connection after the first: whatever the old one had authenticated is gone. */
@@ -474,12 +572,22 @@ static ws_rc perform(ws_transport *tp, const char *body, size_t len, const char 
                      sock != CURL_SOCKET_BAD;
     if (!tp->conn_alive)
         tp->conn_ready = 0;
+    if (cc != CURLE_OK && tp->token_at_connect && tp->token_rc != WS_OK)
+        return tp->token_rc;   /* the mechanism's own error, already in err */
+    if (cc != CURLE_OK && tp->sealed_refused)
+        return ws_error_set(err, WS_E_CONNECT, "try again, or retry with --debug",
+                            "the connection to %s was replaced while an encrypted request was on it",
+                            tp->hostport);
+    char names[256] = "";
+    if (ws_net_is_name_mismatch(cc, tp->errbuf))
+        mismatched_names(tp, names, sizeof names);
     if (cc != CURLE_OK) {
         ws_net_ctx ctx = {
             .host = tp->host, .hostport = tp->hostport, .port = tp->port, .https = tp->https,
             .cacert = tp->cacert, .errbuf = tp->errbuf, .timeout_ms = t,
             .deadline_capped = capped, .connected = connect_us > 0, .os_errno = os_errno,
             .too_large = tp->too_large, .reply_max = REPLY_MAX, .nomem = tp->nomem,
+            .cert_names = names,
         };
         return ws_net_error(cc, &ctx, err);
     }
@@ -563,7 +671,40 @@ static ws_rc prepare_per_request(ws_transport *tp, ws_error *err)
     return rc;
 }
 
+/* The first token of a handshake, made in on_connected: the mechanism starts on the
+ * connection the request is about to use, with its certificate; the Authorization line
+ * joins the request's headers (libcurl reads them only after this). libcurl may retry
+ * on another connection: the line made for the previous one is replaced. */
+static ws_rc first_token(ws_transport *tp, ws_error *err)
+{
+    ws_buf token = WS_BUF_INIT, line = WS_BUF_INIT;
+    struct curl_slist *node = tp->token_header;
+    ws_rc rc;
+
+    tp->token_done = 0;
+    if ((rc = auth_reset(tp, err)) != WS_OK ||
+        (rc = tp->auth->ops->step(tp->auth, NULL, 0, &token, &tp->token_done, err)) != WS_OK ||
+        (rc = authorization_line(tp->scheme, &token, &line, err)) != WS_OK)
+        goto out;
+    if (node) {
+        OPENSSL_cleanse(node->data, strlen(node->data));
+        free(node->data);
+        node->data = ws_buf_steal(&line);
+    } else if (add_header(&tp->headers, line.data) == 0) {
+        for (node = tp->headers; node->next; node = node->next)
+            ;
+        tp->token_header = node;
+    } else {
+        rc = ws_error_set(err, WS_E_NOMEM, "", "out of memory building the Authorization header");
+    }
+out:
+    ws_buf_wipe(&token);
+    ws_buf_wipe(&line);
+    return rc;
+}
+
 static ws_rc check_secure(ws_transport *tp, ws_error *err);
+static int looks_like_xml(const ws_transport *tp, const ws_buf *reply);
 
 /* PROTOCOL.md 4: over plain HTTP a mechanism that can seal always does, unless the user
  * allowed plaintext; over HTTPS TLS protects the messages. */
@@ -592,28 +733,38 @@ static ws_rc choose_scheme(ws_transport *tp, ws_error *err)
 }
 
 /* Connection-based schemes: authenticate the current connection on empty POSTs
- * (PROTOCOL.md 4.3, 5.1). Over plain HTTP the first token goes out at once under the
- * mechanism's own scheme, as Windows clients do; if the server turns out not to offer
- * it, its 401 lists what it does offer and the choice is made again. Over HTTPS an
- * unauthenticated probe comes first: it yields the certificate that channel bindings
- * need before Kerberos makes its first token. */
+ * (PROTOCOL.md 4.3, 5.1). The first token goes out at once under the mechanism's own
+ * scheme, as Windows clients do; if the server turns out not to offer it, its 401 lists
+ * what it does offer and the choice is made again. Over HTTPS that token needs the
+ * certificate for channel bindings, so it is made once connected (on_connected): no
+ * unauthenticated probe, which some servers never answer (OMI drops requests without
+ * Authorization). Without CURLOPT_PREREQFUNCTION the probe stays, with a short bound;
+ * past it the guess goes out without channel bindings. */
 enum offers { OFFERS_GUESSED, OFFERS_PROBED, OFFERS_KNOWN };
+#define PROBE_WAIT_MS 5000L
 
-static ws_rc start_handshake(ws_transport *tp, enum offers offers, long timeout_ms,
+static ws_rc start_handshake(ws_transport *tp, enum offers *offers, long timeout_ms,
                              ws_buf *reply, long *status, ws_error *err)
 {
     const ws_challenge *ch;
     ws_rc rc;
 
-    if (offers == OFFERS_GUESSED) {
+    if (*offers == OFFERS_PROBED) {
+        long t = timeout_ms > 0 && timeout_ms < PROBE_WAIT_MS ? timeout_ms : PROBE_WAIT_MS;
+        rc = perform(tp, "", 0, NULL, NULL, 0, t, reply, status, err);
+        if (rc == WS_E_TIMEOUT && tp->last_cc == CURLE_OPERATION_TIMEDOUT) {
+            ws_error_clear(err);
+            *offers = OFFERS_GUESSED;
+        } else if (rc != WS_OK) {
+            return rc;
+        } else if (*status != 401) {   /* the server does not ask for authentication */
+            return WS_OK;
+        }
+    }
+    if (*offers == OFFERS_GUESSED) {
         ws_challenges_free(&tp->challenges);
         if (ws_challenges_add(&tp->challenges, tp->auth->scheme, strlen(tp->auth->scheme)) < 0)
             return ws_error_set(err, WS_E_NOMEM, "", "out of memory");
-    } else if (offers == OFFERS_PROBED) {
-        if ((rc = perform(tp, "", 0, NULL, NULL, 0, timeout_ms, reply, status, err)) != WS_OK)
-            return rc;
-        if (*status != 401)   /* the server does not ask for authentication */
-            return WS_OK;
     }
     *status = 401;
     if (tp->auth->ops->choose && (rc = choose_scheme(tp, err)) != WS_OK)
@@ -625,20 +776,68 @@ static ws_rc start_handshake(ws_transport *tp, enum offers offers, long timeout_
     tp->scheme = tp->auth->scheme;
     if (strcasecmp(ch->scheme, tp->scheme) != 0)
         tp->scheme = strcasecmp(ch->scheme, "NTLM") == 0 ? "NTLM" : "Negotiate";
+    if (HAVE_PREREQ && tp->https && *offers == OFFERS_GUESSED)
+        return WS_OK;     /* reset and first step in on_connected */
     return auth_reset(tp, err);
+}
+
+/* A handshake reply that is neither 401 nor success, without a SOAP body: the server
+ * refused the token itself (OMI answers a Kerberos token it cannot accept with 400). */
+static int token_refused(const ws_transport *tp, long status, const ws_buf *reply)
+{
+    return status != 401 && (status < 200 || status > 299) && !looks_like_xml(tp, reply);
+}
+
+static ws_rc token_rejected(ws_transport *tp, long status, ws_error *err)
+{
+    ws_rc rc = ws_error_set(err, WS_E_AUTH,
+                            "check the server's authentication set-up (for Kerberos its keytab and service principal), choose another mechanism with -a, or retry with --debug",
+                            "%s rejected the %s authentication token (HTTP %ld)", tp->hostport,
+                            tp->scheme, status);
+    if (err)
+        err->http_status = status;
+    return rc;
+}
+
+/* One leg: the mechanism's next token on an empty POST. The first leg over HTTPS makes
+ * its token once connected (first_token). */
+static ws_rc send_leg(ws_transport *tp, int at_connect, const ws_buf *in, int *done,
+                      long timeout_ms, ws_buf *reply, long *status, ws_error *err)
+{
+    ws_buf token = WS_BUF_INIT, line = WS_BUF_INIT;
+    ws_rc rc;
+
+    if (!at_connect &&
+        ((rc = tp->auth->ops->step(tp->auth, (const unsigned char *)in->data, in->len, &token,
+                                   done, err)) != WS_OK ||
+         (rc = authorization_line(tp->scheme, &token, &line, err)) != WS_OK))
+        goto out;
+    tp->token_at_connect = at_connect;
+    tp->token_rc = WS_OK;
+    tp->token_err = err;
+    rc = perform(tp, "", 0, NULL, at_connect ? NULL : line.data, 0, timeout_ms, reply, status,
+                 err);
+    if (at_connect && rc == WS_OK && tp->token_rc == WS_OK)
+        *done = tp->token_done;
+    tp->token_at_connect = 0;
+    tp->token_err = NULL;
+out:
+    ws_buf_wipe(&token);
+    ws_buf_wipe(&line);
+    return rc;
 }
 
 static ws_rc handshake(ws_transport *tp, long timeout_ms, ws_error *err)
 {
-    ws_buf reply = WS_BUF_INIT, token = WS_BUF_INIT, in = WS_BUF_INIT, line = WS_BUF_INIT;
+    ws_buf reply = WS_BUF_INIT, token = WS_BUF_INIT, in = WS_BUF_INIT;
     const ws_challenge *ch;
     long status;
     int done = 0;
-    enum offers offers = tp->https ? OFFERS_PROBED : OFFERS_GUESSED;
+    enum offers offers = tp->https && !HAVE_PREREQ ? OFFERS_PROBED : OFFERS_GUESSED;
     ws_rc rc;
 
 restart:
-    if ((rc = start_handshake(tp, offers, timeout_ms, &reply, &status, err)) != WS_OK)
+    if ((rc = start_handshake(tp, &offers, timeout_ms, &reply, &status, err)) != WS_OK)
         goto out;
     if (status != 401) {
         tp->conn_ready = tp->conn_alive;
@@ -651,21 +850,18 @@ restart:
     }
     ws_buf_reset(&in);
     for (int leg = 0;; leg++) {
-        ws_buf_reset(&token);
-        if ((rc = tp->auth->ops->step(tp->auth, (const unsigned char *)in.data, in.len,
-                                      &token, &done, err)) != WS_OK)
-            goto out;
-        if ((rc = authorization_line(tp->scheme, &token, &line, err)) != WS_OK)
-            goto out;
-        rc = perform(tp, "", 0, NULL, line.data, 0, timeout_ms, &reply, &status, err);
-        ws_buf_wipe(&line);
-        if (rc != WS_OK)
+        int at_connect = HAVE_PREREQ && tp->https && leg == 0 && offers == OFFERS_GUESSED;
+        if ((rc = send_leg(tp, at_connect, &in, &done, timeout_ms, &reply, &status, err)) != WS_OK)
             goto out;
         if (tp->reconnected && leg > 0) {
             rc = ws_error_set(err, WS_E_AUTH,
                               "a proxy or load balancer that does not keep connections open breaks this; set no_proxy for the host",
                               "%s closed the connection in the middle of %s authentication",
                               tp->hostport, tp->scheme);
+            goto out;
+        }
+        if (token_refused(tp, status, &reply)) {
+            rc = token_rejected(tp, status, err);
             goto out;
         }
         ch = ws_challenges_find(&tp->challenges, tp->scheme);
@@ -714,7 +910,6 @@ out:
     ws_buf_free(&reply);
     ws_buf_wipe(&token);
     ws_buf_wipe(&in);
-    ws_buf_wipe(&line);
     return rc;
 }
 
@@ -749,9 +944,28 @@ static int looks_like_xml(const ws_transport *tp, const ws_buf *reply)
     return 0;
 }
 
+/* A 5xx without a SOAP fault says little. Windows answers plaintext SOAP over HTTP so
+ * when AllowUnencrypted is false; a refused shell Create (a server without the cmd
+ * shell, such as OMI) looks the same over HTTPS or encrypted. */
+static ws_rc server_error(ws_transport *tp, long status, unsigned flags, ws_error *err)
+{
+    if (!tp->https && !(flags & POST_SEALED))
+        return ws_error_set(err, WS_E_HTTP,
+                            "if the service refuses unencrypted messages (AllowUnencrypted=false), use -s/--https; else check its event log",
+                            "%s answered HTTP %ld without a SOAP fault", tp->hostport, status);
+    if (flags & WS_POST_CREATES_SHELL)
+        return ws_error_set(err, WS_E_HTTP,
+                            "the server may not offer this shell at all; check its event log, or retry with --debug",
+                            "%s refused to create the shell without a SOAP fault (HTTP %ld)",
+                            tp->hostport, status);
+    return ws_error_set(err, WS_E_HTTP, "check the server's WinRM event log, or retry with --debug",
+                        "%s answered HTTP %ld without a SOAP fault", tp->hostport, status);
+}
+
 /* PROTOCOL.md 3.3: 200 is success; any other status with a SOAP body is for the caller
  * to parse as a fault; without one it is an HTTP error. */
-static ws_rc check_status(ws_transport *tp, long status, const ws_buf *reply, ws_error *err)
+static ws_rc check_status(ws_transport *tp, long status, const ws_buf *reply, unsigned flags,
+                          ws_error *err)
 {
     ws_rc rc;
     if (status == 200 || looks_like_xml(tp, reply))
@@ -778,10 +992,7 @@ static ws_rc check_status(ws_transport *tp, long status, const ws_buf *reply, ws
         break;
     default:
         if (status >= 500)
-            rc = ws_error_set(err, WS_E_HTTP,
-                              tp->https ? "check the server's WinRM event log, or retry with --debug"
-                                        : "if the service refuses unencrypted messages (AllowUnencrypted=false), use -s/--https; else check its event log",
-                              "%s answered HTTP %ld without a SOAP fault", tp->hostport, status);
+            rc = server_error(tp, status, flags, err);
         else
             rc = ws_error_set(err, WS_E_HTTP, "retry with --debug to see the exchange",
                               "unexpected HTTP %ld from %s", status, tp->hostport);
@@ -900,11 +1111,22 @@ ws_rc ws_transport_post(ws_transport *tp, const char *body, size_t len, unsigned
         rc = perform(tp, encrypt ? wire.data : body, encrypt ? wire.len : len,
                      encrypt ? ctype.data : NULL,
                      authenticated && !tp->conn_auth ? tp->authz.data : NULL,
-                     flags, timeout_ms, reply, &status, err);
+                     flags | (encrypt ? POST_SEALED : 0), timeout_ms, reply, &status, err);
         /* A new connection under a connection-based scheme is unauthenticated: a 401 means
          * the request was not processed, so authenticate the new one and send it again. */
         if (rc == WS_OK && status == 401 && authenticated && tp->conn_auth && tp->reconnected)
             continue;
+        /* The sealed body was kept off a new connection: authenticate that one and seal
+         * again, unless the old one may have run it and repeating it is not safe. */
+        if (rc != WS_OK && tp->sealed_refused) {
+            if (tp->sealed_sent && !(flags & WS_POST_IDEMPOTENT)) {
+                rc = not_repeated(tp, err);
+                goto out;
+            }
+            tp->conn_ready = 0;
+            ws_error_clear(err);
+            continue;
+        }
         if (rc != WS_OK && (tp->resend_refused ||
                             (ws_net_is_dropped(tp->last_cc) && tp->reused &&
                              tp->send_pos > 0 && !(flags & WS_POST_IDEMPOTENT)))) {
@@ -936,7 +1158,7 @@ ws_rc ws_transport_post(ws_transport *tp, const char *body, size_t len, unsigned
     /* PROTOCOL.md 3.1: fault bodies are encrypted too; decrypt before anyone parses. */
     if (encrypt && (rc = open_reply(tp, status, reply, err)) != WS_OK)
         goto out;
-    rc = check_status(tp, status, reply, err);
+    rc = check_status(tp, status, reply, flags | (encrypt ? POST_SEALED : 0), err);
 out:
     ws_buf_free(&wire);
     ws_buf_free(&ctype);

@@ -14,6 +14,7 @@ unsigned long ws_transport_requests(const ws_transport *tp);
 
 #define WS_POST_UNAUTHENTICATED 0x1   /* Identify without credentials (MS-WSMV 3.1.4.1.23) */
 #define WS_POST_IDEMPOTENT      0x2   /* safe to resend after a dropped connection */
+#define WS_POST_CREATES_SHELL   0x4   /* a shell Create, for the message of a bare 500 */
 
 /* POSTs one SOAP envelope and returns the (decrypted) reply body and the HTTP status.
  * 200 and 500 with a body return WS_OK: the caller parses the SOAP (faults come as 500).

@@ -84,6 +84,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.reply(413)
         if self.path.split('?')[0].lower() != '/wsman':
             return self.reply(404)
+        if sim.config.ignore_unauthenticated and not self.headers.get('Authorization') \
+                and not (self.auth_ctx is not None and self.auth_ctx.user is not None):
+            # OMI's hardening: no reply at all; the client gives up on its own timeout.
+            sim.log('%s ignoring a request without Authorization' % self.client_address[0])
+            return None
         auth = self.authenticate()
         if auth is None:
             return

@@ -72,6 +72,9 @@ def parse_args(argv):
     ap.add_argument('--fault-send-after-exit', action='store_true',
                     help='test hook: a Send waits (up to 10 s) for its command to exit, then faults '
                     'with "The pipe has been ended", as Windows does for a Send that loses that race')
+    ap.add_argument('--ignore-unauthenticated', action='store_true',
+                    help='test hook: never answer a request without Authorization on a connection '
+                    'not yet authenticated, as OMI does')
     ap.add_argument('--computer-name', default='SIMHOST', help='COMPUTERNAME of the simulated host')
     ap.add_argument('--log', help='append a request log to this file')
     args = ap.parse_args(argv)

@@ -6,6 +6,9 @@ all on ports chosen by the kernel. Writes "HTTP HTTPS IPV6" ports (0 = none) to
 DIR/ports and one line per request to DIR/log, before answering, so that a client
 that got its reply can read what the server saw. The path selects the behaviour.
 
+A path ending in -silent never answers a request without Authorization on a connection
+not yet authenticated, as OMI does; /conn-400 answers every token with HTTP 400.
+
 /enc is the connection-based scheme of /conn with MS-WSMV 2.2.9.1 message encryption,
 sealed with the test double of test_mech.c (an XOR transform with a checksum, not
 cryptography). Requests must be framed byte-exact; words in the decrypted request
@@ -144,8 +147,12 @@ class Handler(BaseHTTPRequestHandler):
         n = int(self.headers.get('Content-Length', '0'))
         body = self.rfile.read(n) if n else b''
         path = self.path
-        if path == '/enc':
-            return self.encrypted(body)
+        if path.endswith('-silent') and not self.authed and 'Authorization' not in self.headers:
+            self.log_request_line(body, [('plain', '-'), ('encerr', 'unanswered')])
+            return None                           # no reply; the client gives up
+        path = path[:-len('-silent')] if path.endswith('-silent') else path
+        if path in ('/enc', '/enc-500'):
+            return self.encrypted(body, refuse=path == '/enc-500')
         self.log_request_line(body)
         if path.startswith('http://'):            # came through as a proxy request
             return self.reply(200, (SOAP % 0).encode())
@@ -154,6 +161,8 @@ class Handler(BaseHTTPRequestHandler):
         if path == '/negotiate-only':
             return self.reply(401, headers=[('WWW-Authenticate', 'Negotiate'),
                                             ('WWW-Authenticate', 'Kerberos')])
+        if path == '/conn-400' and 'Authorization' in self.headers:
+            return self.reply(400)
         if path.startswith('/conn'):
             return self.connection_based(body, drop=path == '/conn-drop')
         if path == '/fault':
@@ -202,9 +211,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, headers=[('WWW-Authenticate', 'Negotiate ' + b64('DONE'))])
         return self.reply(401, headers=[('WWW-Authenticate', 'Negotiate')])
 
-    def encrypted(self, body):
+    def encrypted(self, body, refuse=False):
         """/conn's handshake, then only encrypted messages (as Windows with
-        AllowUnencrypted=false). Words in the decrypted request: fault (encrypted 500),
+        AllowUnencrypted=false); refuse: each of them gets HTTP 500 without a body, as OMI
+        answers a shell Create for cmd. Words in the decrypted request: fault (encrypted 500),
         tamper (a flipped ciphertext byte), badseq, badlen (OriginalContent Length + 1),
         plainreply (an unencrypted SOAP reply), tabless (part headers without HT, LF line
         ends), drop (the first time: close the connection without a reply)."""
@@ -227,6 +237,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(400, b'bad encrypted request', ctype='text/plain')
         text = plain.decode()
         self.log_request_line(body, [('plain', re.sub(r'\s', ' ', text)), ('encerr', '-')])
+        if refuse:
+            return self.reply(500)
         if 'drop' in text and text not in dropped:
             dropped.add(text)
             self.close_connection = True

@@ -4,6 +4,7 @@
  * http_fixture.py's /enc mode. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "tests/tap.h"
 #include "tests/transport/fixture.h"
@@ -11,6 +12,7 @@
 #include "wsman/encrypted.h"
 #include "wsman/global.h"
 #include "wsman/transport.h"
+#include "wsman/wsman.h"
 
 #define SPNEGO "application/HTTP-SPNEGO-session-encrypted"
 #define CTYPE "multipart/encrypted;protocol=\"" SPNEGO "\";boundary=\"Encrypted Boundary\""
@@ -377,6 +379,13 @@ static ws_rc post(ws_transport *tp, const char *body, unsigned flags, long *stat
 }
 
 #define LOG(i, key) fixture_log_field(&fx, (i), (key))
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 #define SOAP_CTYPE "application/soap+xml;charset=UTF-8"
 
 /* Requests from log line idx on whose decrypted body was msg; *last, if given, gets the
@@ -505,6 +514,80 @@ static void test_reconnect(void)
     ws_transport_free(tp);
 }
 
+/* A dropped connection whose server never answers requests without Authorization
+ * (OMI): the sealed body must not go out again on the new, unauthenticated connection,
+ * where it would wait for the whole timeout; the transport authenticates it first. */
+static void test_reconnect_silent(void)
+{
+    ws_conn_opts o = {0};
+    ws_error err = {0};
+    tmech_state *st;
+    long status;
+    const char *reply;
+    ws_transport *tp = transport(fx.http_port, 0, "/enc-silent", &o, tmech_new(&st));
+
+    ws_rc rc = post(tp, "<warm/>", 0, &status, &reply, &err);
+    int idx = fixture_log_count(&fx);
+    long long t0 = now_ms();
+    rc = post(tp, "<drop-silent/>", WS_POST_IDEMPOTENT, &status, &reply, &err);
+    long long took = now_ms() - t0;
+    int unanswered = 0, seen = times_seen(idx, "<drop-silent/>", NULL);
+    for (int i = idx; i < fixture_log_count(&fx); i++)
+        unanswered += strcmp(LOG(i, "encerr"), "unanswered") == 0;
+    TAP_OK(rc == WS_OK && status == 200 && strstr(reply, "seq=\"0\"") && took < 8000,
+           "a sealed request lost with its connection is resent after a new handshake, at once (%lld ms; %s)",
+           took, err.what);
+    TAP_OK(seen == 2 && unanswered == 0 && st->resets == 2,
+           "the sealed body never went out on an unauthenticated connection (seen %d, unanswered %d)",
+           seen, unanswered);
+
+    idx = fixture_log_count(&fx);
+    t0 = now_ms();
+    rc = post(tp, "<drop-silent-create/>", 0, &status, &reply, &err);
+    took = now_ms() - t0;
+    TAP_OK(rc == WS_E_CONNECT && strstr(err.what, "not sent again") && took < 8000 &&
+           times_seen(idx, "<drop-silent-create/>", NULL) == 1,
+           "one that is not safe to repeat fails at once, sent once (%lld ms; %s)", took, err.what);
+    ws_transport_free(tp);
+}
+
+/* The server answers the token with 400: it rejected the token; it did not skip
+ * authentication. */
+static void test_token_rejected(void)
+{
+    ws_conn_opts o = {0};
+    ws_error err = {0};
+    tmech_state *st;
+    ws_rc rc;
+    int idx = send_once(fx.http_port, 0, "/conn-400", &o, tmech_new(&st), "<secret/>", &rc, &err);
+    TAP_OK(rc == WS_E_AUTH && err.http_status == 400 &&
+           strstr(err.what, "rejected the Negotiate authentication token (HTTP 400)") &&
+           !strstr(err.fix, "allow-unencrypted") && fixture_log_count(&fx) == idx + 1,
+           "a token answered with HTTP 400 is reported as rejected, with the status (%s; %s)",
+           err.what, err.fix);
+}
+
+/* An encrypted shell Create answered with a bare 500 (OMI has no cmd shell): nothing
+ * about AllowUnencrypted, which cannot be the cause when the message was sealed. */
+static void test_shell_refused(void)
+{
+    ws_target t = {.host = "127.0.0.1", .port = fx.http_port, .path = "/enc-500"};
+    ws_conn_opts o = {0};
+    ws_error err = {0};
+    tmech_state *st;
+    ws_client *c = NULL;
+    ws_shell *sh = NULL;
+    ws_rc rc = ws_client_new(&t, &o, tmech_new(&st), &c, &err);
+    if (rc == WS_OK)
+        rc = ws_shell_create(c, NULL, &sh, &err);
+    TAP_OK(rc == WS_E_HTTP && err.http_status == 500 &&
+           strstr(err.what, "refused to create the shell") && strstr(err.fix, "may not offer this shell") &&
+           !strstr(err.fix, "AllowUnencrypted"),
+           "an encrypted shell Create refused with a bare HTTP 500 says so (%s; %s)", err.what, err.fix);
+    ws_shell_free(sh);
+    ws_client_free(c);
+}
+
 static void test_when_not_encrypting(void)
 {
     ws_conn_opts o = {.allow_unencrypted = 1};
@@ -581,6 +664,9 @@ int main(void)
         test_session();
         test_rejected_replies();
         test_reconnect();
+        test_reconnect_silent();
+        test_token_rejected();
+        test_shell_refused();
         test_when_not_encrypting();
         test_trace();
     }

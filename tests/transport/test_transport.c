@@ -1,6 +1,7 @@
 /* The HTTP transport against a loopback fixture server (http_fixture.py), plain
  * sockets for refused and silent peers, and a network namespace for DNS failure. */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
@@ -357,6 +358,61 @@ static void test_connection_based(void)
     ws_transport_free(tp);
 }
 
+/* A server that never answers a request without Authorization (OMI): over HTTPS the
+ * first request already carries the first token, made with the certificate. */
+static void test_no_probe_over_https(void)
+{
+    ws_conn_opts o = {.operation_timeout_ms = 20000, .cacert = fixture_path(&fx, "cert.pem")};
+    ws_error err = {0};
+    long status = 0;
+    fake_state *st;
+    int first = fixture_log_count(&fx);
+    ws_transport *tp = transport("127.0.0.1", fx.https_port, 1, "/conn-silent", &o, fake_new(&st));
+    long long t0 = now_ms();
+    ws_rc rc = post(tp, "<one/>", 0, 0, &status, &err);
+    long long took = now_ms() - t0;
+    TAP_OK(rc == WS_OK && status == 200 && took < 15000,
+           "a server silent to unauthenticated requests: authenticated over HTTPS without waiting (%lld ms; %s)",
+           took, err.what);
+    TAP_OK(strcmp(LOG(first, "authz"), "-") != 0 && fixture_log_count(&fx) - first == 3,
+           "no probe: the first request carries a token (3 requests, got %d)", fixture_log_count(&fx) - first);
+    TAP_OK(st->resets == 1 && st->cert_len > 0, "the first token was made with the server certificate");
+    ws_transport_free(tp);
+}
+
+static int is_tcp_socket(int fd)
+{
+    int domain = 0, type = 0;
+    socklen_t len = sizeof domain;
+    if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0)
+        return 0;
+    len = sizeof type;
+    return (domain == AF_INET || domain == AF_INET6) &&
+           getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM;
+}
+
+/* The connections libcurl opens are close-on-exec: a child must not inherit them. */
+static void test_sockets_cloexec(void)
+{
+    ws_conn_opts o = {.allow_unencrypted = 1};
+    ws_error err = {0};
+    long status = 0;
+    ws_transport *tp = transport("127.0.0.1", fx.http_port, 0, NULL, &o, basic(PASSWORD));
+    ws_rc rc = post(tp, "<x/>", 0, 0, &status, &err);
+    int sockets = 0, inheritable = 0;
+    for (int fd = 0; fd < 1024; fd++) {
+        if (!is_tcp_socket(fd))
+            continue;
+        sockets++;
+        if (!(fcntl(fd, F_GETFD) & FD_CLOEXEC))
+            inheritable++;
+    }
+    TAP_OK(rc == WS_OK && sockets > 0 && inheritable == 0,
+           "the kept-alive connection is close-on-exec (%d TCP sockets, %d inheritable)",
+           sockets, inheritable);
+    ws_transport_free(tp);
+}
+
 static void test_tls(void)
 {
     ws_conn_opts o = {0};
@@ -589,6 +645,9 @@ int main(void)
     test_http_errors();
     test_debug_trace();
     test_connection_based();
+    test_sockets_cloexec();
+    if (fx.https_port > 0)
+        test_no_probe_over_https();
     test_tls();
     test_network_errors();
     test_ipv6();
