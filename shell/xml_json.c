@@ -2,7 +2,10 @@
 #include "shell/xml_json.h"
 #include "shell/errors.h"
 #include "shell/json.h"
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <libxml/hash.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
@@ -59,7 +62,7 @@ static xmlChar *own_text(xmlNode *el)
     return text;
 }
 
-static void write_element(FILE *f, xmlNode *el, int indent);
+static int write_element(FILE *f, xmlNode *el, int indent);
 
 static void write_key(FILE *f, const char *prefix, const xmlChar *name, int indent, int *first)
 {
@@ -73,9 +76,105 @@ static void write_key(FILE *f, const char *prefix, const xmlChar *name, int inde
     fputs(": ", f);
 }
 
-static void write_object(FILE *f, xmlNode *el, int indent)
+static unsigned long long sibling_visits;
+
+unsigned long long xml_json_sibling_visits(void)
+{
+    return sibling_visits;
+}
+
+/* Element children of one parent grouped by local name, in order of first appearance:
+ * group g holds node[start[g]] .. node[start[g] + count[g] - 1], in document order. */
+typedef struct name_groups {
+    size_t n;
+    size_t *start, *count;
+    xmlNode **node;
+} name_groups;
+
+static void groups_free(name_groups *g)
+{
+    free(g->start);
+    free(g->count);
+    free(g->node);
+}
+
+/* Two passes over the children with a hash of names, so that an element with many
+ * siblings costs linear work (a reply may hold hundreds of thousands). */
+static int group_children(xmlNode *el, name_groups *g)
+{
+    size_t nchildren = 0, i = 0, *group_of = NULL, *next = NULL;
+    xmlHashTablePtr index = NULL;
+    int rc = -1;
+
+    memset(g, 0, sizeof *g);
+    for (xmlNode *c = el->children; c; c = c->next)
+        nchildren += c->type == XML_ELEMENT_NODE;
+    if (nchildren == 0)
+        return 0;
+    g->start = calloc(nchildren, sizeof *g->start);
+    g->count = calloc(nchildren, sizeof *g->count);
+    g->node = calloc(nchildren, sizeof *g->node);
+    group_of = calloc(nchildren, sizeof *group_of);
+    next = calloc(nchildren, sizeof *next);
+    if (!g->start || !g->count || !g->node || !group_of || !next || !(index = xmlHashCreate(64)))
+        goto out;
+    for (xmlNode *c = el->children; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        sibling_visits++;
+        /* Values are group numbers + 1, so that NULL means "not seen yet". */
+        uintptr_t v = (uintptr_t)xmlHashLookup(index, c->name);
+        if (!v) {
+            v = ++g->n;
+            if (xmlHashAddEntry(index, c->name, (void *)v) != 0)
+                goto out;
+        }
+        group_of[i++] = v - 1;
+        g->count[v - 1]++;
+    }
+    for (size_t k = 1; k < g->n; k++)
+        g->start[k] = g->start[k - 1] + g->count[k - 1];
+    i = 0;
+    for (xmlNode *c = el->children; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        sibling_visits++;
+        size_t grp = group_of[i++];
+        g->node[g->start[grp] + next[grp]++] = c;
+    }
+    rc = 0;
+out:
+    xmlHashFree(index, NULL);
+    free(group_of);
+    free(next);
+    if (rc != 0)
+        groups_free(g);
+    return rc;
+}
+
+static int write_group(FILE *f, xmlNode **nodes, size_t count, int indent)
+{
+    if (count == 1)
+        return write_element(f, nodes[0], indent);
+    fputc('[', f);
+    for (size_t i = 0; i < count; i++) {
+        if (i)
+            fputc(',', f);
+        newline(f, indent + 1);
+        if (write_element(f, nodes[i], indent + 1) != 0)
+            return -1;
+    }
+    newline(f, indent);
+    fputc(']', f);
+    return 0;
+}
+
+static int write_object(FILE *f, xmlNode *el, int indent)
 {
     int first = 1;
+    name_groups g;
+    if (group_children(el, &g) != 0)
+        return -1;
     fputc('{', f);
     for (xmlAttr *a = el->properties; a; a = a->next) {
         if (is_nil_attr(a))
@@ -85,38 +184,16 @@ static void write_object(FILE *f, xmlNode *el, int indent)
         json_write_string(f, v ? (const char *)v : "");
         xmlFree(v);
     }
-    for (xmlNode *c = el->children; c; c = c->next) {
-        if (c->type != XML_ELEMENT_NODE)
-            continue;
-        /* Group siblings by local name at the first one; skip the later ones. */
-        int seen = 0, count = 0;
-        for (xmlNode *p = el->children; p != c; p = p->next)
-            if (p->type == XML_ELEMENT_NODE && xmlStrcmp(p->name, c->name) == 0)
-                seen = 1;
-        if (seen)
-            continue;
-        for (xmlNode *p = c; p; p = p->next)
-            if (p->type == XML_ELEMENT_NODE && xmlStrcmp(p->name, c->name) == 0)
-                count++;
-        write_key(f, "", c->name, indent + 1, &first);
-        if (count == 1) {
-            write_element(f, c, indent + 1);
-            continue;
+    /* Repeated names become one array, at the place of the first one. */
+    for (size_t k = 0; k < g.n; k++) {
+        xmlNode **nodes = g.node + g.start[k];
+        write_key(f, "", nodes[0]->name, indent + 1, &first);
+        if (write_group(f, nodes, g.count[k], indent + 1) != 0) {
+            groups_free(&g);
+            return -1;
         }
-        int first_item = 1;
-        fputc('[', f);
-        for (xmlNode *p = c; p; p = p->next) {
-            if (p->type != XML_ELEMENT_NODE || xmlStrcmp(p->name, c->name) != 0)
-                continue;
-            if (!first_item)
-                fputc(',', f);
-            first_item = 0;
-            newline(f, indent + 2);
-            write_element(f, p, indent + 2);
-        }
-        newline(f, indent + 1);
-        fputc(']', f);
     }
+    groups_free(&g);
     xmlChar *text = own_text(el);
     if (text) {
         write_key(f, "", BAD_CAST "#text", indent + 1, &first);
@@ -126,21 +203,22 @@ static void write_object(FILE *f, xmlNode *el, int indent)
     if (!first)
         newline(f, indent);
     fputc('}', f);
+    return 0;
 }
 
-static void write_element(FILE *f, xmlNode *el, int indent)
+static int write_element(FILE *f, xmlNode *el, int indent)
 {
     if (!has_element_children(el) && !has_attributes(el)) {
         if (is_nil(el)) {
             fputs("null", f);
-            return;
+            return 0;
         }
         xmlChar *text = xmlNodeGetContent(el);
         json_write_string(f, text ? (const char *)text : "");
         xmlFree(text);
-        return;
+        return 0;
     }
-    write_object(f, el, indent);
+    return write_object(f, el, indent);
 }
 
 int xml_json_write(FILE *f, const char *xml, int indent)
@@ -157,9 +235,11 @@ int xml_json_write(FILE *f, const char *xml, int indent)
     int first = 1;
     fputc('{', f);
     write_key(f, "", root->name, indent + 1, &first);
-    write_element(f, root, indent + 1);
+    int rc = write_element(f, root, indent + 1);
+    xmlFreeDoc(doc);
+    if (rc != 0)
+        return fail("free some memory, or use --xml", "out of memory converting the server's reply to JSON");
     newline(f, indent);
     fputc('}', f);
-    xmlFreeDoc(doc);
     return 0;
 }
