@@ -18,6 +18,7 @@ static ws_rc basic_step(ws_auth *a, const unsigned char *in, size_t inlen,
     (void)in;
     (void)inlen;
     const ws_buf *cred = a->state;
+    ws_buf_secret(out);   /* the caller's buffer now holds user:password */
     if (ws_buf_append(out, cred->data, cred->len) < 0)
         return ws_error_set(err, WS_E_NOMEM, NULL, "out of memory building Basic credentials");
     *done = 1;
@@ -60,6 +61,7 @@ ws_auth *ws_auth_basic_new(const char *user, const char *password, ws_error *err
     ws_buf *cred = calloc(1, sizeof *cred);
     if (!a || !cred)
         goto nomem;
+    ws_buf_secret(cred);
     if (ws_buf_appends(cred, user) < 0 || ws_buf_append(cred, ":", 1) < 0 ||
         ws_buf_appends(cred, password) < 0)
         goto nomem;

@@ -6,6 +6,35 @@
 #include <string.h>
 #include <openssl/crypto.h>
 
+void ws_wipe(void *p, size_t len)
+{
+    if (p && len)
+        OPENSSL_cleanse(p, len);
+}
+
+void ws_wipe_str(char *s)
+{
+    if (s) {
+        ws_wipe(s, strlen(s));
+        free(s);
+    }
+}
+
+/* realloc may move the block and leave the old one, secret and all, to the allocator:
+ * a secret buffer moves by hand and wipes the block it leaves. */
+static char *grow_block(ws_buf *b, size_t cap)
+{
+    if (!b->secret)
+        return realloc(b->data, cap);
+    char *p = malloc(cap);
+    if (p && b->data) {
+        memcpy(p, b->data, b->len + 1);
+        ws_wipe(b->data, b->cap);
+        free(b->data);
+    }
+    return p;
+}
+
 /* Makes room for extra bytes plus the terminating NUL. */
 static int buf_grow(ws_buf *b, size_t extra)
 {
@@ -17,7 +46,7 @@ static int buf_grow(ws_buf *b, size_t extra)
     size_t cap = b->cap ? b->cap : 64;
     while (cap < need)
         cap = cap > (size_t)-1 / 2 ? need : cap * 2;
-    char *p = realloc(b->data, cap);
+    char *p = grow_block(b, cap);
     if (!p)
         return -1;
     b->data = p;
@@ -58,6 +87,8 @@ int ws_buf_appendf(ws_buf *b, const char *fmt, ...)
 
 void ws_buf_reset(ws_buf *b)
 {
+    if (b->secret && b->data)
+        ws_wipe(b->data, b->len);
     b->len = 0;
     if (b->data)
         b->data[0] = '\0';
@@ -65,16 +96,23 @@ void ws_buf_reset(ws_buf *b)
 
 void ws_buf_free(ws_buf *b)
 {
+    if (b->secret && b->data)
+        ws_wipe(b->data, b->cap);
     free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
+    b->secret = 0;
 }
 
 void ws_buf_wipe(ws_buf *b)
 {
-    if (b->data)
-        OPENSSL_cleanse(b->data, b->cap);
+    b->secret = 1;
     ws_buf_free(b);
+}
+
+void ws_buf_secret(ws_buf *b)
+{
+    b->secret = 1;
 }
 
 char *ws_buf_steal(ws_buf *b)
@@ -82,5 +120,6 @@ char *ws_buf_steal(ws_buf *b)
     char *p = b->data;
     b->data = NULL;
     b->len = b->cap = 0;
+    b->secret = 0;
     return p;
 }

@@ -208,16 +208,6 @@ out:
     return rc;
 }
 
-static void wipe_free(char *s)
-{
-    if (s) {
-        volatile char *p = s;
-        while (*p)
-            *p++ = 0;
-        free(s);
-    }
-}
-
 /* Releases the state; ws_auth_free() frees the handle itself. */
 static void gss_destroy(ws_auth *a)
 {
@@ -231,7 +221,7 @@ static void gss_destroy(ws_auth *a)
         drop_context(g);
         gss_release_cred(&minor, &g->cred);
         gss_release_name(&minor, &g->target);
-        wipe_free(g->password);
+        ws_wipe_str(g->password);
         free(g->user);
         free(g->keytab);
         free(g->spn);

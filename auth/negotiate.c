@@ -3,7 +3,6 @@
 #include "negotiate.h"
 #include "gss.h"
 #include "ntlm.h"
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,14 +227,6 @@ static ws_rc negotiate_unwrap(ws_auth *a, const unsigned char *in, size_t len, s
     return sub->ops->unwrap(sub, in, len, sig_len, out, err);
 }
 
-static void wipe_free(char *s)
-{
-    if (s) {
-        OPENSSL_cleanse(s, strlen(s));
-        free(s);
-    }
-}
-
 static void negotiate_destroy(ws_auth *a)
 {
     negotiate *n = state(a);
@@ -244,10 +235,10 @@ static void negotiate_destroy(ws_auth *a)
     for (int i = 0; i < SUB_COUNT; i++)
         ws_auth_free(n->sub[i]);
     free((char *)n->o.user);
-    wipe_free((char *)n->o.password);
+    ws_wipe_str((char *)n->o.password);
     free((char *)n->o.keytab);
     free((char *)n->o.spn);
-    OPENSSL_cleanse(n->nt_hash, sizeof n->nt_hash);
+    ws_wipe(n->nt_hash, sizeof n->nt_hash);
     free(n);
     a->state = NULL;
 }

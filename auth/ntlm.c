@@ -10,7 +10,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 enum ntlm_stage { STAGE_START, STAGE_NEGOTIATE_SENT, STAGE_DONE };
@@ -138,6 +137,7 @@ static ws_rc build_authenticate(ntlm_state *st, const unsigned char *chal, size_
     ws_rc rc;
 
     memset(&k, 0, sizeof(k));
+    ws_buf_secret(&nt);
     if ((rc = ntlm_challenge_parse(chal, chal_len, &ch, err)) != WS_OK ||
         (rc = check_challenge(&ch, err)) != WS_OK)
         goto done;
@@ -197,11 +197,11 @@ static ws_rc build_authenticate(ntlm_state *st, const unsigned char *chal, size_
     }
 done:
     if (rc != WS_OK && out->len > base) {
-        OPENSSL_cleanse(out->data + base, out->len - base);
+        ws_wipe(out->data + base, out->len - base);
         out->len = base;
         out->data[base] = '\0';
     }
-    OPENSSL_cleanse(&k, sizeof(k));
+    ws_wipe(&k, sizeof(k));
     ws_buf_wipe(&av);
     ws_buf_wipe(&nt);
     return rc;
@@ -229,6 +229,7 @@ static ws_rc ntlm_step(ws_auth *a, const unsigned char *in, size_t inlen, ws_buf
         if (!inlen)
             return ws_error_set(err, WS_E_AUTH, "check that the server allows NTLM",
                                 "the server answered the NTLM NEGOTIATE without a CHALLENGE");
+        ws_buf_secret(out);   /* AUTHENTICATE: its responses can be attacked offline */
         if ((rc = build_authenticate(st, in, inlen, out, err)) != WS_OK)
             return rc;
         st->stage = STAGE_DONE;
@@ -269,7 +270,7 @@ static ws_rc ntlm_wrap(ws_auth *a, const unsigned char *in, size_t len, ws_buf *
         return nomem(err);
     p = (unsigned char *)out->data + base;
     if ((rc = ntlm_seal(&st->session, p + NTLM_SIG_LEN, len, p, p + NTLM_SIG_LEN, err)) != WS_OK) {
-        OPENSSL_cleanse(p, NTLM_SIG_LEN + len);
+        ws_wipe(p, NTLM_SIG_LEN + len);
         out->len = base;
         out->data[base] = '\0';
         return rc;
@@ -315,7 +316,7 @@ static void ntlm_destroy(ws_auth *a)
     ws_buf_wipe(&st->domain_u16);
     ws_buf_free(&st->workstation_u16);
     ws_buf_free(&st->spn_u16);
-    OPENSSL_cleanse(st, sizeof(*st));
+    ws_wipe(st, sizeof(*st));
     free(st);
     a->state = NULL;
 }
@@ -398,6 +399,7 @@ ws_auth *ws_auth_ntlm_new(const char *user, const char *password,
     a->state = st;
     if (set_user(st, user, err) != WS_OK || workstation_name(&st->workstation_u16, err) != WS_OK)
         goto fail;
+    ws_buf_secret(&pw);
     if (nt_hash) {
         memcpy(st->nt_hash, nt_hash, NTLM_HASH_LEN);
     } else {
@@ -449,7 +451,7 @@ ws_rc ws_ntlm_parse_nt_hash(const char *text, unsigned char out[16], ws_error *e
         int hi = hexval((unsigned char)s[2 * i]), lo = hexval((unsigned char)s[2 * i + 1]);
 
         if (hi < 0 || lo < 0) {
-            OPENSSL_cleanse(out, 16);
+            ws_wipe(out, 16);
             return ws_error_set(err, WS_E_USAGE, fix,
                                 "the NT hash has a character that is not a hexadecimal digit");
         }

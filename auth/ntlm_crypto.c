@@ -1,6 +1,7 @@
 /* MD4 (RFC 1320) and RC4 implemented here so NTLM works on a stock OpenSSL 3 whose legacy
  * provider is not active; MD5 and HMAC-MD5 through OpenSSL (default provider). */
 #include "ntlm_crypto.h"
+#include "buf.h"
 #include <string.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -32,26 +33,28 @@ static void md4_block(uint32_t h[4], const unsigned char blk[64])
     static const int r2[16] = {0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15};
     static const int r3[16] = {0, 8, 4, 12, 2, 10, 6, 14, 1, 9, 5, 13, 3, 11, 7, 15};
     static const int s1[4] = {3, 7, 11, 19}, s2[4] = {3, 5, 9, 13}, s3[4] = {3, 9, 11, 15};
-    uint32_t x[16], a = h[0], b = h[1], c = h[2], d = h[3], t;
+    /* The message words and working state hash a password: kept together, wiped once. */
+    struct { uint32_t x[16], a, b, c, d, t; } w;
     int i;
 
+    w.a = h[0]; w.b = h[1]; w.c = h[2]; w.d = h[3];
     for (i = 0; i < 16; i++)
-        x[i] = load_le32(blk + 4 * i);
+        w.x[i] = load_le32(blk + 4 * i);
     /* Each round rotates the roles of a, b, c, d; t carries the new value. */
     for (i = 0; i < 16; i++) {
-        t = ROTL32(a + MD4_F(b, c, d) + x[i], s1[i % 4]);
-        a = d; d = c; c = b; b = t;
+        w.t = ROTL32(w.a + MD4_F(w.b, w.c, w.d) + w.x[i], s1[i % 4]);
+        w.a = w.d; w.d = w.c; w.c = w.b; w.b = w.t;
     }
     for (i = 0; i < 16; i++) {
-        t = ROTL32(a + MD4_G(b, c, d) + x[r2[i]] + 0x5a827999u, s2[i % 4]);
-        a = d; d = c; c = b; b = t;
+        w.t = ROTL32(w.a + MD4_G(w.b, w.c, w.d) + w.x[r2[i]] + 0x5a827999u, s2[i % 4]);
+        w.a = w.d; w.d = w.c; w.c = w.b; w.b = w.t;
     }
     for (i = 0; i < 16; i++) {
-        t = ROTL32(a + MD4_H(b, c, d) + x[r3[i]] + 0x6ed9eba1u, s3[i % 4]);
-        a = d; d = c; c = b; b = t;
+        w.t = ROTL32(w.a + MD4_H(w.b, w.c, w.d) + w.x[r3[i]] + 0x6ed9eba1u, s3[i % 4]);
+        w.a = w.d; w.d = w.c; w.c = w.b; w.b = w.t;
     }
-    h[0] += a; h[1] += b; h[2] += c; h[3] += d;
-    OPENSSL_cleanse(x, sizeof(x));
+    h[0] += w.a; h[1] += w.b; h[2] += w.c; h[3] += w.d;
+    ws_wipe(&w, sizeof(w));
 }
 
 void ntlm_md4(const void *data, size_t len, unsigned char out[NTLM_HASH_LEN])
@@ -78,8 +81,8 @@ void ntlm_md4(const void *data, size_t len, unsigned char out[NTLM_HASH_LEN])
         md4_block(h, tail + 64);
     for (i = 0; i < 4; i++)
         store_le32(out + 4 * i, h[i]);
-    OPENSSL_cleanse(tail, sizeof(tail));
-    OPENSSL_cleanse(h, sizeof(h));
+    ws_wipe(tail, sizeof(tail));
+    ws_wipe(h, sizeof(h));
 }
 
 /* ---- RC4 ---- */
@@ -146,7 +149,7 @@ void ntlm_rc4_crypt(ntlm_rc4 *st, const unsigned char *in, unsigned char *out, s
 
 void ntlm_rc4_wipe(ntlm_rc4 *st)
 {
-    OPENSSL_cleanse(st, sizeof(*st));
+    ws_wipe(st, sizeof(*st));
 }
 
 void ntlm_rc4k(const unsigned char *key, size_t keylen, const unsigned char *in,

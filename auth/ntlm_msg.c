@@ -174,10 +174,10 @@ ws_rc ntlm_utf16le(const char *utf8, int upper, const char *what, ws_buf *out, w
      * letters. Without that locale only ASCII is upper-cased. */
     locale_t loc = upper ? newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0) : (locale_t)0;
     ws_rc rc = WS_OK;
+    unsigned char u[4];   /* a password's characters pass through here: wiped below */
 
     while (*s) {
         uint32_t cp;
-        unsigned char u[4];
         size_t n = utf8_decode(s, &cp), ulen;
 
         if (!n) {
@@ -206,6 +206,7 @@ ws_rc ntlm_utf16le(const char *utf8, int upper, const char *what, ws_buf *out, w
             break;
         }
     }
+    ws_wipe(u, sizeof u);
     if (loc)
         freelocale(loc);
     return rc;

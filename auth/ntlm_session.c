@@ -4,6 +4,7 @@
 #include "ntlm_session.h"
 #include "ntlm_msg.h"
 #include <string.h>
+#include "buf.h"
 #include <openssl/crypto.h>
 
 /* MS-NLMP 3.4.5.2 and 3.4.5.3; the terminating NUL is part of each constant. */
@@ -54,10 +55,10 @@ ws_rc ntlm_session_init(ntlm_session *s, const unsigned char exported_key[16],
     ntlm_rc4_init(&s->seal_out, role == NTLM_CLIENT ? c_seal : s_seal, 16);
     ntlm_rc4_init(&s->seal_in, role == NTLM_CLIENT ? s_seal : c_seal, 16);
 done:
-    OPENSSL_cleanse(c_seal, 16);
-    OPENSSL_cleanse(s_seal, 16);
-    OPENSSL_cleanse(c_sign, 16);
-    OPENSSL_cleanse(s_sign, 16);
+    ws_wipe(c_seal, 16);
+    ws_wipe(s_seal, 16);
+    ws_wipe(c_sign, 16);
+    ws_wipe(s_sign, 16);
     return rc;
 }
 
@@ -65,7 +66,7 @@ void ntlm_session_wipe(ntlm_session *s)
 {
     ntlm_hmac_md5_free(s->sign_out);
     ntlm_hmac_md5_free(s->sign_in);
-    OPENSSL_cleanse(s, sizeof(*s));
+    ws_wipe(s, sizeof(*s));
 }
 
 static void put32(unsigned char *p, uint32_t v)
@@ -96,7 +97,7 @@ static void signature(uint32_t flags, ntlm_rc4 *handle, uint32_t seq,
     else
         memcpy(sig + 4, digest, 8);
     put32(sig + 12, seq);
-    OPENSSL_cleanse(digest, 16);
+    ws_wipe(digest, 16);
 }
 
 static ws_rc usable(const ntlm_session *s, int sealing, ws_error *err)
@@ -169,7 +170,7 @@ ws_rc ntlm_unseal(ntlm_session *s, const unsigned char *in, size_t len,
         return rc;
     ntlm_rc4_crypt(&s->seal_in, in, out, len);
     if ((rc = check(s, out, len, sig, err)) != WS_OK) {
-        OPENSSL_cleanse(out, len);
+        ws_wipe(out, len);
         s->broken = 1;
     }
     return rc;

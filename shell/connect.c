@@ -100,7 +100,7 @@ static int make_negotiated(const nanosh_opts *o, ws_auth **out)
     memset(&err, 0, sizeof err);
     *out = ws_auth_negotiate_new(&no, &err);
     credentials_wipe(password);
-    explicit_bzero(hash, sizeof hash);
+    ws_wipe(hash, sizeof hash);
     rc = 0;
     if (!*out) {
         rc = fail_ws(&err);

@@ -14,12 +14,49 @@
 
 #define PASSWORD_MAX 1024
 
+/* NANOSH_PASSWORD and NANOSH_NT_HASH, moved out of the environment at start-up. */
+static char *env_password, *env_nt_hash;
+
 void credentials_wipe(char *secret)
 {
-    if (!secret)
-        return;
-    explicit_bzero(secret, strlen(secret));
-    free(secret);
+    ws_wipe_str(secret);
+}
+
+/* Copies the variable's value, then wipes every NAME=value entry where it lies (the
+ * block that /proc/PID/environ shows) and removes it, so that no child inherits it. */
+static int take_env(const char *name, char **out)
+{
+    extern char **environ;
+    char *seen[16];
+    size_t name_len = strlen(name), n = 0;
+
+    for (char **e = environ; e && *e && n < sizeof seen / sizeof seen[0]; e++) {
+        if (strncmp(*e, name, name_len) != 0 || (*e)[name_len] != '=')
+            continue;
+        if (!*out)
+            *out = strdup(*e + name_len + 1);
+        ws_wipe(*e + name_len + 1, strlen(*e + name_len + 1));
+        seen[n++] = *e;
+    }
+    unsetenv(name);   /* by name: wiped only after, or it would not match */
+    for (size_t i = 0; i < n; i++)
+        ws_wipe(seen[i], name_len);
+    return n && !*out ? -1 : 0;
+}
+
+int credentials_take_env(void)
+{
+    if (take_env("NANOSH_PASSWORD", &env_password) < 0 ||
+        take_env("NANOSH_NT_HASH", &env_nt_hash) < 0)
+        return fail(NULL, "out of memory");
+    return 0;
+}
+
+void credentials_forget(void)
+{
+    ws_wipe_str(env_password);
+    ws_wipe_str(env_nt_hash);
+    env_password = env_nt_hash = NULL;
 }
 
 const char *credentials_user(const nanosh_opts *o)
@@ -51,10 +88,10 @@ static int password_from_file(const char *path, char **out)
     int read_errno = errno;
     int failed = ferror(f);
     fclose(f);
-    explicit_bzero(iobuf, sizeof iobuf);
+    ws_wipe(iobuf, sizeof iobuf);
     if (n < 0 && failed) {
         if (line)
-            explicit_bzero(line, cap);
+            ws_wipe(line, cap);
         free(line);
         return fail("check the file", "cannot read password file %s: %s", path, strerror(read_errno));
     }
@@ -64,7 +101,7 @@ static int password_from_file(const char *path, char **out)
         line[--n] = '\0';
     if (n <= 0) {
         if (line)
-            explicit_bzero(line, cap);
+            ws_wipe(line, cap);
         free(line);
         return fail("write the password on the first line of the file",
                     "password file %s has an empty first line", path);
@@ -148,7 +185,7 @@ static int password_from_tty(const char *user, const char *host, char **out)
         if (!*out)
             rc = fail(NULL, "out of memory");
     }
-    explicit_bzero(buf, sizeof buf);
+    ws_wipe(buf, sizeof buf);
     return rc;
 }
 
@@ -157,9 +194,8 @@ int credentials_password(const nanosh_opts *o, const char *user, char **out)
     *out = NULL;
     if (o->password_file)
         return password_from_file(o->password_file, out);
-    const char *env = getenv("NANOSH_PASSWORD");
-    if (env) {
-        *out = strdup(env);
+    if (env_password) {
+        *out = strdup(env_password);
         return *out ? 0 : fail(NULL, "out of memory");
     }
     return password_from_tty(user, o->host, out);
@@ -167,7 +203,7 @@ int credentials_password(const nanosh_opts *o, const char *user, char **out)
 
 int credentials_password_given(const nanosh_opts *o)
 {
-    return o->password_file != NULL || getenv("NANOSH_PASSWORD") != NULL;
+    return o->password_file != NULL || env_password != NULL;
 }
 
 /* MS-NLMP 3.3.2: NTLM needs only the NT hash (NTOWFv1) of the password. */
@@ -182,8 +218,8 @@ int credentials_nt_hash(const nanosh_opts *o, unsigned char hash[16], int *have)
         if ((rc = password_from_file(o->nt_hash_file, &text)) != 0)
             return rc;
         source = o->nt_hash_file;
-    } else if (getenv("NANOSH_NT_HASH")) {
-        if (!(text = strdup(getenv("NANOSH_NT_HASH"))))
+    } else if (env_nt_hash) {
+        if (!(text = strdup(env_nt_hash)))
             return fail(NULL, "out of memory");
     } else {
         return 0;

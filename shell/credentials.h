@@ -15,6 +15,12 @@ int credentials_password_given(const nanosh_opts *o);
  * digits). *have is 0 when neither is given. Returns 0, or 255 after a one-line error. */
 int credentials_nt_hash(const nanosh_opts *o, unsigned char hash[16], int *have);
 
+/* Moves NANOSH_PASSWORD and NANOSH_NT_HASH out of the environment (DESIGN.md,
+ * "Security"): call first thing in main. Returns 0, or 255 after a one-line error. */
+int credentials_take_env(void);
+/* Wipes what credentials_take_env kept. */
+void credentials_forget(void);
+
 /* Zeroes and frees a secret. NULL is fine. */
 void credentials_wipe(char *secret);
 

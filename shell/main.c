@@ -1,6 +1,7 @@
 /* nanosh: a WinRM client for Linux. Parses the command line, then hands over to the
  * one-shot runner, the line-by-line shell or the wsman subcommand. */
 #include "shell/config.h"
+#include "shell/credentials.h"
 #include "shell/errors.h"
 #include "shell/options.h"
 #include "shell/powershell.h"
@@ -12,6 +13,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <libxml/parser.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+/* DESIGN.md, "Security": secrets never reach a core dump, and a non-dumpable process
+ * cannot be read through ptrace or /proc/PID/mem by other processes of the user. */
+static void keep_secrets_in(void)
+{
+    const struct rlimit no_core = {0, 0};
+
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    setrlimit(RLIMIT_CORE, &no_core);
+}
 
 static int dispatch(const nanosh_opts *o)
 {
@@ -32,6 +45,9 @@ static int dispatch(const nanosh_opts *o)
 int main(int argc, char **argv)
 {
     nanosh_opts o;
+    keep_secrets_in();
+    if (credentials_take_env() != 0)
+        return 255;
     int rc = options_parse(argc, argv, &o);
     if (rc == 0)
         rc = config_apply(&o);
@@ -52,6 +68,7 @@ int main(int argc, char **argv)
         }
     }
     options_free(&o);
+    credentials_forget();
     xmlCleanupParser();
     return rc < 0 ? 0 : rc;
 }

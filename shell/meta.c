@@ -1,9 +1,12 @@
 /* Meta-command parsing and the local "!" escape. */
 #include "shell/meta.h"
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 static const struct {
     const char *name;
@@ -45,6 +48,42 @@ void meta_print_help(void)
     fflush(stdout);
 }
 
+/* The environment a local command gets: what a shell needs, nothing of nanosh's
+ * (NANOSH_*, KRB5CCNAME, agent sockets, tokens): DESIGN.md, "Security". */
+static int kept_variable(const char *entry)
+{
+    static const char *const keep[] = {
+        "PATH=", "HOME=", "USER=", "LOGNAME=", "SHELL=", "TERM=", "COLORTERM=", "LANG=",
+        "LC_", "TZ=", "TMPDIR=", "PWD=", "COLUMNS=", "LINES=",
+    };
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+        if (!strncmp(entry, keep[i], strlen(keep[i])))
+            return 1;
+    return 0;
+}
+
+/* In the child: only descriptors 0-2 (no authenticated socket, no file nanosh has
+ * open), default signal handling, a clean environment; then the shell. */
+static void exec_local(const char *command, const sigset_t *mask)
+{
+    extern char **environ;
+    char *env[64];
+    size_t n = 0;
+
+    for (char **e = environ; *e && n < sizeof env / sizeof env[0] - 1; e++)
+        if (kept_variable(*e))
+            env[n++] = *e;
+    env[n] = NULL;
+    signal(SIGINT, SIG_DFL);
+    signal(SIGQUIT, SIG_DFL);
+    sigprocmask(SIG_SETMASK, mask, NULL);
+    if (close_range(3, ~0U, 0) != 0)
+        for (int fd = 3; fd < 1024; fd++)
+            close(fd);
+    execve("/bin/sh", (char *[]){"sh", "-c", (char *)command, NULL}, env);
+    _exit(127);
+}
+
 int meta_run_local(const char *command)
 {
     if (!*command) {
@@ -52,8 +91,26 @@ int meta_run_local(const char *command)
         return 1;
     }
     fflush(stdout);
-    int st = system(command);    /* ignores SIGINT while it waits, as a shell does */
-    if (st < 0)
+    fflush(stderr);
+    /* As system(3): the terminal's Ctrl-C and Ctrl-\ are the command's while it runs. */
+    struct sigaction ignore = {.sa_handler = SIG_IGN}, old_int, old_quit;
+    sigset_t chld, old_mask;
+    sigemptyset(&ignore.sa_mask);
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigaction(SIGINT, &ignore, &old_int);
+    sigaction(SIGQUIT, &ignore, &old_quit);
+    sigprocmask(SIG_BLOCK, &chld, &old_mask);
+    int st = -1;
+    pid_t pid = fork();
+    if (pid == 0)
+        exec_local(command, &old_mask);
+    while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGQUIT, &old_quit, NULL);
+    sigprocmask(SIG_SETMASK, &old_mask, NULL);
+    if (pid < 0 || st < 0)
         return 127;
     if (WIFSIGNALED(st))
         return 128 + WTERMSIG(st);

@@ -203,6 +203,45 @@ out=$(ntlm "$SIM_USER" -v "127.0.0.1:$SIM_PORT" -c 'echo sealed' 2>"$tmp/trace")
 is "same server without the flag: status $rc, output" "$rc:${out%%[[:space:]]*}" 0:sealed
 n_sealed=$(grep -c '^> Content-Type: multipart/encrypted' "$tmp/trace")
 check "same server without the flag: encrypted anyway ($n_sealed sealed requests)" [ "$n_sealed" -ge 4 ]
+
+# --- secrets stay out of children, the environment and core dumps (DESIGN.md) ---
+# The shell's "!" commands look at nanosh itself: it is their parent ($PPID).
+cat >"$tmp/probe" <<'EOF'
+!echo env:; env
+!echo fds:; ls -l /proc/$$/fd/
+!echo environ:; tr '\0' '\n' </proc/$PPID/environ
+!echo limits:; grep 'Max core file size' /proc/$PPID/limits
+EOF
+probe() { (ulimit -S -c 4096 2>/dev/null; env -u SIM_PASSWORD -u SIM_PASSWORD2 -u SIM_NT_HASH -u SIM_NT_HASH2 NANOSH_NT_HASH="$SIM_NT_HASH" MY_API_TOKEN=tok-42 "$@" <"$tmp/probe"); }
+probe env NANOSH_PASSWORD="$SIM_PASSWORD" "$NANOSH" -u "$SIM_USER" --timeout 30 "127.0.0.1:$SIM_PORT" \
+  >"$tmp/probe.out" 2>"$tmp/probe.err"
+sed -n '/^env:/,/^fds:/p' "$tmp/probe.out" >"$tmp/child.env"
+check "!cmd ran (its environment was printed)" grep -q '^PATH=' "$tmp/child.env"
+check "!cmd's environment has no NANOSH_* variable, no password" \
+  sh -c "! grep -e '^NANOSH_' -e '$SIM_PASSWORD' -e '$SIM_NT_HASH' '$tmp/child.env'"
+check "!cmd's environment has no variable outside the allow-list (MY_API_TOKEN)" \
+  sh -c "! grep -q MY_API_TOKEN '$tmp/child.env'"
+like "!cmd saw its descriptors" "$(sed -n '/^fds:/,/^environ:/p' "$tmp/probe.out")" ' 2 -> '
+check "!cmd inherits no descriptor beyond 0-2 (no socket)" \
+  sh -c "! sed -n '/^fds:/,/^environ:/p' '$tmp/probe.out' | grep -E -e 'socket:' -e ' ([3-9]|[1-9][0-9]+) -> '"
+like "nanosh's /proc/PID/environ was read" "$(sed -n '/^environ:/,/^limits:/p' "$tmp/probe.out")" 'MY_API_TOKEN=tok-42'
+check "nanosh's /proc/PID/environ no longer shows the password or the NT hash" \
+  sh -c "! sed -n '/^environ:/,/^limits:/p' '$tmp/probe.out' | grep -e NANOSH_PASSWORD -e NANOSH_NT_HASH -e '$SIM_PASSWORD' -e '$SIM_NT_HASH'"
+like "nanosh runs with no core dumps (RLIMIT_CORE 0)" "$(grep 'Max core file size' "$tmp/probe.out")" \
+  'Max core file size +0 +0 '
+# Not dumpable: /proc/PID of the process belongs to root, not to its user. Root reads
+# it either way, so the check runs nanosh as nobody when the suite runs as root.
+as_user=
+[ "$(id -u)" = 0 ] && command -v setpriv >/dev/null &&
+  as_user="setpriv --reuid=65534 --regid=65534 --clear-groups"
+if [ -n "$as_user" ] || [ "$(id -u)" != 0 ]; then
+  printf '%s\n' '!echo owner: $(stat -c %u /proc/$PPID/status) uid: $(id -u)' >"$tmp/probe"
+  out=$(probe $as_user env HOME=/ NANOSH_PASSWORD="$SIM_PASSWORD" "$NANOSH" -u "$SIM_USER" --timeout 30 \
+        "127.0.0.1:$SIM_PORT" 2>&1)
+  like "nanosh is not dumpable: its /proc/PID belongs to root, not to its user" "$out" 'owner: 0 uid: [1-9]'
+else
+  skip "not root and no setpriv: cannot see whether nanosh is dumpable"
+fi
 sim_stop
 
 # --- a server that offers only Basic: the default negotiate never sends the password,
