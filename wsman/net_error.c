@@ -108,7 +108,9 @@ static ws_rc tls_verify_error(CURLcode cc, const ws_net_ctx *c, ws_error *err)
     char fix[256];
     if (ws_net_is_name_mismatch(cc, c->errbuf) && c->cert_names && *c->cert_names)
         return ws_error_set(err, WS_E_TLS_VERIFY,
-                            "connect by that name (add it to /etc/hosts if it does not resolve), or use -k to skip verification at your own risk",
+                            strchr(c->cert_names, ',')
+                                ? "connect by one of those names (add it to /etc/hosts if it does not resolve), or use -k to skip verification at your own risk"
+                                : "connect by that name (add it to /etc/hosts if it does not resolve), or use -k to skip verification at your own risk",
                             "the certificate of %s is for %s, not for %s", c->hostport,
                             c->cert_names, c->host);
     if (c->cacert)

@@ -44,6 +44,24 @@ expect_fail "untrusted certificate" 'certificate' \
 out=$(NANOSH_PASSWORD=$SIM_PASSWORD "$NANOSH" -a basic -u "$SIM_USER" -s -k "127.0.0.1:$SIM_HTTPS_PORT" -c 'echo insecure' 2>/dev/null)
 like "-k skips verification when asked" "$out" 'insecure'
 
+# a certificate for another name: the message names it (not the CA) and the fix is to
+# connect by that name. Signed by the test CA, served by the transport fixture.
+openssl req -newkey rsa:2048 -nodes -subj '/CN=other.example' -keyout "$tmp/other.key" \
+  -out "$tmp/other.csr" >/dev/null 2>&1 &&
+printf '%s\n' 'subjectAltName=DNS:other.example' 'extendedKeyUsage=serverAuth' >"$tmp/other.ext" &&
+openssl x509 -req -in "$tmp/other.csr" -CA "$SIM_DIR/ca.pem" -CAkey "$SIM_DIR/ca.key" \
+  -CAcreateserial -days 2 -sha256 -extfile "$tmp/other.ext" -out "$tmp/other.pem" >/dev/null 2>&1
+mkdir -p "$tmp/fixture"
+"$PYTHON3" "$TOP_SRCDIR/tests/transport/http_fixture.py" --dir "$tmp/fixture" --cert "$tmp/other.pem" \
+  --key "$tmp/other.key" --lifetime 60 >/dev/null 2>&1 & fixture_pid=$!
+for _ in $(seq 100); do [ -s "$tmp/fixture/ports" ] && break; sleep 0.1; done
+other_port=$(cut -d' ' -f2 "$tmp/fixture/ports" 2>/dev/null)
+expect_fail "certificate for another name" \
+  "certificate of 127\.0\.0\.1:${other_port:-none} is for other\.example, not for 127\.0\.0\.1.*connect by that name" \
+  env NANOSH_PASSWORD="$SIM_PASSWORD" "$NANOSH" -a basic -u "$SIM_USER" -s --cacert "$SIM_CA" \
+  "127.0.0.1:${other_port:-1}" -c 'echo x'
+kill "$fixture_pid" 2>/dev/null; wait "$fixture_pid" 2>/dev/null
+
 expect_fail "wrong password" '401|rejected' \
   env NANOSH_PASSWORD=wrong-password "$NANOSH" -a basic -u "$SIM_USER" -s --cacert "$SIM_CA" "127.0.0.1:$SIM_HTTPS_PORT" -c 'echo x'
 
@@ -68,5 +86,19 @@ check "debug trace has no Basic credentials" sh -c "[ -s '$tmp/trace' ] && ! gre
 like "debug trace shows the redacted Authorization header" "$(cat "$tmp/trace")" 'Authorization: Basic <redacted>'
 
 is "no shell left open on the server" "$(sim_open_shells)" 0
+
+# a server that never answers a request without Authorization (OMI's hardening): over
+# HTTPS the first request already carries a token, so nothing waits for a 401
+sim_stop
+sim_start --https --ntlm --ignore-unauthenticated
+for auth in ntlm negotiate; do   # negotiate: the default
+  t0=$(date +%s)
+  out=$(NANOSH_PASSWORD=$SIM_PASSWORD "$NANOSH" -a $auth -u "$SIM_USER" -s --cacert "$SIM_CA" \
+        --timeout 120 "127.0.0.1:$SIM_HTTPS_PORT" -c 'echo silent-ok' 2>&1 </dev/null); rc=$?
+  took=$(( $(date +%s) - t0 ))
+  is "server silent without Authorization, $auth auth: status ($out)" "$rc" 0
+  like "server silent without Authorization, $auth auth: output" "$out" 'silent-ok'
+  check "server silent without Authorization, $auth auth: no wait for a probe (${took} s)" [ "$took" -lt 20 ]
+done
 sim_stop
 tap_done
