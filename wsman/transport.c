@@ -705,6 +705,8 @@ out:
 
 static ws_rc check_secure(ws_transport *tp, ws_error *err);
 static int looks_like_xml(const ws_transport *tp, const ws_buf *reply);
+static ws_rc check_status(ws_transport *tp, long status, const ws_buf *reply, unsigned flags,
+                          ws_error *err);
 
 /* PROTOCOL.md 4: over plain HTTP a mechanism that can seal always does, unless the user
  * allowed plaintext; over HTTPS TLS protects the messages. */
@@ -781,15 +783,19 @@ static ws_rc start_handshake(ws_transport *tp, enum offers *offers, long timeout
     return auth_reset(tp, err);
 }
 
-/* A handshake reply that is neither 401 nor success, without a SOAP body: the server
- * refused the token itself (OMI answers a Kerberos token it cannot accept with 400). */
-static int token_refused(const ws_transport *tp, long status, const ws_buf *reply)
+/* A handshake reply that is neither 401 nor success, without a SOAP body, is an error,
+ * not a server that skips authentication. 400 and 403 refuse the token itself (OMI
+ * answers a Kerberos token it cannot accept with 400); others (404, 407, 5xx) are
+ * explained as for any request. */
+static int handshake_failed(const ws_transport *tp, long status, const ws_buf *reply)
 {
     return status != 401 && (status < 200 || status > 299) && !looks_like_xml(tp, reply);
 }
 
-static ws_rc token_rejected(ws_transport *tp, long status, ws_error *err)
+static ws_rc handshake_error(ws_transport *tp, long status, const ws_buf *reply, ws_error *err)
 {
+    if (status != 400 && status != 403)
+        return check_status(tp, status, reply, POST_SEALED, err);   /* no plaintext SOAP */
     ws_rc rc = ws_error_set(err, WS_E_AUTH,
                             "check the server's authentication set-up (for Kerberos its keytab and service principal), choose another mechanism with -a, or retry with --debug",
                             "%s rejected the %s authentication token (HTTP %ld)", tp->hostport,
@@ -860,8 +866,8 @@ restart:
                               tp->hostport, tp->scheme);
             goto out;
         }
-        if (token_refused(tp, status, &reply)) {
-            rc = token_rejected(tp, status, err);
+        if (handshake_failed(tp, status, &reply)) {
+            rc = handshake_error(tp, status, &reply, err);
             goto out;
         }
         ch = ws_challenges_find(&tp->challenges, tp->scheme);

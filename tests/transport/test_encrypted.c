@@ -565,6 +565,10 @@ static void test_token_rejected(void)
            !strstr(err.fix, "allow-unencrypted") && fixture_log_count(&fx) == idx + 1,
            "a token answered with HTTP 400 is reported as rejected, with the status (%s; %s)",
            err.what, err.fix);
+    idx = send_once(fx.http_port, 0, "/nowhere", &o, tmech_new(&st), "<secret/>", &rc, &err);
+    TAP_OK(rc == WS_E_HTTP && err.http_status == 404 && strstr(err.what, "(HTTP 404)") &&
+           fixture_log_count(&fx) == idx + 1,
+           "a handshake answered with HTTP 404 is explained as such (%s)", err.what);
 }
 
 /* An encrypted shell Create answered with a bare 500 (OMI has no cmd shell): nothing
