@@ -223,9 +223,9 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *ud)
     return len;
 }
 
+#if HAVE_PREREQ
 static ws_rc first_token(ws_transport *tp, ws_error *err);
 
-#if HAVE_PREREQ
 /* Runs on every connection a transfer uses, new or reused, once TLS is up. */
 static int on_connected(void *ud, char *remote_ip, char *local_ip, int remote_port,
                         int local_port)
@@ -671,6 +671,7 @@ static ws_rc prepare_per_request(ws_transport *tp, ws_error *err)
     return rc;
 }
 
+#if HAVE_PREREQ
 /* The first token of a handshake, made in on_connected: the mechanism starts on the
  * connection the request is about to use, with its certificate; the Authorization line
  * joins the request's headers (libcurl reads them only after this). libcurl may retry
@@ -702,6 +703,7 @@ out:
     ws_buf_wipe(&line);
     return rc;
 }
+#endif
 
 static ws_rc check_secure(ws_transport *tp, ws_error *err);
 static int looks_like_xml(const ws_transport *tp, const ws_buf *reply);
