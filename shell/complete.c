@@ -1,10 +1,14 @@
 /* Readline completion for remote names. Listing a directory costs a round trip or two,
- * so each listing is kept (up to COMPLETE_MAX_DIRS) until the next command runs. */
+ * so each listing is kept (up to COMPLETE_MAX_DIRS) until the next command runs. A name
+ * that needs quoting is inserted quoted, as PowerShell's own completion does; inside an
+ * opened quote the completion goes on in it. */
 #include "shell/complete.h"
+#include "shell/ps_quote.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <readline/readline.h>
 
 static const char *const meta_commands[] = {":help", ":ps", ":cmd", ":put", ":get", ":exit", NULL};
@@ -23,6 +27,15 @@ static int commands_loaded;
 /* Matches for the word being completed, handed out by the generator. */
 static char **matches;
 static size_t nmatches, match_at;
+
+/* How the word being completed is quoted: PowerShell's single quotes, or the double
+ * quotes that cmd.exe and nanosh's own :put/:get read. */
+static int quote_powershell;
+static int completing_local;         /* :put's local argument */
+
+/* Characters that make a name need quotes: PowerShell's (whitespace, $, `, quotes,
+ * grouping, separators, redirection; 0xE2 starts U+2018-U+201B) and cmd.exe's. */
+static const char needs_quotes[] = " \t'\"`$&|;,(){}<>@#%^=\xE2";
 
 int name_list_add(name_list *l, const char *name, size_t len)
 {
@@ -153,34 +166,113 @@ static char *generator(const char *text, int state)
     return match_at < nmatches ? strdup(matches[match_at++]) : NULL;
 }
 
+static int ends_in_dir(const char *m)
+{
+    size_t n = strlen(m);
+    return n && (m[n - 1] == '\\' || m[n - 1] == '/');
+}
+
+/* A remote directory's name ends in a separator; readline adds the '/' of a local one
+ * after quoting, so that one is asked of the file system. */
+static int is_dir(const char *m)
+{
+    struct stat st;
+    return ends_in_dir(m) || (completing_local && stat(m, &st) == 0 && S_ISDIR(st.st_mode));
+}
+
+/* rl_filename_quoting_function: match quoted for the line. A directory or a partial
+ * match stays open, so that Tab can go on inside the quote. */
+static char *quote_match(char *match, int match_type, char *quote_pointer)
+{
+    (void)quote_pointer;
+    int open_end = match_type != SINGLE_MATCH || is_dir(match);
+    if (open_end)
+        rl_completion_suppress_quote = 1;
+    if (quote_powershell)
+        return ps_quote_literal(match, open_end);
+    char *out = NULL;
+    return asprintf(&out, "\"%s%s", match, open_end ? "" : "\"") < 0 ? NULL : out;
+}
+
+/* Which word of the line the completion is in, 0 for the first; double quotes group
+ * words as meta_two_args reads them. */
+static int word_index(const char *line, int start)
+{
+    int n = 0, in_word = 0, quoted = 0;
+    for (int i = 0; i < start; i++) {
+        if (line[i] == '"')
+            quoted = !quoted;
+        if (!quoted && (line[i] == ' ' || line[i] == '\t'))
+            in_word = 0;
+        else if (!in_word)
+            in_word = 1, n++;
+    }
+    return in_word ? n - 1 : n;
+}
+
+/* :put's first argument and :get's second name local files. */
+static int local_argument(const char *line, int start)
+{
+    const char *p = line + strspn(line, " \t");
+    int word = word_index(line, start);
+    return (!strncmp(p, ":put", 4) && strchr(" \t", p[4]) && word == 1) ||
+           (!strncmp(p, ":get", 4) && strchr(" \t", p[4]) && word == 2);
+}
+
+static char **local_matches(const char *text)
+{
+    char **m = rl_completion_matches(text, rl_filename_completion_function);
+    /* A directory stays open in its quote, for the next level. */
+    if (m && !m[1] && is_dir(m[0]))
+        rl_completion_suppress_quote = 1;
+    return m;
+}
+
+static void remote_matches(const char *text, int start)
+{
+    int first_word = strspn(rl_line_buffer, " \t") == (size_t)start;
+    if (first_word && active->list_commands && !strpbrk(text, "\\/:")) {
+        if (!commands_loaded) {
+            commands_loaded = 1;
+            if (active->list_commands(active->ud, &commands) != 0)
+                name_list_free(&commands);
+        }
+        match_names(&commands, "", 0, text);
+    }
+    /* Inside an opened PowerShell literal, '' (or any doubled quote) is one quote. */
+    char *value = quote_powershell && rl_completion_quote_character == '\'' ?
+                  ps_literal_value(text) : NULL;
+    match_paths(value ? value : text);
+    free(value);
+}
+
 static char **attempt(const char *text, int start, int end)
 {
     (void)end;
     free_matches();
     rl_attempted_completion_over = 1;    /* never fall back to local file names */
-    int first_word = strspn(rl_line_buffer, " \t") == (size_t)start;
+    const char *line = rl_line_buffer + strspn(rl_line_buffer, " \t");
+    int first_word = line - rl_line_buffer == start;
+    /* The active completer lists commands only in PowerShell mode. */
+    quote_powershell = active->list_commands && line[0] != ':';
+    completing_local = 0;
     if (first_word && text[0] == ':') {
         for (size_t i = 0; meta_commands[i]; i++)
             if (!strncmp(meta_commands[i], text, strlen(text)))
                 add_match("", 0, meta_commands[i]);
-    } else if (rl_line_buffer[strspn(rl_line_buffer, " \t")] == '!') {
+    } else if (line[0] == '!') {
         return NULL;                     /* a local command: not ours to complete */
+    } else if ((completing_local = local_argument(rl_line_buffer, start))) {
+        return local_matches(text);
     } else {
-        if (first_word && active->list_commands && !strpbrk(text, "\\/:")) {
-            if (!commands_loaded) {
-                commands_loaded = 1;
-                if (active->list_commands(active->ud, &commands) != 0)
-                    name_list_free(&commands);
-            }
-            match_names(&commands, "", 0, text);
-        }
-        match_paths(text);
+        rl_filename_completion_desired = 1;     /* turns on quote_match */
+        remote_matches(text, start);
     }
     if (!nmatches)
         return NULL;
     /* A directory completes without a space after it, ready for the next level. */
-    if (nmatches == 1 && matches[0][strlen(matches[0]) - 1] == '\\')
-        rl_completion_suppress_append = 1;
+    if (nmatches == 1 && ends_in_dir(matches[0]))
+        rl_completion_suppress_append = rl_completion_suppress_quote = 1;
     return rl_completion_matches(text, generator);
 }
 
@@ -190,5 +282,8 @@ void complete_install(completer *c)
     rl_attempted_completion_function = attempt;
     /* Backslash and colon belong to Windows paths, not word breaks. */
     rl_completer_word_break_characters = " \t\"'|&;(<>=,";
+    rl_completer_quote_characters = "'\"";
+    rl_filename_quote_characters = needs_quotes;
+    rl_filename_quoting_function = quote_match;
     rl_variable_bind("completion-ignore-case", "on");   /* NTFS names ignore case */
 }

@@ -1,7 +1,10 @@
 /* History entries may span lines (a PowerShell block); with timestamps written, readline
- * reads the lines between two timestamps back as one entry (history_multiline_entries). */
+ * reads the lines between two timestamps back as one entry (history_multiline_entries).
+ * Entries are appended as typed; at exit the file is rewritten through a new file renamed
+ * over it (shell/safe_file.c), never truncated in place. */
 #include "shell/history.h"
 #include "shell/errors.h"
+#include "shell/safe_file.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -62,7 +65,8 @@ void history_open(void)
         history_path = NULL;
         return;
     }
-    int fd = open(history_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    /* O_NOFOLLOW: a symlink planted at the history's name is not written through. */
+    int fd = open(history_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
         warn_line("check the file's permissions", "history is not saved: cannot open %s: %s",
                   history_path, strerror(errno));
@@ -88,10 +92,37 @@ void history_remember(const char *entry)
     }
 }
 
+/* The file's last HISTORY_KEEP entries, those other sessions appended included, written
+ * as readline writes them (timestamp line, then the entry) to a new file renamed over it. */
+static int save_history(const char *path)
+{
+    clear_history();
+    if (read_history(path) != 0)       /* stifled: keeps the last HISTORY_KEEP entries */
+        return -1;
+    safe_file f;
+    if (safe_file_open(&f, path, 0600) != 0)
+        return -1;
+    HIST_ENTRY **list = history_list();
+    int rc = 0;
+    for (int i = 0; rc == 0 && list && list[i]; i++) {
+        const char *stamp = list[i]->timestamp;
+        if (stamp && *stamp)
+            rc = safe_file_write(&f, stamp, strlen(stamp)) || safe_file_write(&f, "\n", 1);
+        if (rc == 0)
+            rc = safe_file_write(&f, list[i]->line, strlen(list[i]->line)) ||
+                 safe_file_write(&f, "\n", 1);
+    }
+    if (rc == 0)
+        rc = safe_file_commit(&f);
+    safe_file_abort(&f);
+    return rc ? -1 : 0;
+}
+
 void history_close(void)
 {
-    if (history_path)
-        history_truncate_file(history_path, HISTORY_KEEP);
+    if (history_path && save_history(history_path) != 0)
+        warn_line("check the directory's permissions", "cannot rewrite %s: %s", history_path,
+                  strerror(errno));
     free(history_path);
     history_path = NULL;
     clear_history();

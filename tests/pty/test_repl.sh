@@ -8,6 +8,9 @@ sim_start --https
 tmp=$SIM_DIR/pty; mkdir -p "$tmp/state" "$tmp/home"
 trap 'pty_stop; sim_stop' EXIT
 mkdir -p "$SIM_SANDBOX/Users/admin/completeme-dir/inner"
+mkdir -p "$SIM_SANDBOX/Users/admin/dir with space/inner" "$tmp/local dir"
+: >"$SIM_SANDBOX/Users/admin/Bob’s report.docx"
+: >"$tmp/local dir/up load.txt"
 
 pty_start env LANG=C.UTF-8 HOME="$tmp/home" XDG_STATE_HOME="$tmp/state" TERM=xterm \
   NANOSH_PASSWORD="$SIM_PASSWORD" "$NANOSH" -a basic -u "$SIM_USER" -s --cacert "$SIM_CA" \
@@ -46,6 +49,25 @@ pty_type ':he'; pty_keys Tab
 check "Tab completes meta-commands" pty_wait ':help ' 5
 pty_keys Enter
 check ":help lists the meta-commands" pty_wait ':put LOCAL REMOTE' 5
+
+# Names that need quotes are quoted as PowerShell's completion does, quotes doubled, and
+# Tab goes on inside an opened quote
+pty_type 'ls dir'; pty_keys Tab
+check "Tab quotes a directory with a space, leaving the quote open" pty_wait "ls 'dir with space\\\\ *$" 10
+pty_keys Tab
+check "Tab goes on inside the quote it opened" pty_wait "ls 'dir with space\\\\inner\\\\ *$" 10
+pty_keys C-u
+pty_type "ls 'dir w"; pty_keys Tab
+check "Tab completes inside a quote the user opened" pty_wait "ls 'dir with space\\\\ *$" 10
+pty_keys C-u
+pty_type 'ls Bob'; pty_keys Tab
+check "a quote character in a name is doubled, the literal closed" pty_wait "ls 'Bob’’s report\.docx' +$" 10
+pty_keys C-u
+pty_type ":put $tmp/loc"; pty_keys Tab
+check ":put completes its first argument on this machine, quoted" pty_wait ":put \"$tmp/local dir/ *$" 10
+pty_keys Tab
+check ":put: the file inside, the quote closed" pty_wait ":put \"$tmp/local dir/up load\.txt\" +$" 10
+pty_keys C-u
 
 pty_type '!echo local-$((1+1))'; pty_keys Enter
 check "!cmd runs locally" pty_wait '^local-2' 5
@@ -94,6 +116,23 @@ check "Ctrl-D ends nanosh" pty_dead
 is "no shell is left open on the server" "$(sim_open_shells)" 0
 check "history is kept under XDG_STATE_HOME" grep -q 'typed-' "$tmp/state/nanosh/history"
 is "the history file is private" "$(stat -c %a "$tmp/state/nanosh/history")" 600
+is "the history is rewritten by rename: no temporary file is left" \
+  "$(ls -A "$tmp/state/nanosh")" history
+
+# A symlink planted at the history's name is not written through
+pty_stop
+mkdir -p "$tmp/state2/nanosh"; echo victim >"$tmp/hist-victim"
+ln -s "$tmp/hist-victim" "$tmp/state2/nanosh/history"
+pty_start env LANG=C.UTF-8 HOME="$tmp/home" XDG_STATE_HOME="$tmp/state2" TERM=xterm \
+  NANOSH_PASSWORD="$SIM_PASSWORD" "$NANOSH" -a basic -u "$SIM_USER" -s --cacert "$SIM_CA" \
+  "127.0.0.1:$SIM_HTTPS_PORT"
+check "a symlinked history: nanosh says it is not saved" pty_wait 'history is not saved' 15
+check "a symlinked history: the prompt comes" pty_wait "$PS_PROMPT" 15
+pty_type 'echo second-session'; pty_keys Enter
+check "a symlinked history: commands run" pty_wait '^second-session' 10
+pty_keys C-d
+for i in $(seq 1 100); do pty_dead && break; sleep 0.1; done
+is "a symlinked history: the file it points to is intact" "$(cat "$tmp/hist-victim")" victim
 
 pty_stop
 sim_stop

@@ -59,19 +59,63 @@ nanosh_https -f "$tmp/long-exit.ps1" >/dev/null; is "-f long: exit N gives N" "$
 printf 'echo short\n' | nanosh_https -f - | tr -d '\r' >"$tmp/o"
 is "-f - with a short script" "$(cat "$tmp/o")" "short"
 
-is "no shell is left open on the server" "$(sim_open_shells)" 0
-sim_stop
+# :get writes a new file of random name and renames it: a planted symlink at the old
+# predictable temporary name is not written through, and no temporary file stays
+mkdir -p "$tmp/sym" "$tmp/sym2" "$SIM_SANDBOX/Users/admin"
+head -c 70000 /dev/urandom >"$SIM_SANDBOX/Users/admin/data.bin"
+echo victim >"$tmp/victim"; echo victim2 >"$tmp/victim2"
+ln -s "$tmp/victim" "$tmp/sym/data.bin.nanosh-part"
+printf ':get C:\\Users\\admin\\data.bin %s\n' "$tmp/sym" | nanosh_https >"$tmp/o" 2>"$tmp/e"; rc=$?
+is ":get past a planted symlink: exit status 0" "$rc" 0
+is ":get past a planted symlink: the victim is intact" "$(cat "$tmp/victim")" victim
+check ":get past a planted symlink: the target is a regular file" \
+  bash -c "[ -f '$tmp/sym/data.bin' ] && [ ! -L '$tmp/sym/data.bin' ]"
+is ":get past a planted symlink: the same bytes" "$(sha256sum <"$tmp/sym/data.bin" 2>/dev/null)" \
+  "$(sha256sum <"$SIM_SANDBOX/Users/admin/data.bin")"
+is ":get: the file's mode follows the umask" "$(stat -c %a "$tmp/sym/data.bin")" \
+  "$(printf '%o' $((0666 & ~$(umask))))"
+is ":get: no temporary file is left" "$(ls -A "$tmp/sym" | sort | tr '\n' ' ')" \
+  "data.bin data.bin.nanosh-part "
+ln -s "$tmp/victim2" "$tmp/sym2/data.bin"
+printf ':get C:\\Users\\admin\\data.bin %s/data.bin\n' "$tmp/sym2" | nanosh_https >/dev/null 2>&1
+is ":get onto a symlink: the symlink is replaced, its target intact" \
+  "$(cat "$tmp/victim2"):$([ -L "$tmp/sym2/data.bin" ] && echo link || echo file)" "victim2:file"
 
-# :get from a host that answers a chunk with more bytes than asked: refused, no overrun
-export NANOSH_STANDIN_HOOK=oversize-get-chunk
-sim_start --https
-unset NANOSH_STANDIN_HOOK
-tmp=$SIM_DIR/scripts; mkdir -p "$tmp/down" "$SIM_SANDBOX/Users/admin"
-head -c 60000 /dev/urandom >"$SIM_SANDBOX/Users/admin/big.bin"
-printf ':get C:\\Users\\admin\\big.bin %s\n' "$tmp/down" | nanosh_https >"$tmp/o" 2>"$tmp/e"; rc=$?
-is ":get, oversized chunk: exit status 1" "$rc" 1
-like ":get, oversized chunk: says what happened" "$(cat "$tmp/e")" 'more than the 49152 bytes asked for'
-check ":get, oversized chunk: nothing written" bash -c "[ -z \"\$(ls -A '$tmp/down')\" ]"
+# Server text in a failed copy goes through the control-character filter: the host
+# echoes the name, terminal escapes included, in its error
+mkdir -p "$tmp/down"
+printf ':get C:\\Users\\admin\\no\033]0;owned\007such\033[31mfile %s\n' "$tmp/down" |
+  nanosh_https >/dev/null 2>"$tmp/e"
+like ":get, missing file: the host's message is shown" "$(cat "$tmp/e")" 'Cannot find path'
+check ":get, missing file: no escape or bell character reaches the terminal" \
+  bash -c "! LC_ALL=C grep -q \$'[\\x1b\\x07]' '$tmp/e'"
+check ":get, missing file: nothing written" bash -c "[ -z \"\$(ls -A '$tmp/down')\" ]"
+
+is "no shell is left open on the server" "$(sim_open_shells)" 0
+
+# get_refused HOOK WHAT PATTERN: with the stand-in's test HOOK (a lying host), :get of a
+# 60000-byte file fails with status 1, says PATTERN, and leaves the directory empty. The
+# test server stays up for the checks after it; sim_stop stops it.
+get_refused() {
+  sim_stop
+  export NANOSH_STANDIN_HOOK=$1
+  sim_start --https
+  unset NANOSH_STANDIN_HOOK
+  tmp=$SIM_DIR/scripts; mkdir -p "$tmp/down" "$SIM_SANDBOX/Users/admin"
+  head -c 60000 /dev/urandom >"$SIM_SANDBOX/Users/admin/big.bin"
+  printf ':get C:\\Users\\admin\\big.bin %s\n' "$tmp/down" | nanosh_https >"$tmp/o" 2>"$tmp/e"
+  is ":get, $2: exit status 1" "$?" 1
+  like ":get, $2: says what happened" "$(cat "$tmp/e")" "$3"
+  check ":get, $2: nothing written" bash -c "[ -z \"\$(ls -A '$tmp/down')\" ]"
+}
+# A host that understates the size and then sends whole chunks: no byte past the size
+get_refused understate-get-size "more bytes than announced" \
+  'more than the 30000 bytes asked for at byte 0 .* announced as 30000 bytes'
+# A size larger than the local disk's free space: refused before any chunk
+get_refused huge-get-size "size past the free space" \
+  'is 1152921504606846976 bytes, more than the free space where .*big.bin goes'
+# A chunk with more bytes than asked: refused, no overrun
+get_refused oversize-get-chunk "oversized chunk" 'more than the 49152 bytes asked for'
 
 # PowerShell output that cannot be written: a full device is nanosh's own failure (255,
 # one line); a closed pipe ends quietly with 141, as for any Unix filter
