@@ -31,7 +31,7 @@ static size_t nmatches, match_at;
 /* How the word being completed is quoted: PowerShell's single quotes, or the double
  * quotes that cmd.exe and nanosh's own :put/:get read. */
 static int quote_powershell;
-static int completing_local;         /* :put's local argument */
+static int completing_local;         /* a local argument of :put or :get */
 
 /* Characters that make a name need quotes: PowerShell's (whitespace, $, `, quotes,
  * grouping, separators, redirection; 0xE2 starts U+2018-U+201B) and cmd.exe's. */

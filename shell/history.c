@@ -67,9 +67,13 @@ void history_open(void)
     }
     /* O_NOFOLLOW: a symlink planted at the history's name is not written through. */
     int fd = open(history_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) {
+    if (fd < 0 && errno == ELOOP)
+        warn_line("remove the link or set XDG_STATE_HOME elsewhere", "history is not saved: %s "
+                  "is a symbolic link, which nanosh does not write through", history_path);
+    else if (fd < 0)
         warn_line("check the file's permissions", "history is not saved: cannot open %s: %s",
                   history_path, strerror(errno));
+    if (fd < 0) {
         free(history_path);
         history_path = NULL;
         return;

@@ -23,6 +23,7 @@ enum {
     OPT_TIMEOUT,
     OPT_CONNECT_TIMEOUT,
     OPT_OPERATION_TIMEOUT,
+    OPT_IDLE_TIMEOUT,
     OPT_JSON,
     OPT_XML,
     OPT_FILTER,
@@ -49,6 +50,7 @@ static const struct option long_options[] = {
     {"timeout",           required_argument, NULL, OPT_TIMEOUT},
     {"connect-timeout",   required_argument, NULL, OPT_CONNECT_TIMEOUT},
     {"operation-timeout", required_argument, NULL, OPT_OPERATION_TIMEOUT},
+    {"idle-timeout",      required_argument, NULL, OPT_IDLE_TIMEOUT},
     {"json",              no_argument,       NULL, OPT_JSON},
     {"xml",               no_argument,       NULL, OPT_XML},
     {"filter",            required_argument, NULL, OPT_FILTER},
@@ -93,6 +95,9 @@ static const char usage_text[] =
     "                             bound connecting (default 30)\n"
     "      --operation-timeout SECONDS\n"
     "                             WS-Management OperationTimeout (length of one poll)\n"
+    "      --idle-timeout SECONDS\n"
+    "                             the server deletes a remote shell left idle this long\n"
+    "                             (default 900; 7200 for an interactive session)\n"
     "  -c CMD                     run a cmd.exe command line; exit with its exit code\n"
     "  -p TEXT                    run PowerShell text\n"
     "  -f FILE                    run a PowerShell script file (- for stdin)\n"
@@ -404,6 +409,14 @@ static int parse_one(nanosh_opts *o, int c, const char *arg, const char *current
         if (c == OPT_TIMEOUT) o->timeout_ms = ms;
         else if (c == OPT_CONNECT_TIMEOUT) o->connect_timeout_ms = ms;
         else o->operation_timeout_ms = ms;
+        return 0;
+    }
+    case OPT_IDLE_TIMEOUT: {
+        long ms;
+        if (options_parse_seconds(arg, &ms) < 0)
+            return fail("give a number of seconds greater than 0, e.g. 900",
+                        "bad value '%s' for %s", arg, current);
+        o->idle_timeout_s = (unsigned)((ms + 999) / 1000);   /* IdleTimeOut is PT<n>S */
         return 0;
     }
     case OPT_JSON: o->json = 1; return 0;

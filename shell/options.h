@@ -49,6 +49,7 @@ typedef struct nanosh_opts {
     long timeout_ms;
     long connect_timeout_ms;
     long operation_timeout_ms;
+    unsigned idle_timeout_s;     /* --idle-timeout, whole seconds; 0: unset */
 
     int debug;                   /* -v: wire trace on stderr */
     int json;                    /* --json */

@@ -99,6 +99,22 @@ static int on_stream(void *ud, const char *stream, const void *data, size_t len)
     return clixml_feed(&f->p->clixml, data, len);
 }
 
+static int create_shell(ps_session *p)
+{
+    ws_shell_opts so;
+    memset(&so, 0, sizeof so);   /* code page 65001 is the library default */
+    so.idle_timeout_s = run_idle_timeout_s(p->o);
+    ws_error err;
+    memset(&err, 0, sizeof err);
+    if (ws_shell_create(p->client, &so, &p->shell, &err) != WS_OK) {
+        int rc = connect_report(p->o, &err);
+        ws_error_clear(&err);
+        return rc;
+    }
+    p->shell_stale = 0;
+    return 0;
+}
+
 int ps_session_open(ps_session *p, const nanosh_opts *o, ws_client *c)
 {
     memset(p, 0, sizeof *p);
@@ -107,16 +123,7 @@ int ps_session_open(ps_session *p, const nanosh_opts *o, ws_client *c)
     p->out_at_line_start = 1;
     if (ps_new_nonce(p->nonce) != 0)
         return NANOSH_EXIT_FAILURE;
-    ws_shell_opts so;
-    memset(&so, 0, sizeof so);   /* code page 65001 is the library default */
-    ws_error err;
-    memset(&err, 0, sizeof err);
-    if (ws_shell_create(c, &so, &p->shell, &err) != WS_OK) {
-        int rc = connect_report(o, &err);
-        ws_error_clear(&err);
-        return rc;
-    }
-    return 0;
+    return create_shell(p);
 }
 
 static void signal_quietly(ps_session *p, const char *code)
@@ -218,10 +225,19 @@ static int finish(ps_outcome *out, run_end end, int status)
 int ps_run(ps_session *p, const char *text, size_t len, const ps_io *io, ps_outcome *out)
 {
     memset(out, 0, sizeof *out);
-    if (!p->cid && launch(p) != 0)
+    if (p->shell_stale) {
+        /* As cmd.exe mode does (run.c): whatever the failure was, start afresh. */
+        run_delete_shell(&p->shell, 1);
+        if (create_shell(p) != 0)
+            return finish(out, RUN_FAILED, NANOSH_EXIT_FAILURE);
+    }
+    if (!p->cid && launch(p) != 0) {
+        p->shell_stale = 1;
         return finish(out, RUN_FAILED, NANOSH_EXIT_FAILURE);
+    }
     if (send_frame(p, text, len) != 0) {
         forget_process(p, 1);
+        p->shell_stale = 1;
         return finish(out, RUN_FAILED, NANOSH_EXIT_FAILURE);
     }
 
@@ -296,6 +312,8 @@ int ps_run(ps_session *p, const char *text, size_t len, const ps_io *io, ps_outc
             break;
         }
     }
+    if (end == RUN_FAILED && !p->cid)
+        p->shell_stale = 1;      /* the process was lost with the request: the shell too? */
     ws_receive_free(&r);
     ws_error_clear(&err);
     p->frame = NULL;
@@ -306,16 +324,7 @@ int ps_run(ps_session *p, const char *text, size_t len, const ps_io *io, ps_outc
 void ps_session_close(ps_session *p, int quiet)
 {
     forget_process(p, 1);
-    if (p->shell) {
-        ws_error err;
-        memset(&err, 0, sizeof err);
-        if (ws_shell_delete(p->shell, &err) != WS_OK && !quiet)
-            warn_line("it closes itself after the server's idle timeout",
-                      "could not delete the remote shell %s (%s)", ws_shell_id(p->shell),
-                      err.what[0] ? err.what : ws_rc_name(err.rc));
-        ws_error_clear(&err);
-        ws_shell_free(p->shell);
-    }
+    run_delete_shell(&p->shell, quiet);
     free(p->location);
     free(p->last_exit_code);
     memset(p, 0, sizeof *p);

@@ -12,6 +12,8 @@ typedef struct ps_session {
     const nanosh_opts *o;
     ws_client *client;           /* borrowed */
     ws_shell *shell;
+    int shell_stale;             /* an input failed: the shell may be gone (idle timeout, a
+                                    WinRM restart), so the next input gets a new one */
     char *cid;                   /* the running powershell.exe, NULL when none */
     char nonce[PS_NONCE_LEN + 1];
     int processes;               /* powershell.exe processes started so far */
@@ -40,8 +42,9 @@ typedef struct ps_outcome {
 
 /* Creates the shell on c (kept by the caller). 0, or 255 after a one-line error. */
 int ps_session_open(ps_session *p, const nanosh_opts *o, ws_client *c);
-/* Runs one input; starts powershell.exe first when none runs. Returns the outcome's
- * status. Output streams to the terminal as it arrives unless io collects it. */
+/* Runs one input; starts powershell.exe first when none runs, in a new shell when the
+ * last input failed (shell_stale). Returns the outcome's status. Output streams to the
+ * terminal as it arrives unless io collects it. */
 int ps_run(ps_session *p, const char *text, size_t len, const ps_io *io, ps_outcome *out);
 /* Stops powershell.exe and deletes the shell (quietly when quiet). */
 void ps_session_close(ps_session *p, int quiet);

@@ -61,6 +61,9 @@ int ps_mode_start(repl *r)
     warn_line(":cmd mode is used; check powershell.exe on the host",
               "PowerShell did not start (exit status %d%s%s)", st, *why ? ": " : "", why);
     ws_buf_free(&err);
+    /* Its shell is of no use now: free it for the user's MaxShellsPerUser. */
+    ps_session_close(&r->ps, 1);
+    r->ps_opened = 0;
     return 1;
 }
 
@@ -79,6 +82,11 @@ static void report_lost_state(const ps_outcome *oc)
 int ps_mode_line(repl *r, const char *text, int *quit)
 {
     ps_outcome oc;
+    if (r->ps.shell_stale) {
+        fflush(stdout);
+        fputs("nanosh: this line runs in a new remote shell and PowerShell, without the "
+              "variables, functions and modules of the old one\n", stderr);
+    }
     /* A new process starts where the old one was. */
     if (!r->ps.cid && r->ps.processes > 0 && r->ps.location) {
         char *where = strdup(r->ps.location);

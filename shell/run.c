@@ -87,11 +87,20 @@ static int on_stream(void *ud, const char *stream, const void *data, size_t len)
     return write_stream(ctx, is_stdout ? STDOUT_FILENO : STDERR_FILENO, data, len);
 }
 
+unsigned run_idle_timeout_s(const nanosh_opts *o)
+{
+    if (o->idle_timeout_s)
+        return o->idle_timeout_s;
+    int interactive = o->command_kind == COMMAND_NONE && !o->stdin_null && isatty(STDIN_FILENO);
+    return interactive ? RUN_IDLE_TIMEOUT_INTERACTIVE_S : RUN_IDLE_TIMEOUT_S;
+}
+
 static int create_shell(session *s, const char *working_dir)
 {
     ws_shell_opts so;
     memset(&so, 0, sizeof so);
     so.working_dir = working_dir;
+    so.idle_timeout_s = run_idle_timeout_s(s->o);
     ws_error err;
     memset(&err, 0, sizeof err);
     if (ws_shell_create(s->client, &so, &s->shell, &err) != WS_OK) {
@@ -104,19 +113,24 @@ static int create_shell(session *s, const char *working_dir)
     return 0;
 }
 
-static void delete_shell(session *s, int quiet)
+void run_delete_shell(ws_shell **shell, int quiet)
 {
-    if (!s->shell)
+    if (!*shell)
         return;
     ws_error err;
     memset(&err, 0, sizeof err);
-    if (ws_shell_delete(s->shell, &err) != WS_OK && !quiet)
+    if (ws_shell_delete(*shell, &err) != WS_OK && !quiet)
         warn_line("it closes itself after the server's idle timeout",
-                  "could not delete the remote shell %s (%s)", ws_shell_id(s->shell),
+                  "could not delete the remote shell %s (%s)", ws_shell_id(*shell),
                   err.what[0] ? err.what : ws_rc_name(err.rc));
     ws_error_clear(&err);
-    ws_shell_free(s->shell);
-    s->shell = NULL;
+    ws_shell_free(*shell);
+    *shell = NULL;
+}
+
+static void delete_shell(session *s, int quiet)
+{
+    run_delete_shell(&s->shell, quiet);
 }
 
 long run_poll_ms(const nanosh_opts *o, int want_short)
@@ -273,6 +287,23 @@ static int grow_send_buffer(session *s, stdin_pump *in)
     return 0;
 }
 
+/* A fault on a stdin Send most often means the command ended between the last Receive
+ * and this Send: Windows then answers "The pipe has been ended" or names an unknown
+ * CommandId, and discards the input (MS-WSMV 3.1.4.13). So stdin is closed, the fault
+ * is kept, and the command's next state decides: it ended, or it is reported. Returns 1
+ * when the failure was such a fault, 0 for any other failure (err is left as it is). */
+static int stdin_refused(stdin_pump *in, int *eof_pending, ws_error *err, ws_error *kept)
+{
+    if (err->rc != WS_E_FAULT)
+        return 0;
+    ws_error_clear(kept);
+    *kept = *err;                /* the fault's strings move along with it */
+    memset(err, 0, sizeof *err);
+    in->open = in->more = in->eof_deferred = 0;
+    *eof_pending = 0;
+    return 1;
+}
+
 static run_end finish(session *s, run_end end, int *status, int value)
 {
     if (end != RUN_DONE)
@@ -283,8 +314,9 @@ static run_end finish(session *s, run_end end, int *status, int value)
 
 run_end session_run(session *s, const run_request *rq, int *status)
 {
-    ws_error err;
+    ws_error err, send_fault;
     memset(&err, 0, sizeof err);
+    memset(&send_fault, 0, sizeof send_fault);
     char *cid = NULL;
     run_end end = RUN_FAILED;
     int ctrl_c_sent = 0;
@@ -306,6 +338,7 @@ run_end session_run(session *s, const run_request *rq, int *status)
     if (ws_shell_command(s->shell, rq->command_line, NULL, 0, &cid, &err) != WS_OK) {
         *status = connect_report(s->o, &err);
         ws_error_clear(&err);
+        s->shell_stale = 1;     /* the shell may be gone (IdleTimeOut): a new one next time */
         return RUN_FAILED;
     }
 
@@ -349,7 +382,8 @@ run_end session_run(session *s, const run_request *rq, int *status)
             s->shell_stale = 1;
             goto out;
         }
-        if (in.open && pump_stdin(s, cid, &in, &err) != WS_OK) {
+        if (in.open && pump_stdin(s, cid, &in, &err) != WS_OK &&
+            !stdin_refused(&in, &eof_pending, &err, &send_fault)) {
             *status = connect_report(s->o, &err);
             s->shell_stale = 1;
             goto out;
@@ -389,6 +423,12 @@ run_end session_run(session *s, const run_request *rq, int *status)
         }
         if (r.done)
             break;
+        if (send_fault.rc && sc.bytes == output_before) {
+            /* Still running, silent, and its stdin refused: the fault was real. */
+            *status = connect_report(s->o, &send_fault);
+            s->shell_stale = 1;
+            goto out;
+        }
         /* A command that prints nothing while it is fed is an upload: bigger batches,
          * and once it is clearly big, bigger Sends if the server accepts them. */
         if (in.more && sc.bytes == output_before && in.batch < SEND_BATCH_MAX) {
@@ -404,7 +444,8 @@ run_end session_run(session *s, const run_request *rq, int *status)
          * so a command that reads stdin ends instead of waiting forever. */
         if (eof_pending) {
             eof_pending = 0;
-            if (ws_shell_send(s->shell, cid, "", 0, 1, &err) != WS_OK) {
+            if (ws_shell_send(s->shell, cid, "", 0, 1, &err) != WS_OK &&
+                !stdin_refused(&in, &eof_pending, &err, &send_fault)) {
                 *status = connect_report(s->o, &err);
                 s->shell_stale = 1;
                 goto out;
@@ -434,6 +475,7 @@ out:
     }
     ws_receive_free(&r);
     ws_error_clear(&err);
+    ws_error_clear(&send_fault);
     free(in.buf);
     free(cid);
     return end;

@@ -20,6 +20,15 @@
  * upload into a command that prints nothing is not held up. */
 #define RUN_UPLOAD_POLL_MS 500L
 
+/* IdleTimeOut sent on every shell Create (MS-WSMV 2.2.4.37): the server deletes a shell
+ * that gets no request this long, which is all that frees it when nanosh is killed or
+ * crashes. A run deletes its own shell at the end, so this only bounds such a leak:
+ * 15 minutes, an eighth of Windows' 7200 s, and still far beyond the pauses a running
+ * command causes (output held up by a slow pager). A person at the prompt may pause
+ * longer, and would lose the PowerShell state: there it stays Windows' default. */
+#define RUN_IDLE_TIMEOUT_S 900u
+#define RUN_IDLE_TIMEOUT_INTERACTIVE_S 7200u
+
 typedef struct session {
     const nanosh_opts *o;
     ws_client *client;
@@ -49,11 +58,17 @@ typedef struct run_request {
  * for the library default. */
 long run_poll_ms(const nanosh_opts *o, int want_short);
 
+/* IdleTimeOut for the shells of this run: --idle-timeout, else one of the defaults. */
+unsigned run_idle_timeout_s(const nanosh_opts *o);
+
 /* Connects and creates the shell. poll_ms: OperationTimeout (0: library default).
  * Returns 0, or 255 after a one-line error. */
 int session_open(session *s, const nanosh_opts *o, long poll_ms, const char *working_dir);
 /* Replaces the shell with a fresh one in working_dir (NULL: keep the current one). */
 int session_new_shell(session *s, const char *working_dir);
+/* Deletes *shell on the server (saying so when that fails, unless quiet), frees it and
+ * sets *shell to NULL. Does nothing when *shell is NULL. */
+void run_delete_shell(ws_shell **shell, int quiet);
 /* Deletes the remote shell (quietly when quiet is set) and frees everything. */
 void session_close(session *s, int quiet);
 

@@ -364,12 +364,18 @@ ws_rc ws_shell_create(ws_client *c, const ws_shell_opts *o, ws_shell **out, ws_e
         goto fail;
     s->selector.name = "ShellId";
     s->selector.value = s->id;
-    if ((rc = compute_max_send(s, err)) != WS_OK)
+    if ((rc = compute_max_send(s, err)) != WS_OK) {
+        /* Created there but unusable here: delete it rather than leave it to count
+         * against MaxShellsPerUser until its IdleTimeOut (best effort). */
+        ws_error ignored = {0};
+        ws_shell_delete(s, &ignored);
+        ws_error_clear(&ignored);
         goto fail;
+    }
     *out = s;
     return WS_OK;
 fail:
-    ws_shell_free(s);   /* a shell created on the server but unusable here times out there */
+    ws_shell_free(s);
     return rc;
 }
 

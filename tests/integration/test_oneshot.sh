@@ -57,10 +57,39 @@ sends=$(( $(sim_state_field 's["wsman_actions"].get("Send", 0)') - sends_before 
 check "an upload uses the server's larger envelope limit ($sends Sends for 8 MiB)" [ "$sends" -lt 60 ]
 is "the limit was read from winrm/config once" "$(sim_state_field 's["wsman_actions"].get("Get", 0)')" 1
 
+# every shell asks for an IdleTimeOut, so a killed nanosh does not hold it for 2 hours
+idle_of_running_shell() {
+  local i
+  "$@" >/dev/null 2>&1 & local pid=$!
+  for i in $(seq 1 100); do
+    [ "$(sim_state_field 'len(s["shells"])')" = 1 ] && break
+    sleep 0.1
+  done
+  sim_state_field 's["shells"][0]["idle_timeout"] if s["shells"] else None'
+  wait $pid
+}
+is "a one-shot shell asks for a 900 s IdleTimeOut" "$(idle_of_running_shell nanosh_https -n -c 'sleep 2')" 900.0
+is "--idle-timeout 60.5 asks for 61 s" "$(idle_of_running_shell nanosh_https --idle-timeout 60.5 -n -c 'sleep 2')" 61.0
+expect_fail "--idle-timeout 0" "^nanosh: bad value '0' for --idle-timeout: give a number of seconds" \
+  nanosh_https --idle-timeout 0 -c 'echo x'
+
 # the round-trip budget: Create, Command, Receive, Signal, Delete; no Send for empty input
 before=$(sim_state_field 's["http_requests"]')
 nanosh_https -n -c 'echo budget' >/dev/null
 is "a one-shot command with Basic takes 5 HTTP requests" "$(( $(sim_state_field 's["http_requests"]') - before ))" 5
 
+sim_stop
+
+# A command that ends between a Receive and the Send that closes its stdin: the server
+# faults that Send ("The pipe has been ended"), and nanosh still reports the exit code.
+sim_start --https --fault-send-after-exit
+tmp=$SIM_DIR/oneshot; mkdir -p "$tmp"
+nanosh_https -n -c 'sleep 2 & exit 3' >"$tmp/o" 2>"$tmp/e"; rc=$?
+is "command ended before its end-of-input Send: exit status" "$rc" 3
+is "command ended before its end-of-input Send: no error" "$(cat "$tmp/e")" ""
+printf 'unread\n' | nanosh_https -c 'sleep 2 & exit 4' >"$tmp/o" 2>"$tmp/e"; rc=$?
+is "command ended before its piped stdin was sent: exit status" "$rc" 4
+is "command ended before its piped stdin was sent: no error" "$(cat "$tmp/e")" ""
+is "both Sends were refused" "$(sim_state_field 's["wsman_actions"].get("Send", 0)')" 2
 sim_stop
 tap_done

@@ -57,6 +57,7 @@ COMMANDS = ['Get-ChildItem', 'Get-Command', 'Get-Content', 'Get-Date', 'Get-Item
             'Get-Process', 'Get-Service', 'Set-Content', 'Set-Location', 'Write-Error', 'Write-Host',
             'Write-Output', 'dir', 'gci', 'ls']
 
+FLOOD_MIB = 32          # size of the flood-output and flood-marker test hooks' line
 CLIXML_OPEN = b'#< CLIXML\r\n<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04">'
 PROGRESS = (b'<Obj S="progress" RefId="0"><TN RefId="0"><T>System.Management.Automation.PSCustomObject</T>'
             b'<T>System.Object</T></TN><MS><I64 N="SourceId">1</I64><PR N="Record">'
@@ -163,12 +164,24 @@ class Loop:
                 ok = False
             else:
                 ok = self.frame(text)
+            self.broken_host_output()
             self.err.line('\n' + self.nonce + '\r\n')
             out(('\n%s %s %s %s\n' % (self.nonce, 'True' if ok else 'False', self.last_exit,
                                       self.sandbox.to_windows(self.cwd))).encode('utf-8'))
         self.err.close()
         self.sh.stdin.close()
         return self.sh.wait()
+
+    def broken_host_output(self):
+        """Test hooks for a broken or hostile host: after each frame's output, FLOOD_MIB
+        without a newline (flood-output), or a marker line this long (flood-marker)."""
+        hook = os.environ.get('NANOSH_STANDIN_HOOK')
+        if hook not in ('flood-output', 'flood-marker'):
+            return
+        if hook == 'flood-marker':
+            out(('\n%s ' % self.nonce).encode())
+        for _ in range(FLOOD_MIB):
+            out(b'x' * (1 << 20))
 
     def frame(self, text):
         m = SET_LOCATION.match(text)
@@ -351,6 +364,11 @@ def main(argv):
         sys.stderr.write('nanosh stand-in: only -EncodedCommand and -Command are supported\r\n')
         return 1
     m = LOOP_RE.match(text)
+    if m and os.environ.get('NANOSH_STANDIN_HOOK') == 'no-powershell':
+        # Test hook: a host without powershell.exe, as cmd.exe reports it.
+        sys.stderr.write("'powershell.exe' is not recognized as an internal or external command,\r\n"
+                         "operable program or batch file.\r\n")
+        return 1
     if m:
         return Loop(m.group(1), sandbox or Sandbox(os.getcwd())).run() & 0xff
     if text.startswith(PROLOGUE):

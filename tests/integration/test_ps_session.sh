@@ -1,0 +1,81 @@
+#!/bin/bash
+# The life of the persistent PowerShell's remote shell, end to end against the test
+# server's stand-in powershell.exe: its IdleTimeOut, a new shell after the old one is
+# gone, and no shell kept when PowerShell cannot start.
+. "$TOP_SRCDIR/tests/lib/tap.sh"
+. "$TOP_SRCDIR/tests/integration/common.sh"
+. "$TOP_SRCDIR/tests/pty/pty_lib.sh"
+
+# wait_state EXPR [SECONDS]: until the state file's EXPR (see sim_state_field) is True.
+wait_state() {
+  local i
+  for i in $(seq 1 $((${2:-10} * 10))); do
+    [ "$(sim_state_field "$1" 2>/dev/null)" = True ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+RUNNING='any(c["state"] == "Running" for sh in s["shells"] for c in sh["commands"])'
+
+# --- a host without PowerShell: its shell is deleted at once, not kept for the session
+export NANOSH_STANDIN_HOOK=no-powershell
+sim_start --https
+unset NANOSH_STANDIN_HOOK
+tmp=$SIM_DIR/ps; mkdir -p "$tmp"
+printf 'sleep 3\necho cmd-mode\n' | nanosh_https >"$tmp/o" 2>"$tmp/e" &
+pid=$!
+check "no PowerShell: only cmd.exe's shell stays open" wait_state "len(s[\"shells\"]) == 1 and $RUNNING" 20
+is "a script's shell asks for a 900 s IdleTimeOut" "$(sim_state_field 's["shells"][0]["idle_timeout"]')" 900.0
+wait $pid; rc=$?
+is "no PowerShell: exit status" "$rc" 0
+like "no PowerShell: says so" "$(cat "$tmp/e")" 'PowerShell did not start'
+like "no PowerShell: cmd.exe ran the lines" "$(tr -d '\r' <"$tmp/o")" 'cmd-mode'
+is "no shell is left open on the server" "$(sim_open_shells)" 0
+sim_stop
+
+# --- the interactive shell: a person's IdleTimeOut, and a new shell once the old is gone
+sim_start --https
+tmp=$SIM_DIR/ps; mkdir -p "$tmp/state" "$tmp/home"
+trap 'pty_stop; sim_stop' EXIT
+PS_PROMPT='127\.0\.0\.1 PS C:\\Users\\admin> '
+start_pty() {
+  pty_start env LANG=C.UTF-8 HOME="$tmp/home" XDG_STATE_HOME="$tmp/state" TERM=xterm \
+    NANOSH_PASSWORD="$SIM_PASSWORD" "$NANOSH" -a basic -u "$SIM_USER" -s --cacert "$SIM_CA" \
+    "$@" "127.0.0.1:$SIM_HTTPS_PORT"
+}
+start_pty
+check "interactive: the prompt appears" pty_wait "$PS_PROMPT" 15
+is "interactive: both shells ask for Windows' 7200 s IdleTimeOut" \
+  "$(sim_state_field 'sorted(set(sh["idle_timeout"] for sh in s["shells"]))')" "[7200.0]"
+pty_keys C-d
+for i in $(seq 1 100); do pty_dead && break; sleep 0.1; done
+pty_stop
+
+start_pty --idle-timeout 2
+check "--idle-timeout 2: the prompt appears" pty_wait "$PS_PROMPT" 15
+is "--idle-timeout 2 is sent" "$(sim_state_field 'sorted(set(sh["idle_timeout"] for sh in s["shells"]))')" "[2.0]"
+pty_type 'x=41'; pty_keys Enter
+pty_type 'echo "x=$x"'; pty_keys Enter
+check "state persists before the shell is lost" pty_wait '^x=41' 10
+check "the server drops the idle shells" wait_state 'len(s["shells"]) == 0' 15
+pty_type 'echo "first=[$x]"'; pty_keys Enter
+check "the first line after that fails: the shell is gone" pty_wait 'InvalidSelectors|no longer exists' 10
+creates=$(sim_state_field 's["wsman_actions"]["Create"]')
+pty_type 'echo "second=[$x]"'; pty_keys Enter
+check "the next line runs in a new shell and PowerShell" pty_wait '^second=\[\]' 10
+check "... and says the old state is lost" pty_wait 'new remote shell and PowerShell, without the variables' 2
+is "... after one new shell Create" "$(( $(sim_state_field 's["wsman_actions"]["Create"]') - creates ))" 1
+# cmd.exe mode too: a new shell for the next command once its shell is gone
+pty_type ':cmd'; pty_keys Enter
+check ":cmd after that" pty_wait '127\.0\.0\.1 C:\\Users\\admin> ' 10
+check "the server drops the idle shells again" wait_state 'len(s["shells"]) == 0' 15
+pty_type 'echo cmd-first'; pty_keys Enter
+check "cmd mode: the first line after that fails" pty_wait_count 'InvalidSelectors|no longer exists' 2 10
+pty_type 'echo cmd-second'; pty_keys Enter
+check "cmd mode: the next line runs in a new shell" pty_wait '^cmd-second' 10
+pty_keys C-d
+for i in $(seq 1 100); do pty_dead && break; sleep 0.1; done
+check "Ctrl-D ends nanosh" pty_dead
+pty_stop
+sim_stop
+tap_done
