@@ -3,6 +3,7 @@
 #include "negotiate.h"
 #include "gss.h"
 #include "ntlm.h"
+#include "wsman/trace.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,31 @@ static int offered(const char *const *list, size_t count, const char *scheme)
 
 static int can_ntlm(const negotiate *n) { return n->o.allow_ntlm && (n->o.password || n->o.nt_hash); }
 
+/* Why Kerberos was skipped, kept for the caller's final error (a later 401 is the
+ * transport's to report, after this mechanism has said its part). */
+static void note_skipped(negotiate *n, const char *why)
+{
+    snprintf(n->kerberos_why, sizeof n->kerberos_why, "%s", why);
+    if (n->o.kerberos_skipped && n->o.kerberos_skipped_size)
+        snprintf(n->o.kerberos_skipped, n->o.kerberos_skipped_size, "%s", why);
+}
+
+/* -v names the mechanism that sends the first token, and why Kerberos was skipped. */
+static void trace_mechanism(ws_auth *a)
+{
+    negotiate *n = state(a);
+    char line[sizeof n->kerberos_why + 100];
+    int len;
+
+    if (!n->o.trace)
+        return;
+    len = snprintf(line, sizeof line, "authentication: %s under the %s scheme%s%s%s",
+                   n->active == SUB_NTLM ? "NTLM" : "Kerberos", a->scheme,
+                   n->kerberos_why[0] ? " (Kerberos skipped: " : "", n->kerberos_why,
+                   n->kerberos_why[0] ? ")" : "");
+    ws_trace_text(n->o.trace, line, len < 0 ? 0 : (size_t)len < sizeof line ? (size_t)len : sizeof line - 1);
+}
+
 /* None of the offers can be used. Basic is one only when the user names it (-a basic):
  * a server that answers 401 with Basic alone may be an impostor after the password,
  * where NTLM with channel binding or Kerberos would have exposed it. */
@@ -103,7 +129,7 @@ static ws_rc negotiate_choose(ws_auth *a, const char *const *list, size_t count,
     int pick = -1;
 
     n->offered_ntlm_fallback = 0;
-    n->kerberos_why[0] = '\0';
+    note_skipped(n, "");
     if (n->o.allow_kerberos && has_negotiate)
         pick = SUB_SPNEGO;
     else if (n->o.allow_kerberos && offered(list, count, "Kerberos"))
@@ -127,7 +153,7 @@ static ws_rc fall_back_to_ntlm(ws_auth *a, const ws_auth_conn *conn, const char 
 {
     negotiate *n = state(a);
 
-    snprintf(n->kerberos_why, sizeof n->kerberos_why, "%s", why);
+    note_skipped(n, why);
     ws_error_clear(err);
     if (!make_sub(n, SUB_NTLM, err))
         return err ? err->rc : WS_E_AUTH;
@@ -196,6 +222,8 @@ static ws_rc negotiate_step(ws_auth *a, const unsigned char *in, size_t inlen,
         ws_buf_reset(out);
         rc = sub->ops->step(sub, NULL, 0, out, done, err);
     }
+    if (rc == WS_OK && !in)
+        trace_mechanism(a);
     n->kerberos_tried = 1;
     if (rc == WS_OK && *done)
         sub->established = 1;

@@ -5,6 +5,7 @@
 #ifndef NANOSH_AUTH_NEGOTIATE_H
 #define NANOSH_AUTH_NEGOTIATE_H
 #include "auth.h"
+#include <stdio.h>
 
 typedef struct ws_negotiate_opts {
     const char *user;          /* DOMAIN\user, user@REALM or a bare name; may be NULL
@@ -18,6 +19,11 @@ typedef struct ws_negotiate_opts {
     int allow_ntlm;
     int basic_needs_unencrypted; /* for the advice when only Basic is offered: plain
                                     HTTP without --allow-unencrypted */
+    FILE *trace;               /* -v: which mechanism is used, and why Kerberos was
+                                  skipped; NULL: off */
+    char *kerberos_skipped;    /* caller's storage: why Kerberos was skipped on the last
+                                  handshake, "" when it was not; NULL: not wanted */
+    size_t kerberos_skipped_size;
 } ws_negotiate_opts;
 
 ws_auth *ws_auth_negotiate_new(const ws_negotiate_opts *o, ws_error *err);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 static long long deadline_at_ms;   /* CLOCK_MONOTONIC; 0: no --timeout */
+static char kerberos_skipped[512]; /* from negotiate: why the last handshake was not Kerberos */
 static long timeout_ms;
 
 static long long now_ms(void)
@@ -40,6 +41,14 @@ int connect_report(const nanosh_opts *o, const ws_error *e)
     if (deadline_at_ms && connect_deadline_left() == 0)
         return fail("raise --timeout if the command needs longer",
                     "timed out after %g s", (double)timeout_ms / 1000.0);
+    /* A rejected NTLM fallback: say why Kerberos, which might have worked, was not used. */
+    if (e->rc == WS_E_AUTH && kerberos_skipped[0] && !strstr(e->what, "Kerberos was not used")) {
+        ws_error told = *e;   /* shares the fault strings: not cleared here */
+        size_t len = strlen(told.what);
+        snprintf(told.what + len, sizeof told.what - len, " (Kerberos was not used: %.300s)",
+                 kerberos_skipped);
+        return fail_ws(&told);
+    }
     return fail_ws(e);
 }
 
@@ -70,6 +79,8 @@ static int make_negotiated(const nanosh_opts *o, ws_auth **out)
         .allow_kerberos = o->auth == AUTH_NEGOTIATE || o->auth == AUTH_KERBEROS,
         .allow_ntlm = o->auth == AUTH_NEGOTIATE || o->auth == AUTH_NTLM,
         .basic_needs_unencrypted = !o->https && !o->allow_unencrypted,
+        .trace = o->debug ? stderr : NULL,
+        .kerberos_skipped = kerberos_skipped, .kerberos_skipped_size = sizeof kerberos_skipped,
     };
     unsigned char hash[16];
     int have_hash = 0, rc;

@@ -39,6 +39,8 @@ out=$(nk -v "$H" -c 'echo negotiated' </dev/null 2>"$tmp/trace"); rc=$?
 is "ticket cache with the default negotiate: status $rc, output" "$rc:${out%%[[:space:]]*}" 0:negotiated
 check "the default negotiate used Kerberos, not NTLM (no NTLMSSP token)" \
   sh -c "grep -q '^< WWW-Authenticate: Negotiate .' '$tmp/trace' && ! grep -q 'TlRMTVNT' '$tmp/trace'"
+is "-v names the mechanism used: Kerberos" "$(grep '^\* authentication:' "$tmp/trace" | sort -u)" \
+  '* authentication: Kerberos under the Negotiate scheme'
 
 kdestroy >/dev/null 2>&1
 out=$(NANOSH_PASSWORD=$KDC_ALICE_PW nk -u "alice@$REALM" -a kerberos "$H" -c 'echo from-password' </dev/null); rc=$?
@@ -75,9 +77,19 @@ is "IP address with --spn HTTP/localhost@$REALM: status $rc, output" "$rc:${out%
 out=$(NANOSH_PASSWORD=$SIM_PASSWORD nk -u "$SIM_USER" -v "127.0.0.1:$SIM_PORT" -c 'echo fell-back' </dev/null 2>"$tmp/trace"); rc=$?
 is "IP address with the default negotiate falls back to NTLM: status $rc, output" "$rc:${out%%[[:space:]]*}" 0:fell-back
 like "the fallback was NTLM (an NTLMSSP challenge)" "$(grep '^< WWW-Authenticate' "$tmp/trace")" 'Negotiate TlRMTVNT'
+like "-v names NTLM and why Kerberos was skipped" "$(grep '^\* authentication:' "$tmp/trace")" \
+  '^\* authentication: NTLM under the Negotiate scheme \(Kerberos skipped: 127\.0\.0\.1 is an IP address: connect by the host.s DNS name, or pass --spn\)$'
+expect_fail "IP address, wrong password: the error says why Kerberos was not used" \
+  'rejected the credentials.*\(Kerberos was not used: 127\.0\.0\.1 is an IP address: connect by the host.s DNS name, or pass --spn\)' \
+  env NANOSH_PASSWORD=not-the-password setsid -w "$NANOSH" -u "$SIM_USER" "127.0.0.1:$SIM_PORT" -c 'echo x'
 
 # --- failures (a ticket in the cache comes first, so none there for the password) ---
 kdestroy >/dev/null 2>&1
+# A host name but no ticket, and a user without a realm: NTLM, and -v says why
+out=$(NANOSH_PASSWORD=$SIM_PASSWORD nk -u "$SIM_USER" -v "$H" -c 'echo no-ticket' </dev/null 2>"$tmp/trace"); rc=$?
+is "no ticket, default negotiate: NTLM works: status $rc, output" "$rc:${out%%[[:space:]]*}" 0:no-ticket
+like "no ticket: -v names NTLM and why Kerberos was skipped" "$(grep '^\* authentication:' "$tmp/trace")" \
+  '^\* authentication: NTLM under the Negotiate scheme \(Kerberos skipped: no Kerberos ticket for this user.*\)$'
 expect_fail "wrong password" 'wrong password' \
   env NANOSH_PASSWORD=not-the-password setsid -w "$NANOSH" -u "alice@$REALM" -a kerberos "$H" -c 'echo x'
 : >"$K/empty"
