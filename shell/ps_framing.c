@@ -47,6 +47,7 @@ void frame_filter_reset(frame_filter *f)
     ws_buf_reset(&f->status);
     f->in_marker = 0;
     f->found = 0;
+    f->too_long = 0;
 }
 
 void frame_filter_free(frame_filter *f)
@@ -74,6 +75,10 @@ static int feed_marker_line(frame_filter *f, const char *data, size_t len)
 {
     const char *nl = memchr(data, '\n', len);
     size_t n = nl ? (size_t)(nl - data) : len;
+    if (f->status.len + n > PS_MARKER_LINE_MAX) {
+        f->too_long = 1;
+        return -1;
+    }
     if (ws_buf_append(&f->status, data, n) != 0)
         return -1;
     if (!nl)

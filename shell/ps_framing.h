@@ -8,6 +8,10 @@
 #include <stddef.h>
 
 #define PS_NONCE_LEN 32   /* hex digits: 128 random bits */
+/* Longest marker line: " False <$LASTEXITCODE> <location>", where a location holds at
+ * most 32767 UTF-16 units (Windows' long-path limit), under 96 KiB as UTF-8. A longer
+ * line is no marker, and is not kept growing in memory. */
+#define PS_MARKER_LINE_MAX ((size_t)128 * 1024)
 
 /* Fills nonce (PS_NONCE_LEN + 1 bytes) from the OpenSSL random generator. 0 or 255. */
 int ps_new_nonce(char *nonce);
@@ -23,6 +27,7 @@ typedef struct frame_filter {
     ws_buf held;                     /* a tail that may be the start of the marker */
     int in_marker;                   /* nonce seen, reading the rest of its line */
     int found;                       /* the whole marker line has arrived */
+    int too_long;                    /* the marker line passed PS_MARKER_LINE_MAX */
     ws_buf status;                   /* what followed the nonce on its line, without CR */
     frame_sink sink;
     void *ud;
@@ -31,7 +36,8 @@ typedef struct frame_filter {
 void frame_filter_init(frame_filter *f, const char *nonce, frame_sink sink, void *ud);
 /* Forgets a finished frame, ready for the next. */
 void frame_filter_reset(frame_filter *f);
-int frame_filter_feed(frame_filter *f, const char *data, size_t len);   /* 0 or -1 */
+/* 0, or -1: out of memory, the sink failed, or too_long was set. */
+int frame_filter_feed(frame_filter *f, const char *data, size_t len);
 /* The stream ended without a marker: pass the held bytes on. */
 int frame_filter_flush(frame_filter *f);
 void frame_filter_free(frame_filter *f);

@@ -54,13 +54,23 @@ typedef struct frame_io {
     const ps_io *io;
     frame_filter out, err;
     int write_errno;
+    int capture_full;            /* collected output reached PS_CAPTURE_MAX */
 } frame_io;
+
+static int capture(frame_io *f, ws_buf *b, const char *data, size_t len)
+{
+    if (b->len + len > PS_CAPTURE_MAX) {
+        f->capture_full = 1;
+        return -1;
+    }
+    return ws_buf_append(b, data, len);
+}
 
 static int to_stdout(void *ud, const char *data, size_t len)
 {
     frame_io *f = ud;
     if (f->io->out)
-        return ws_buf_append(f->io->out, data, len);
+        return capture(f, f->io->out, data, len);
     if (run_write_all(STDOUT_FILENO, data, len) != 0) {
         f->write_errno = errno ? errno : EIO;
         return -1;
@@ -73,7 +83,7 @@ static int to_stderr(void *ud, const char *data, size_t len)
 {
     frame_io *f = ud;
     if (f->io->err)
-        return ws_buf_append(f->io->err, data, len);
+        return capture(f, f->io->err, data, len);
     if (run_write_all(STDERR_FILENO, data, len) != 0) {
         f->write_errno = errno ? errno : EIO;
         return -1;
@@ -209,6 +219,18 @@ static int take_status(ps_session *p, frame_filter *out)
     return 0;
 }
 
+/* The host sent more than an input can: say which bound it hit. The process is gone. */
+static int report_capped(const frame_io *f)
+{
+    const char *fix = "the PowerShell was stopped and the next input starts a new one; "
+                      "-v shows what the host sent";
+    if (f->capture_full)
+        return fail(fix, "PowerShell answered a request of nanosh's with more than %zu KiB "
+                    "of output (the limit)", PS_CAPTURE_MAX / 1024);
+    return fail(fix, "PowerShell sent an end-of-output marker line longer than %zu KiB "
+                "(the limit)", PS_MARKER_LINE_MAX / 1024);
+}
+
 static void frame_io_free(frame_io *f)
 {
     frame_filter_free(&f->out);
@@ -281,7 +303,9 @@ int ps_run(ps_session *p, const char *text, size_t len, const ps_io *io, ps_outc
         memset(&r, 0, sizeof r);
         if (ws_shell_receive(p->shell, p->cid, on_stream, &f, &r, &err) != WS_OK) {
             forget_process(p, 1);
-            if (f.write_errno == EPIPE)
+            if (f.capture_full || f.out.too_long || f.err.too_long)
+                end = RUN_FAILED, st = report_capped(&f);
+            else if (f.write_errno == EPIPE)
                 end = RUN_PIPE_CLOSED, st = 128 + SIGPIPE;
             else if (f.write_errno)
                 end = RUN_FAILED, st = fail("check where nanosh's output goes",

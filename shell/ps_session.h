@@ -26,9 +26,14 @@ typedef struct ps_session {
     struct frame_io *frame;      /* the input being run */
 } ps_session;
 
+/* Most output of one input that ps_io collects in memory: nanosh's own snippets answer
+ * with a command list of tens of KiB, or one :get chunk (64 KiB of base64). More means
+ * a broken or hostile host, and the input fails instead of eating memory. */
+#define PS_CAPTURE_MAX ((size_t)1024 * 1024)
+
 typedef struct ps_io {
-    ws_buf *out;                 /* non-NULL: collect stdout here, not on fd 1 */
-    ws_buf *err;                 /* non-NULL: collect decoded stderr here, not on fd 2 */
+    ws_buf *out;                 /* non-NULL: collect stdout here (up to PS_CAPTURE_MAX) */
+    ws_buf *err;                 /* non-NULL: collect decoded stderr here (the same) */
     int interruptible;           /* Ctrl-C sends ctrl_c; a second one terminates */
 } ps_io;
 

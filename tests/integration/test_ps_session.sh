@@ -1,11 +1,23 @@
 #!/bin/bash
 # The life of the persistent PowerShell's remote shell, end to end against the test
 # server's stand-in powershell.exe: its IdleTimeOut, a new shell after the old one is
-# gone, and no shell kept when PowerShell cannot start.
+# gone, no shell kept when PowerShell cannot start, and bounded memory against a host
+# that floods its answers.
 . "$TOP_SRCDIR/tests/lib/tap.sh"
 . "$TOP_SRCDIR/tests/integration/common.sh"
 . "$TOP_SRCDIR/tests/pty/pty_lib.sh"
 
+# nanosh_rss FILE [opts]: nanosh_https's nanosh, its peak RSS in KiB written to FILE.
+# AddressSanitizer's quarantine of freed memory would count as use: it is turned off.
+nanosh_rss() {
+  local f=$1; shift
+  ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0 \
+  NANOSH_PASSWORD=$SIM_PASSWORD "$PYTHON3" -c 'import resource, subprocess, sys
+rc = subprocess.call(sys.argv[2:])
+open(sys.argv[1], "w").write("%d\n" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.exit(rc)' "$f" "$NANOSH" -a basic -u "$SIM_USER" -s --cacert "$SIM_CA" --timeout 120 "$@" \
+    "127.0.0.1:$SIM_HTTPS_PORT"
+}
 # wait_state EXPR [SECONDS]: until the state file's EXPR (see sim_state_field) is True.
 wait_state() {
   local i
@@ -32,6 +44,44 @@ like "no PowerShell: says so" "$(cat "$tmp/e")" 'PowerShell did not start'
 like "no PowerShell: cmd.exe ran the lines" "$(tr -d '\r' <"$tmp/o")" 'cmd-mode'
 is "no shell is left open on the server" "$(sim_open_shells)" 0
 sim_stop
+
+# --- memory stays bounded when the host floods what nanosh collects
+sim_start --https
+tmp=$SIM_DIR/ps; mkdir -p "$tmp"
+nanosh_rss "$tmp/rss" -n -c 'echo baseline' >/dev/null
+base=$(cat "$tmp/rss")
+# output that streams to the terminal is never collected: a 20 MB line without a newline
+echo 'head -c 20000000 /dev/zero | tr "\0" x; echo; echo after-flood' |
+  nanosh_rss "$tmp/rss" >"$tmp/o" 2>"$tmp/e"; rc=$?
+is "a 20 MB line streams through: exit status" "$rc" 0
+is "a 20 MB line streams through: all of it" "$(tr -cd x <"$tmp/o" | wc -c | tr -d ' ')" 20000000
+like "a 20 MB line streams through: and what follows" "$(tail -c 100 "$tmp/o")" after-flood
+rss=$(cat "$tmp/rss")
+check "a 20 MB line streams through in bounded memory (peak $rss KiB, $base KiB for a -c run)" \
+  [ "$rss" -lt $((base + 16384)) ]
+sim_stop
+
+for hook in flood-output flood-marker; do
+  export NANOSH_STANDIN_HOOK=$hook
+  sim_start --https
+  unset NANOSH_STANDIN_HOOK
+  tmp=$SIM_DIR/ps; mkdir -p "$tmp"
+  echo 'echo hi' | nanosh_rss "$tmp/rss" >"$tmp/o" 2>"$tmp/e"; rc=$?
+  rss=$(cat "$tmp/rss")
+  is "$hook: exit status 255" "$rc" 255
+  if [ $hook = flood-output ]; then
+    like "$hook: names the limit" "$(cat "$tmp/e")" \
+      '^nanosh: PowerShell answered a request of nanosh.s with more than 1024 KiB of output \(the limit\)'
+  else
+    like "$hook: names the limit" "$(cat "$tmp/e")" \
+      '^nanosh: PowerShell sent an end-of-output marker line longer than 128 KiB \(the limit\)'
+  fi
+  is "$hook: one line" "$(wc -l <"$tmp/e" | tr -d ' ')" 1
+  check "$hook: 32 MiB from the host, bounded memory (peak $rss KiB, $base KiB for a -c run)" \
+    [ "$rss" -lt $((base + 16384)) ]
+  is "$hook: no shell is left open on the server" "$(sim_open_shells)" 0
+  sim_stop
+done
 
 # --- the interactive shell: a person's IdleTimeOut, and a new shell once the old is gone
 sim_start --https
