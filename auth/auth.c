@@ -11,7 +11,14 @@ void ws_auth_free(ws_auth *a)
         return;
     if (a->ops && a->ops->destroy)
         a->ops->destroy(a);
+    free(a->user);
     free(a);
+}
+
+void ws_auth_set_user(ws_auth *a, const char *user)
+{
+    free(a->user);
+    a->user = user && *user ? strdup(user) : NULL;
 }
 
 int ws_host_is_ip_literal(const char *host)

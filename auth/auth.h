@@ -48,6 +48,8 @@ struct ws_auth {
     const char *enc_protocol;  /* multipart/encrypted protocol string, NULL if none */
     int established;           /* handshake finished */
     void *state;
+    char *user;                /* the account tried, for messages; NULL: unknown (the
+                                  ticket cache's principal). Owned; ws_auth_free frees it */
 };
 
 ws_auth *ws_auth_basic_new(const char *user, const char *password, ws_error *err);
@@ -56,5 +58,8 @@ ws_auth *ws_auth_basic_new(const char *user, const char *password, ws_error *err
  * Kerberos service principal exists for an address (PROTOCOL.md 7). */
 int ws_host_is_ip_literal(const char *host);
 void ws_auth_free(ws_auth *a);
+/* Records the account a constructor was given, for messages such as a rejected 401.
+ * Best effort: on a failed allocation the messages only leave the name out. */
+void ws_auth_set_user(ws_auth *a, const char *user);
 
 #endif

@@ -69,6 +69,7 @@ ws_auth *ws_auth_basic_new(const char *user, const char *password, ws_error *err
     a->scheme = "Basic";
     a->enc_protocol = NULL;
     a->state = cred;
+    ws_auth_set_user(a, user);
     return a;
 nomem:
     if (cred) {

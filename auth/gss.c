@@ -279,6 +279,7 @@ ws_auth *ws_auth_gss_new(const ws_gss_opts *o, ws_error *err)
     a->scheme = spnego ? "Negotiate" : "Kerberos";
     a->enc_protocol = spnego ? "application/HTTP-SPNEGO-session-encrypted"
                              : "application/HTTP-Kerberos-session-encrypted";
+    ws_auth_set_user(a, o->user);
     return a;
 nomem:
     ws_error_set(err, WS_E_NOMEM, "", "out of memory");

@@ -308,6 +308,7 @@ ws_auth *ws_auth_negotiate_new(const ws_negotiate_opts *o, ws_error *err)
         memcpy(n->nt_hash, o->nt_hash, sizeof n->nt_hash);
         n->o.nt_hash = n->nt_hash;
     }
+    ws_auth_set_user(a, o->user);
     return a;
 nomem:
     if (a && n)

@@ -408,6 +408,7 @@ ws_auth *ws_auth_ntlm_new(const char *user, const char *password,
         ntlm_ntowfv1((unsigned char *)pw.data, pw.len, st->nt_hash);
         ws_buf_wipe(&pw);
     }
+    ws_auth_set_user(a, user);
     return a;
 fail:
     ws_buf_wipe(&pw);

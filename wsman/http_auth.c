@@ -142,6 +142,7 @@ int ws_base64_encode(const unsigned char *in, size_t len, ws_buf *out)
         return -1;
     int n = EVP_EncodeBlock(tmp, in, (int)len);
     int rc = n >= 0 && (size_t)n == need ? ws_buf_append(out, tmp, need) : -1;
+    ws_wipe(tmp, need + 1);   /* it may hold the base64 of user:password */
     free(tmp);
     return rc;
 }

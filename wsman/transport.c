@@ -433,7 +433,7 @@ unsigned long ws_transport_requests(const ws_transport *tp)
 static void wipe_headers(struct curl_slist *l)
 {
     for (struct curl_slist *p = l; p; p = p->next)
-        OPENSSL_cleanse(p->data, strlen(p->data));
+        ws_wipe(p->data, strlen(p->data));
     curl_slist_free_all(l);
 }
 
@@ -622,9 +622,11 @@ static ws_rc rejected(ws_transport *tp, ws_error *err)
         fix = "check the user name and password (HOST\\user for a local account, DOMAIN\\user or user@REALM for a domain one); if a proxy intercepts TLS, channel binding fails: connect directly";
     else
         fix = "check the user name and password; for a local account use HOST\\user, for a domain account DOMAIN\\user or user@REALM";
+    const char *user = tp->auth->user;
     ws_rc rc = ws_error_set(err, WS_E_AUTH, fix,
-                            "%s rejected the credentials (%s authentication, HTTP 401)",
-                            tp->hostport, tp->scheme);
+                            "%s rejected the credentials%s%s%s (%s authentication, HTTP 401)",
+                            tp->hostport, user ? " of '" : "", user ? user : "", user ? "'" : "",
+                            tp->scheme);
     if (err)
         err->http_status = 401;
     return rc;
@@ -635,6 +637,7 @@ static ws_rc authorization_line(const char *scheme, const ws_buf *token, ws_buf 
                                 ws_error *err)
 {
     ws_buf_wipe(out);
+    ws_buf_secret(out);
     if (ws_buf_appendf(out, "Authorization: %s ", scheme) < 0 ||
         ws_base64_encode((const unsigned char *)token->data, token->len, out) < 0) {
         ws_buf_wipe(out);
@@ -688,7 +691,7 @@ static ws_rc first_token(ws_transport *tp, ws_error *err)
         (rc = authorization_line(tp->scheme, &token, &line, err)) != WS_OK)
         goto out;
     if (node) {
-        OPENSSL_cleanse(node->data, strlen(node->data));
+        ws_wipe(node->data, strlen(node->data));
         free(node->data);
         node->data = ws_buf_steal(&line);
     } else if (add_header(&tp->headers, line.data) == 0) {

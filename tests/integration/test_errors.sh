@@ -62,7 +62,8 @@ expect_fail "certificate for another name" \
   "127.0.0.1:${other_port:-1}" -c 'echo x'
 kill "$fixture_pid" 2>/dev/null; wait "$fixture_pid" 2>/dev/null
 
-expect_fail "wrong password" '401|rejected' \
+expect_fail "wrong password: the message names the user tried" \
+  "rejected the credentials of '$SIM_USER' \\(Basic authentication, HTTP 401\\)" \
   env NANOSH_PASSWORD=wrong-password "$NANOSH" -a basic -u "$SIM_USER" -s --cacert "$SIM_CA" "127.0.0.1:$SIM_HTTPS_PORT" -c 'echo x'
 
 expect_fail "Basic over plain HTTP is refused" 'allow-unencrypted' \

@@ -98,7 +98,7 @@ like "the server authenticated DOM\\alice" "$(cat "$SIM_LOG")" 'authenticated: D
 out=$(ntlm "$SIM_USER" -a ntlm "127.0.0.1:$SIM_PORT" -c 'echo bare'); rc=$?
 is "bare user name (admin): exit status $rc, output" "$rc:${out%%[[:space:]]*}" 0:bare
 
-expect_fail "wrong password" 'rejected the credentials.*user name and password' \
+expect_fail "wrong password" "rejected the credentials of 'DOM.alice' .*user name and password" \
   env NANOSH_PASSWORD=not-the-password "$NANOSH" -u "$SIM_USER2" -a ntlm "127.0.0.1:$SIM_PORT" -c 'echo x'
 
 # --- pass-the-hash ---
