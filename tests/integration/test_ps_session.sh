@@ -101,9 +101,9 @@ pty_keys C-d
 for i in $(seq 1 100); do pty_dead && break; sleep 0.1; done
 pty_stop
 
-start_pty --idle-timeout 2
-check "--idle-timeout 2: the prompt appears" pty_wait "$PS_PROMPT" 15
-is "--idle-timeout 2 is sent" "$(sim_state_field 'sorted(set(sh["idle_timeout"] for sh in s["shells"]))')" "[2.0]"
+start_pty --idle-timeout 3
+check "--idle-timeout 3: the prompt appears" pty_wait "$PS_PROMPT" 15
+is "--idle-timeout 3 is sent" "$(sim_state_field 'sorted(set(sh["idle_timeout"] for sh in s["shells"]))')" "[3.0]"
 pty_type 'x=41'; pty_keys Enter
 pty_type 'echo "x=$x"'; pty_keys Enter
 check "state persists before the shell is lost" pty_wait '^x=41' 10
