@@ -9,6 +9,9 @@ MS-WSMV 3.1.4.1.13), shaped as recorded (corpus txwinrm server_2008):
   has an empty n:EnumerationContext, w:Items and w:EndOfSequence;
 - a reply holds at most min(MaxElements, MaxBatchItems) items, and no more than
   fit the envelope size, but always at least one.
+
+With stuck=True (winrm_sim.py --stuck-enumeration) it plays a broken server: every
+Pull answers a fresh context with empty n:Items and no EndOfSequence, forever.
 """
 import threading
 import time
@@ -23,8 +26,9 @@ ENVELOPE_OVERHEAD = 2048
 
 
 class Enumerations:
-    def __init__(self, max_batch_items):
+    def __init__(self, max_batch_items, stuck=False):
         self.max_batch_items = max_batch_items
+        self.stuck = stuck
         self.contexts = {}             # id -> (items left, deadline)
         self.lock = threading.Lock()
 
@@ -61,6 +65,10 @@ class Enumerations:
         if body is None or body.tag != q('n', 'Pull'):
             raise faults.invalid_body()
         items = self._take(_text(body.find(q('n', 'EnumerationContext'))))
+        if self.stuck:
+            xml = ('<n:PullResponse><n:EnumerationContext>%s</n:EnumerationContext><n:Items></n:Items>'
+                   '</n:PullResponse>' % self._store(items))
+            return envelope(ENUMERATION + 'PullResponse', req.message_id, xml, DECLS_ENUM)
         batch, rest = self._batch(items, _int(body.find(q('n', 'MaxElements'))) or 1, req.max_envelope)
         if rest:
             head = '<n:EnumerationContext>%s</n:EnumerationContext>' % self._store(rest)

@@ -8,7 +8,7 @@ Server 2016, for nanosh's tests.  Loopback only.
                [--max-timeout-ms N] [--max-batch-items N] [--require-encryption] [--computer-name NAME]
                [--auth basic,negotiate,kerberos,ntlm] [--offer Negotiate,Kerberos]
                [--keytab FILE] [--cbt strict|relaxed|none]
-               [--tamper-reply-signature] [--drop-connection-after N] [--fault-send-after-exit]
+               [--tamper-reply-signature] [--drop-connection-after N] [--stuck-enumeration] [--fault-send-after-exit]
 
 With --https and no --https-port, the one listener on --port speaks HTTPS;
 with --https-port, --port stays plain HTTP and a second listener speaks HTTPS.
@@ -75,6 +75,9 @@ def parse_args(argv):
     ap.add_argument('--ignore-unauthenticated', action='store_true',
                     help='test hook: never answer a request without Authorization on a connection '
                     'not yet authenticated, as OMI does')
+    ap.add_argument('--stuck-enumeration', action='store_true',
+                    help='a broken server: every Pull answers a fresh context with no items and no '
+                    'EndOfSequence')
     ap.add_argument('--computer-name', default='SIMHOST', help='COMPUTERNAME of the simulated host')
     ap.add_argument('--log', help='append a request log to this file')
     args = ap.parse_args(argv)

@@ -37,7 +37,7 @@ class Context:
 class Service:
     def __init__(self, config, sandbox, registry, on_change):
         self.config, self.sandbox, self.registry, self.on_change = config, sandbox, registry, on_change
-        self.enumerations = Enumerations(config.max_batch_items)
+        self.enumerations = Enumerations(config.max_batch_items, config.stuck_enumeration)
         self.config_provider = ConfigProvider(config, on_change)
         self.wmi = WmiProvider(config, sandbox, self.enumerations, self.process_environment, on_change)
         self.providers = (self.config_provider, self.wmi)
