@@ -34,10 +34,11 @@ def _props(pairs, prefix):
     return ''.join(out)
 
 
-def instance(class_name, pairs):
-    """A whole instance; pairs are (property, value) in class order."""
+def instance(class_name, pairs, uri_prefix=CIMV2):
+    """A whole instance; pairs are (property, value) in class order. Its namespace is the
+    class's resource URI (uri_prefix + class)."""
     return ('<p:%s xmlns:xsi="%s" xmlns:p="%s%s" xmlns:cim="%s" xsi:type="p:%s_Type">%s</p:%s>'
-            % (class_name, XSI, CIMV2, class_name, CIM, class_name, _props(pairs, 'p:'), class_name))
+            % (class_name, XSI, uri_prefix, class_name, CIM, class_name, _props(pairs, 'p:'), class_name))
 
 
 def fragment(pairs):

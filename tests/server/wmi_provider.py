@@ -4,6 +4,9 @@
   Delete   .../wmi/root/cimv2/Win32_Share + Name         -> the share is removed
   Enumerate .../wmi/root/cimv2/* + WQL filter            -> the query's instances
   Enumerate .../wmi/root/cimv2/<Class> (no filter)       -> every instance
+  Enumerate .../wscim/1/cim-schema/2/<Class>             -> every instance, when the
+            __cimnamespace selector names root/cimv2 (MS-WSMV 3.1.4.1.1: without it
+            the namespace is root/hardware, which holds none of these classes)
   Invoke   action .../wmi/root/cimv2/<Class>/<Method>    -> <p:Method_OUTPUT>
 
 Classes: Win32_Service (key Name), Win32_Share (key Name; Create, Delete),
@@ -24,6 +27,8 @@ DECLS_GET = ('s', 'a', 'x', 'w', 'p')
 DECLS_DELETE = ('s', 'a', 'w', 'p')
 DECLS_INVOKE = ('s', 'a', 'x', 'w', 'p')      # as recorded for CIM_DataFile Delete
 WQL_DIALECT = 'http://schemas.microsoft.com/wbem/wsman/1/WQL'
+DMTF = 'http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/'
+DMTF_DEFAULT_NAMESPACE = 'root/hardware'
 KEYS = {'Win32_Service': 'Name', 'Win32_Share': 'Name', 'Win32_Process': 'Handle'}
 METHODS = {('Win32_Share', 'Create'), ('Win32_Process', 'Create')}
 
@@ -35,7 +40,7 @@ class WmiProvider:
         self.processes = Processes(sandbox, environment, config.computer_name, on_change)
 
     def handles(self, uri):
-        return uri.lower().startswith(cim_xml.WMI_PREFIX.lower())
+        return uri.lower().startswith((cim_xml.WMI_PREFIX.lower(), DMTF.lower()))
 
     def state(self):
         return {'shares': self.shares.state(), 'processes': self.processes.state()}
@@ -105,7 +110,22 @@ class WmiProvider:
                 return pairs
         raise faults.wmi_not_found('%s.%s="%s"' % (cls, key, value))
 
+    def enumerate_dmtf(self, req):
+        """A DMTF class URI names its CIM namespace with the __cimnamespace selector
+        (DSP0227 6.3, MS-WSMV 3.1.4.1.1); either slash separates its parts."""
+        ns = next((v for k, v in req.selectors.items() if k.lower() == '__cimnamespace'), DMTF_DEFAULT_NAMESPACE)
+        rest = req.resource_uri[len(DMTF):]
+        cls = self.class_name(rest)
+        if cls is None or ns.replace('\\', '/').strip('/').lower() != 'root/cimv2':
+            raise faults.wmi_not_found('%s:%s' % (ns, rest))
+        _, _, filt = self.enumerations.request(req)
+        if filt is not None:
+            raise faults.cannot_process_filter(faults.INVALID_QUERY, (filt.text or '').strip())
+        return self.enumerations.enumerate(req, [cim_xml.instance(cls, p, DMTF) for p in self.instances(cls)])
+
     def enumerate(self, req):
+        if req.resource_uri.lower().startswith(DMTF.lower()):
+            return self.enumerate_dmtf(req)
         cls = self.parse_uri(req.resource_uri)
         _, _, filt = self.enumerations.request(req)
         if filt is None:
