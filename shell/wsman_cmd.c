@@ -136,7 +136,7 @@ static int on_item(void *ud, const char *item_xml)
 static int do_enumerate(const nanosh_opts *o, ws_client *c, const char *uri, ws_error *err)
 {
     enum_ctx ec = {.o = o};
-    ws_rc rc = ws_enumerate(c, uri, o->filter, on_item, &ec, err);
+    ws_rc rc = ws_enumerate(c, uri, o->selectors, o->nselectors, o->filter, on_item, &ec, err);
     if (ec.failed)
         return NANOSH_EXIT_FAILURE;
     if (rc != WS_OK)
@@ -178,7 +178,7 @@ static const op_spec ops[] = {
     {"identify", 0, 0, "identify [--unauthenticated]"},
     {"get", 1, 1, "get URI [-k key=value]..."},
     {"put", 2, 2, "put URI FILE|- [-k key=value]..."},
-    {"enumerate", 1, 1, "enumerate URI [--filter WQL]"},
+    {"enumerate", 1, 1, "enumerate URI [--filter WQL] [-k key=value]..."},
     {"invoke", 2, 3, "invoke URI METHOD [FILE|-] [-k key=value]..."},
 };
 
@@ -194,9 +194,9 @@ static int check_usage(const nanosh_opts *o, const op_spec **spec)
     const op_spec *s = *spec;
     if (o->nwsman_args < s->min_args || o->nwsman_args > s->max_args)
         return fail(NULL, "usage: nanosh wsman [options] host %s", s->usage);
-    if (o->nselectors && (strcmp(s->name, "identify") == 0 || strcmp(s->name, "enumerate") == 0))
-        return fail("selectors go with get, put and invoke", "-k key=value does not apply to %s",
-                    s->name);
+    if (o->nselectors && strcmp(s->name, "identify") == 0)
+        return fail("selectors go with get, put, enumerate and invoke",
+                    "-k key=value does not apply to identify");
     if (o->filter && strcmp(s->name, "enumerate") != 0)
         return fail("use it with enumerate", "--filter does not apply to %s", s->name);
     if (o->xml && strcmp(s->name, "identify") == 0)

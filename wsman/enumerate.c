@@ -57,8 +57,16 @@ ws_rc ws_enum_parse(const ws_reply *r, ws_item_cb on_item, void *ud, char **cont
     return deliver_items(either(resp, "Items"), on_item, ud, err);
 }
 
+/* The resource an enumeration addresses: URI and selectors, sent with every request of
+ * it (DSP0226 8.2). */
+typedef struct enum_target {
+    const char *uri;
+    const ws_selector *sel;
+    size_t nsel;
+} enum_target;
+
 /* Enumerate or Pull: one request, items delivered, context and end handed back. */
-static ws_rc enum_step(ws_client *c, const char *resource_uri, const char *wql,
+static ws_rc enum_step(ws_client *c, const enum_target *t, const char *wql,
                        char **context, int *end, ws_item_cb on_item, void *ud, ws_error *err)
 {
     ws_envelope env;
@@ -67,7 +75,7 @@ static ws_rc enum_step(ws_client *c, const char *resource_uri, const char *wql,
     const char *action = *context ? WS_ACTION_PULL : WS_ACTION_ENUMERATE;
     ws_rc rc;
 
-    if ((rc = ws_client_envelope(c, action, resource_uri, NULL, 0, NULL, 0, &env, err)) != WS_OK)
+    if ((rc = ws_client_envelope(c, action, t->uri, t->sel, t->nsel, NULL, 0, &env, err)) != WS_OK)
         return rc;
     if (*context) {
         op = ws_xml_add(env.body, WS_NS_ENUM, "n", "Pull", NULL);
@@ -98,13 +106,13 @@ nomem:
 }
 
 /* Frees the server's enumeration state when the caller stops early (WS-Enumeration 3.5). */
-static void enum_release(ws_client *c, const char *resource_uri, const char *context)
+static void enum_release(ws_client *c, const enum_target *t, const char *context)
 {
     ws_envelope env;
     ws_reply reply;
     xmlNodePtr op;
 
-    if (ws_client_envelope(c, WS_ACTION_RELEASE, resource_uri, NULL, 0, NULL, 0, &env, NULL) != WS_OK)
+    if (ws_client_envelope(c, WS_ACTION_RELEASE, t->uri, t->sel, t->nsel, NULL, 0, &env, NULL) != WS_OK)
         return;
     op = ws_xml_add(env.body, WS_NS_ENUM, "n", "Release", NULL);
     if (op && ws_xml_add(op, WS_NS_ENUM, "n", "EnumerationContext", context)
@@ -113,20 +121,50 @@ static void enum_release(ws_client *c, const char *resource_uri, const char *con
     ws_envelope_free(&env);
 }
 
-ws_rc ws_enumerate(ws_client *c, const char *resource_uri, const char *wql,
-                   ws_item_cb on_item, void *ud, ws_error *err)
+/* Counts the items of one reply on their way to the caller's callback. */
+typedef struct item_count {
+    ws_item_cb on_item;
+    void *ud;
+    size_t items;
+} item_count;
+
+static int count_item(void *ud, const char *item_xml)
 {
+    item_count *ic = ud;
+
+    ic->items++;
+    return ic->on_item ? ic->on_item(ic->ud, item_xml) : 0;
+}
+
+ws_rc ws_enumerate(ws_client *c, const char *resource_uri, const ws_selector *sel, size_t nsel,
+                   const char *wql, ws_item_cb on_item, void *ud, ws_error *err)
+{
+    enum_target t = {resource_uri, sel, nsel};
+    item_count ic = {on_item, ud, 0};
     char *context = NULL;
-    int end = 0;
+    int end = 0, release;
+    unsigned empty_pulls = 0;
     ws_rc rc;
 
     if (!resource_uri || !*resource_uri)
         return ws_error_set(err, WS_E_USAGE, "give a resource URI", "no resource URI given");
-    do
-        rc = enum_step(c, resource_uri, wql, &context, &end, on_item, ud, err);
-    while (rc == WS_OK && !end && context);
-    if (rc == WS_E_USAGE && context && !end)
-        enum_release(c, resource_uri, context);
+    for (int pull = 0;; pull = 1) {
+        ic.items = 0;
+        rc = enum_step(c, &t, wql, &context, &end, count_item, &ic, err);
+        if (rc != WS_OK || end || !context)
+            break;
+        empty_pulls = pull && ic.items == 0 ? empty_pulls + 1 : 0;
+        if (empty_pulls >= WS_ENUM_MAX_EMPTY_PULLS) {
+            rc = ws_error_set(err, WS_E_PROTOCOL, "the server's enumeration is stuck: retry it, or narrow it with a filter",
+                              "the server answered %u Pulls in a row with no items and no EndOfSequence; "
+                              "stopped there (capped at %u empty Pulls)", empty_pulls, WS_ENUM_MAX_EMPTY_PULLS);
+            break;
+        }
+    }
+    /* The caller stopped early, or the server is stuck: let it free the context. */
+    release = (rc == WS_E_USAGE || empty_pulls >= WS_ENUM_MAX_EMPTY_PULLS) && context && !end;
+    if (release)
+        enum_release(c, &t, context);
     free(context);
     return rc;
 }

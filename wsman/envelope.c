@@ -1,7 +1,9 @@
 /* Building SOAP 1.2 request envelopes with the WS-Management headers of
  * MS-WSMV 3.1.4.1 (PROTOCOL.md 1.3). libxml2 does all escaping. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <libxml/parser.h>
 #include "soap.h"
 #include "../auth/random.h"
@@ -152,7 +154,128 @@ static int add_headers(ws_envelope *env, const ws_header *h)
     return 0;
 }
 
+/* A resource URI may end in "?name=value&name2=value2", the form winrm.cmd takes (and how
+ * OMI and WMI classes outside the default namespace get __cimnamespace, DSP0227 6.3).
+ * Those selectors go into the SelectorSet (DSP0226 7.2), percent-decoded (RFC 3986 2.1),
+ * ahead of the caller's; the ResourceURI header gets the part before '?'. */
+typedef struct uri_selectors {
+    char *base;            /* the resource URI without its query */
+    char *query;           /* decoded in place; sel[] points into it */
+    ws_selector *sel;
+    size_t nsel;
+} uri_selectors;
+
+static void uri_selectors_free(uri_selectors *u)
+{
+    free(u->base);
+    free(u->query);
+    free(u->sel);
+    memset(u, 0, sizeof *u);
+}
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Decodes %XX in place; -1 on a broken escape or an encoded NUL. */
+static int percent_decode(char *s)
+{
+    char *out = s;
+
+    for (; *s; s++) {
+        if (*s != '%') {
+            *out++ = *s;
+            continue;
+        }
+        int hi = hex_digit(s[1]), lo = hi < 0 ? -1 : hex_digit(s[2]);
+        if (lo < 0 || (hi == 0 && lo == 0))
+            return -1;
+        *out++ = (char)(hi * 16 + lo);
+        s += 2;
+    }
+    *out = '\0';
+    return 0;
+}
+
+static ws_rc bad_query(uri_selectors *u, const char *part, const char *why, ws_error *err)
+{
+    ws_rc rc = ws_error_set(err, WS_E_USAGE, "write selectors as URI?name=value&name2=value2, with %XX for "
+                            "reserved characters", "the resource URI's selector '%.80s' %s", part, why);
+    uri_selectors_free(u);
+    return rc;
+}
+
+static ws_rc split_resource_uri(const ws_header *h, uri_selectors *u, ws_error *err)
+{
+    const char *q = strchr(h->resource_uri, '?');
+    size_t parts = 1;
+    char *part, *next;
+
+    memset(u, 0, sizeof *u);
+    for (const char *p = q; *p; p++)
+        parts += *p == '&';
+    if (!(u->base = strndup(h->resource_uri, (size_t)(q - h->resource_uri))) || !(u->query = strdup(q + 1))
+        || !(u->sel = calloc(parts + h->nselectors, sizeof *u->sel))) {
+        uri_selectors_free(u);
+        return ws_error_set(err, WS_E_NOMEM, "", "out of memory building a SOAP envelope");
+    }
+    for (part = u->query; part; part = next) {
+        char *eq;
+        if ((next = strchr(part, '&')))
+            *next++ = '\0';
+        if (!*part)
+            continue;   /* "?" alone, or "&&" */
+        if (!(eq = strchr(part, '=')) || eq == part)
+            return bad_query(u, part, "is not name=value", err);
+        *eq = '\0';
+        if (percent_decode(part) < 0 || percent_decode(eq + 1) < 0)
+            return bad_query(u, part, "has a broken %XX escape", err);
+        u->sel[u->nsel++] = (ws_selector){part, eq + 1};
+    }
+    for (size_t i = 0; i < h->nselectors; i++)
+        u->sel[u->nsel++] = h->selectors[i];
+    /* DSP0226 7.2: each selector name appears once in a SelectorSet. */
+    for (size_t i = 0; i < u->nsel; i++)
+        for (size_t j = 0; j < i; j++)
+            if (strcasecmp(u->sel[i].name, u->sel[j].name) == 0) {
+                ws_rc rc = ws_error_set(err, WS_E_USAGE, "give each selector once, in the URI or with -k",
+                                        "the selector '%.80s' is given twice", u->sel[i].name);
+                uri_selectors_free(u);
+                return rc;
+            }
+    return WS_OK;
+}
+
+static ws_rc build(const ws_header *h, ws_envelope *env, ws_error *err);
+
 ws_rc ws_envelope_new(const ws_header *h, ws_envelope *env, ws_error *err)
+{
+    uri_selectors u;
+    ws_header with_query;
+    ws_rc rc;
+
+    memset(env, 0, sizeof *env);
+    if (!h->action || !h->resource_uri || !strchr(h->resource_uri, '?'))
+        return build(h, env, err);
+    if ((rc = split_resource_uri(h, &u, err)) != WS_OK)
+        return rc;
+    with_query = *h;
+    with_query.resource_uri = u.base;
+    with_query.selectors = u.sel;
+    with_query.nselectors = u.nsel;
+    rc = build(&with_query, env, err);
+    uri_selectors_free(&u);
+    return rc;
+}
+
+static ws_rc build(const ws_header *h, ws_envelope *env, ws_error *err)
 {
     char uuid[WS_UUID_LEN + 1];
     xmlNodePtr root;

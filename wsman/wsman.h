@@ -70,7 +70,9 @@ void ws_identity_free(ws_identity *id);
 ws_rc ws_identify(ws_client *c, int unauthenticated, ws_identity *out, ws_error *err);
 
 /* Get/Put/Create/Invoke hand back the reply's s:Body first child serialized as XML
- * (caller frees). body_xml is a complete XML element for the request body, or NULL. */
+ * (caller frees). body_xml is a complete XML element for the request body, or NULL.
+ * Every resource_uri may end in "?name=value&..." (percent-encoded, as winrm.cmd takes
+ * it): those selectors are sent ahead of sel[]. */
 ws_rc ws_get(ws_client *c, const char *resource_uri, const ws_selector *sel, size_t nsel,
              char **reply_xml, ws_error *err);
 ws_rc ws_put(ws_client *c, const char *resource_uri, const ws_selector *sel, size_t nsel,
@@ -83,10 +85,15 @@ ws_rc ws_invoke(ws_client *c, const char *resource_uri, const char *method,
                 const ws_selector *sel, size_t nsel, const char *body_xml,
                 char **reply_xml, ws_error *err);
 /* Enumerate + Pull until EndOfSequence. on_item gets each item serialized as XML;
- * a non-zero return stops the enumeration (and is returned as WS_E_USAGE). wql may be NULL. */
+ * a non-zero return stops the enumeration (and is returned as WS_E_USAGE). wql may be NULL.
+ * Selectors (e.g. __cimnamespace, DSP0227 6.3) go with the Enumerate and every Pull.
+ * A Pull may come back empty (WS-Enumeration 3.3), but a server that answers
+ * WS_ENUM_MAX_EMPTY_PULLS in a row with no items and no EndOfSequence is given up on
+ * (WS_E_PROTOCOL), so that it cannot be pulled from forever. */
+#define WS_ENUM_MAX_EMPTY_PULLS 32u
 typedef int (*ws_item_cb)(void *ud, const char *item_xml);
-ws_rc ws_enumerate(ws_client *c, const char *resource_uri, const char *wql,
-                   ws_item_cb on_item, void *ud, ws_error *err);
+ws_rc ws_enumerate(ws_client *c, const char *resource_uri, const ws_selector *sel, size_t nsel,
+                   const char *wql, ws_item_cb on_item, void *ud, ws_error *err);
 
 /* ---- WinRS shell (MS-WSMV 3.1.4.5.2, 3.1.4.11-3.1.4.14) ---- */
 typedef struct ws_shell ws_shell;

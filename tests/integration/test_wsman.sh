@@ -1,6 +1,7 @@
 #!/bin/bash
 # nanosh wsman: raw WS-Management operations with JSON output: Identify, config
-# Get/Put, WQL Enumerate over several Pulls, WMI Get and Invoke, faults, --xml.
+# Get/Put, WQL Enumerate over several Pulls, WMI Get and Invoke, faults, --xml, and a
+# server whose enumeration never ends.
 . "$TOP_SRCDIR/tests/lib/tap.sh"
 . "$TOP_SRCDIR/tests/integration/common.sh"
 sim_start --https --max-batch-items 2
@@ -23,7 +24,7 @@ CFG=http://schemas.microsoft.com/wbem/wsman/1/config/client
 CV=http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2
 # Runs nanosh wsman over HTTPS with Basic: wsman_https OP ARGS...
 wsman_https() {
-  NANOSH_PASSWORD=$SIM_PASSWORD timeout 60 "$NANOSH" wsman -a basic -u "$SIM_USER" -s --cacert "$SIM_CA" \
+  NANOSH_PASSWORD=$SIM_PASSWORD timeout -k 10 60 "$NANOSH" wsman -a basic -u "$SIM_USER" -s --cacert "$SIM_CA" \
     "127.0.0.1:$SIM_HTTPS_PORT" "$@" </dev/null
 }
 # A Python expression over the JSON on stdin (bound to d).
@@ -71,6 +72,27 @@ like "enumerate --xml: one raw XmlFragment per line" "$out" '^<w:XmlFragment [^>
 out=$(wsman_https enumerate "$CV/*" --filter 'SELECT * FROM Win32_Service WHERE Name LIKE "W%"' 2>&1); rc=$?
 is "enumerate with unsupported WQL: exit status 255" "$rc" 255
 like "enumerate with unsupported WQL: CannotProcessFilter with its code" "$out" 'CannotProcessFilter.*2150858778'
+
+# --- selectors on enumerate: a ?k=v suffix of the URI or -k (DSP0227 6.3 __cimnamespace) -------------
+SERVICES="EventLog LanmanServer MpsSvc W32Time WinRM Winmgmt"
+out=$(wsman_https enumerate 'cimv2/Win32_Service?__cimnamespace=root%2Fcimv2' 2>&1); rc=$?
+is "enumerate cimv2/Win32_Service?__cimnamespace=root%2Fcimv2: exit status" "$rc" 0
+is "enumerate with ?__cimnamespace=: every service" \
+   "$(printf '%s' "$out" | json_eval '" ".join(i["Win32_Service"]["Name"] for i in d)')" "$SERVICES"
+before=$(pulls)
+out=$(wsman_https enumerate cimv2/Win32_Service -k __cimnamespace=root/cimv2 2>&1); rc=$?
+is "enumerate -k __cimnamespace=root/cimv2: every service over several Pulls" \
+   "$rc $(printf '%s' "$out" | json_eval 'len(d)') $(( $(pulls) - before ))" "0 6 2"
+out=$(wsman_https enumerate cimv2/Win32_Service 2>&1); rc=$?
+is "enumerate a DMTF class without __cimnamespace: exit status 255" "$rc" 255
+like "without __cimnamespace the default namespace (root/hardware) lacks the class" "$out" \
+     'DestinationUnreachable.*2150858752'
+out=$(wsman_https enumerate 'cimv2/Win32_Service?__cimnamespace' 2>&1); rc=$?
+is "a URI selector without a value: exit status 255" "$rc" 255
+like "a URI selector without a value: says so" "$out" "selector '__cimnamespace' is not name=value"
+out=$(wsman_https get 'wmicimv2/Win32_Service?Name=WinRM' 2>&1); rc=$?
+is "get wmicimv2/Win32_Service?Name=WinRM: the selector from the URI" \
+   "$rc $(printf '%s' "$out" | json_eval 'd["Win32_Service"]["Name"]')" "0 WinRM"
 
 # --- WMI Get, -k selectors, faults, --xml ---------------------------------------------------------
 out=$(wsman_https get wmicimv2/Win32_Service -k Name=winrm 2>&1); rc=$?
@@ -141,6 +163,21 @@ else
   # --require-encryption refuses plaintext SOAP, so the replies above came sealed.
   is "ntlm: the requests went under Negotiate" \
      "$(sim_state_field '"Negotiate" in s["http_requests_by_scheme"]')" "True"
+fi
+sim_stop
+
+# --- a broken server whose Pulls never end: capped, and the context released ------------------
+if ! sim_start --https --stuck-enumeration --max-batch-items 2; then
+  skip "the test server did not start with --stuck-enumeration"
+else
+  trap 'sim_stop; rm -rf "$tmp"' EXIT
+  before=$(pulls)
+  wsman_https enumerate 'wmicimv2/*' --filter 'SELECT Name FROM Win32_Service' >"$tmp/out" 2>"$tmp/err"; rc=$?
+  is "stuck enumeration: exit status 255" "$rc" 255
+  like "stuck enumeration: says what was capped" "$(cat "$tmp/err")" 'no items and no EndOfSequence.*capped at 32 empty Pulls'
+  is "stuck enumeration: one line" "$(wc -l < "$tmp/err")" 1
+  is "stuck enumeration: 32 Pulls, then stopped" "$(( $(pulls) - before ))" 32
+  is "stuck enumeration: the context was released" "$(sim_state_field 's["enumerations_open"]')" 0
 fi
 sim_stop
 rm -rf "$tmp"

@@ -240,12 +240,96 @@ static void test_body(void)
     ws_buf_free(&wire);
 }
 
+/* Selector n (0-based) of the reply's SelectorSet has this name and value. */
+static int selector_is(const ws_reply *r, int n, const char *name, const char *value)
+{
+    xmlNodePtr s = ws_xml_child(ws_xml_child(r->header, WS_NS_WSMAN, "SelectorSet"), WS_NS_WSMAN, "Selector");
+
+    while (s && n-- > 0)
+        s = ws_xml_next(s, WS_NS_WSMAN, "Selector");
+    return s && attr_is(s, NULL, "Name", name) && text_is(s, value);
+}
+
+static int selector_count(const ws_reply *r)
+{
+    int n = 0;
+
+    for (xmlNodePtr s = ws_xml_child(ws_xml_child(r->header, WS_NS_WSMAN, "SelectorSet"), WS_NS_WSMAN, "Selector");
+         s; s = ws_xml_next(s, WS_NS_WSMAN, "Selector"))
+        n++;
+    return n;
+}
+
+/* DSP0226 7.2 / DSP0227 6.3: "URI?k=v&k2=v2" becomes the ResourceURI before '?' and a
+ * SelectorSet, percent-decoded, ahead of the caller's selectors; on Enumerate too. */
+static void test_uri_query_selectors(void)
+{
+    ws_selector sel[] = {{"Extra", "x&y"}};
+    ws_header h = {
+        .to = "http://h:5985/wsman", .action = WS_ACTION_ENUMERATE,
+        .resource_uri = "http://schemas.microsoft.com/wbem/wscim/1/cim-schema/2/SCX_OperatingSystem"
+                        "?__cimnamespace=root%2Fscx&Name=a%20b%26c",
+        .selectors = sel, .nselectors = 1,
+    };
+    ws_envelope env;
+    ws_buf wire = WS_BUF_INIT;
+    ws_reply r;
+
+    if (round_trip(&h, &env, &wire, &r) == 0) {
+        TAP_OK(text_is(ws_xml_child(r.header, WS_NS_WSMAN, "ResourceURI"),
+                       "http://schemas.microsoft.com/wbem/wscim/1/cim-schema/2/SCX_OperatingSystem"),
+               "ResourceURI is the part before '?'");
+        TAP_OK(selector_count(&r) == 3 && selector_is(&r, 0, "__cimnamespace", "root/scx")
+               && selector_is(&r, 1, "Name", "a b&c") && selector_is(&r, 2, "Extra", "x&y"),
+               "the query's selectors, percent-decoded, then the caller's");
+        TAP_OK(text_is(ws_xml_child(r.header, WS_NS_ADDR, "Action"), WS_ACTION_ENUMERATE),
+               "on an Enumerate request");
+        ws_reply_free(&r);
+    } else {
+        TAP_OK(0, "an envelope for a resource URI with a query builds");
+    }
+    ws_envelope_free(&env);
+    ws_buf_free(&wire);
+}
+
+/* A query that is not name=value, a broken escape, an encoded NUL or a name given twice
+ * is a usage error, not a request. */
+static void test_bad_uri_queries(void)
+{
+    static const char *const bad[] = {
+        "http://r/x?__cimnamespace", "http://r/x?=v", "http://r/x?a=%2", "http://r/x?a=%zz",
+        "http://r/x?a=b%00c", "http://r/x?a=1&A=2",
+    };
+    ws_selector dup[] = {{"name", "k"}};
+    ws_envelope env;
+    ws_error err = {0};
+
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ws_header h = {.to = "http://h/wsman", .action = WS_ACTION_GET, .resource_uri = bad[i]};
+        ws_rc rc = ws_envelope_new(&h, &env, &err);
+        TAP_OK(rc == WS_E_USAGE && !env.doc && *err.fix, "%s refused: %s", bad[i], err.what);
+        ws_envelope_free(&env);
+        ws_error_clear(&err);
+    }
+    ws_header h = {.to = "http://h/wsman", .action = WS_ACTION_GET, .resource_uri = "http://r/x?Name=a",
+                   .selectors = dup, .nselectors = 1};
+    TAP_OK(ws_envelope_new(&h, &env, &err) == WS_E_USAGE && strstr(err.what, "twice"),
+           "a selector in the URI and again from the caller is refused: %s", err.what);
+    ws_envelope_free(&env);
+    ws_error_clear(&err);
+    h = (ws_header){.to = "http://h/wsman", .action = WS_ACTION_GET, .resource_uri = "http://r/x?&a=1&"};
+    TAP_OK(ws_envelope_new(&h, &env, &err) == WS_OK, "empty parts of a query are skipped");
+    ws_envelope_free(&env);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);   /* TAP lines survive a sanitizer abort */
     test_full_header();
     test_defaults_and_identify();
     test_body();
+    test_uri_query_selectors();
+    test_bad_uri_queries();
     xmlCleanupParser();
     return tap_done();
 }
