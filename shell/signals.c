@@ -43,3 +43,18 @@ int signals_fatal(void)
 {
     return fatal;
 }
+
+void signals_terminate_on_arrival(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    if (fatal)
+        raise(fatal);
+    if (interrupts)
+        raise(SIGINT);
+}

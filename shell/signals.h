@@ -11,4 +11,9 @@ int signals_interrupts(void);       /* SIGINTs since the last reset */
 void signals_reset_interrupts(void);
 int signals_fatal(void);            /* SIGTERM or SIGHUP number if one arrived, else 0 */
 
+/* For code that has no remote state to clean up (nanosh wsman, once any prompt is over):
+ * SIGINT, SIGTERM and SIGHUP end the process again, at once, as their default does. A
+ * signal recorded before the call is acted on now. */
+void signals_terminate_on_arrival(void);
+
 #endif

@@ -4,6 +4,7 @@
 #include "shell/errors.h"
 #include "shell/json.h"
 #include "shell/readfile.h"
+#include "shell/signals.h"
 #include "shell/xml_json.h"
 #include <ctype.h>
 #include <errno.h>
@@ -233,6 +234,9 @@ int wsman_main(const nanosh_opts *o)
 
     ws_client *c = NULL;
     rc = connect_client(o, !o->unauthenticated, o->operation_timeout_ms, &c);
+    /* Single requests leave nothing on the host to clean up: Ctrl-C and SIGTERM end nanosh
+     * at once, as they end curl, instead of being recorded for a loop that never asks. */
+    signals_terminate_on_arrival();
     ws_error err;
     memset(&err, 0, sizeof err);
     char *reply = NULL;

@@ -180,5 +180,31 @@ else
   is "stuck enumeration: the context was released" "$(sim_state_field 's["enumerations_open"]')" 0
 fi
 sim_stop
+
+# SIGTERM ends a wsman request at once: a server that accepts and never answers would
+# otherwise hold nanosh until --timeout (60 s here). The listener stops after 30 s.
+"$PYTHON3" -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+print(s.getsockname()[1], flush=True)
+s.settimeout(30)
+try:
+    c, _ = s.accept(); time.sleep(30)
+except OSError:
+    pass
+' >"$tmp/silent-port" &
+silent_pid=$!
+for _ in $(seq 1 50); do [ -s "$tmp/silent-port" ] && break; sleep 0.1; done
+timeout -k 5 90 "$NANOSH" wsman --timeout 60 "127.0.0.1:$(cat "$tmp/silent-port")" identify \
+  --unauthenticated </dev/null >/dev/null 2>"$tmp/err" &
+nanosh_pid=$!
+sleep 1
+kill -TERM "$nanosh_pid"   # timeout(1) passes it on to nanosh
+started=$SECONDS
+wait "$nanosh_pid"; rc=$?
+is "SIGTERM during a request: nanosh ends by the signal (143)" "$rc" 143
+check "SIGTERM during a request: within 3 s, not at --timeout" [ $((SECONDS - started)) -le 3 ]
+kill "$silent_pid" 2>/dev/null; wait "$silent_pid" 2>/dev/null
+
 rm -rf "$tmp"
 tap_done
