@@ -73,7 +73,7 @@ static const char usage_text[] =
     "       nanosh wsman [options] host identify [--unauthenticated]\n"
     "       nanosh wsman [options] host get URI [-k key=value]...\n"
     "       nanosh wsman [options] host put URI FILE|- [-k key=value]...\n"
-    "       nanosh wsman [options] host enumerate URI [--filter WQL]\n"
+    "       nanosh wsman [options] host enumerate URI [--filter WQL] [-k key=value]...\n"
     "       nanosh wsman [options] host invoke URI METHOD [FILE|-] [-k key=value]...\n"
     "\n"
     "options:\n"
