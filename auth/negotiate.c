@@ -3,7 +3,6 @@
 #include "negotiate.h"
 #include "gss.h"
 #include "ntlm.h"
-#include "wsman/trace.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,16 +78,13 @@ static void note_skipped(negotiate *n, const char *why)
 static void trace_mechanism(ws_auth *a)
 {
     negotiate *n = state(a);
-    char line[sizeof n->kerberos_why + 100];
-    int len;
 
-    if (!n->o.trace)
-        return;
-    len = snprintf(line, sizeof line, "authentication: %s under the %s scheme%s%s%s",
-                   n->active == SUB_NTLM ? "NTLM" : "Kerberos", a->scheme,
-                   n->kerberos_why[0] ? " (Kerberos skipped: " : "", n->kerberos_why,
-                   n->kerberos_why[0] ? ")" : "");
-    ws_trace_text(n->o.trace, line, len < 0 ? 0 : (size_t)len < sizeof line ? (size_t)len : sizeof line - 1);
+    /* The trace's own line format ("* text"); the auth layer does not depend on wsman. */
+    if (n->o.trace)
+        fprintf(n->o.trace, "* authentication: %s under the %s scheme%s%s%s\n",
+                n->active == SUB_NTLM ? "NTLM" : "Kerberos", a->scheme,
+                n->kerberos_why[0] ? " (Kerberos skipped: " : "", n->kerberos_why,
+                n->kerberos_why[0] ? ")" : "");
 }
 
 /* None of the offers can be used. Basic is one only when the user names it (-a basic):
