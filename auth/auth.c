@@ -1,5 +1,5 @@
 /* Mechanism-independent parts of ws_auth. */
-#include "auth.h"
+#include "auth/auth.h"
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>

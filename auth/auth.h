@@ -5,8 +5,8 @@
 #ifndef NANOSH_AUTH_H
 #define NANOSH_AUTH_H
 #include <stddef.h>
-#include "buf.h"
-#include "error.h"
+#include "base/buf.h"
+#include "base/error.h"
 
 typedef struct ws_auth ws_auth;
 

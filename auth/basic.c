@@ -1,6 +1,6 @@
 /* HTTP Basic (RFC 7617): one step whose token is "user:password". The transport
  * base64-encodes it and sends it with every request. No session security. */
-#include "auth.h"
+#include "auth/auth.h"
 #include <stdlib.h>
 #include <string.h>
 

@@ -3,7 +3,7 @@
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
-#include "cbt.h"
+#include "auth/cbt.h"
 
 #define CBT_PREFIX "tls-server-end-point:"
 

@@ -2,8 +2,8 @@
 #ifndef NANOSH_AUTH_CBT_H
 #define NANOSH_AUTH_CBT_H
 #include <stddef.h>
-#include "buf.h"
-#include "error.h"
+#include "base/buf.h"
+#include "base/error.h"
 
 /* out (appended) = "tls-server-end-point:" || H(der), H being the hash of the certificate's
  * signature algorithm, or SHA-256 when that is MD5, SHA-1 or none (RFC 5929 4.1).

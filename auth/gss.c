@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include "cbt.h"
-#include "gss_int.h"
+#include "auth/cbt.h"
+#include "auth/gss_int.h"
 
 gss_OID_desc ws_gss_mech_krb5 = { 9, (void *)"\x2a\x86\x48\x86\xf7\x12\x01\x02\x02" };  /* 1.2.840.113554.1.2.2 */
 gss_OID_desc ws_gss_mech_spnego = { 6, (void *)"\x2b\x06\x01\x05\x05\x02" };            /* 1.3.6.1.5.5.2 */

@@ -3,7 +3,7 @@
  * (MS-WSMV 2.2.9.1.2) and TLS channel bindings (RFC 5929). */
 #ifndef NANOSH_AUTH_GSS_H
 #define NANOSH_AUTH_GSS_H
-#include "auth.h"
+#include "auth/auth.h"
 
 typedef struct ws_gss_opts {
     const char *scheme;   /* "Negotiate" (SPNEGO, the default when NULL) or "Kerberos" */

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <krb5/krb5.h>
-#include "gss_int.h"
+#include "auth/gss_int.h"
 
 typedef struct cred_try {
     OM_uint32 major, minor;

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <krb5/krb5.h>
-#include "gss_int.h"
+#include "auth/gss_int.h"
 
 #define FIX_TICKET "run kinit USER@REALM, or set NANOSH_PASSWORD with -u USER@REALM, or pass --keytab"
 #define FIX_KDC "check the realm's kdc entries in krb5.conf (KRB5_CONFIG) or set dns_lookup_kdc = true, " \

@@ -5,7 +5,7 @@
 #include <gssapi/gssapi.h>
 #include <gssapi/gssapi_ext.h>
 #include <gssapi/gssapi_krb5.h>
-#include "gss.h"
+#include "auth/gss.h"
 
 typedef struct ws_gss {
     int spnego;             /* Negotiate scheme: SPNEGO around krb5 */

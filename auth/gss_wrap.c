@@ -9,7 +9,7 @@
  * AES layout and strips the RC4 padding, which a HEADER + DATA split would leave in. */
 #include <stdlib.h>
 #include <string.h>
-#include "gss_int.h"
+#include "auth/gss_int.h"
 
 static ws_rc crypto_fail(ws_auth *a, OM_uint32 major, OM_uint32 minor, const char *doing, ws_error *err)
 {

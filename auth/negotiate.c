@@ -1,8 +1,8 @@
 /* The "negotiate" choice: a mechanism that delegates to Kerberos (GSSAPI) or NTLM,
  * chosen from the server's offers (auth/negotiate.h). Never Basic (DESIGN.md). */
-#include "negotiate.h"
-#include "gss.h"
-#include "ntlm.h"
+#include "auth/negotiate.h"
+#include "auth/gss.h"
+#include "auth/ntlm.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -4,7 +4,7 @@
  * that offers only Basic gets an error naming -a basic (DESIGN.md, "Security"). */
 #ifndef NANOSH_AUTH_NEGOTIATE_H
 #define NANOSH_AUTH_NEGOTIATE_H
-#include "auth.h"
+#include "auth/auth.h"
 #include <stdio.h>
 
 typedef struct ws_negotiate_opts {

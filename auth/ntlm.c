@@ -1,10 +1,10 @@
 /* The NTLM mechanism: NEGOTIATE, then AUTHENTICATE for the server's CHALLENGE
  * (MS-NLMP 3.1.5.1), then session security for WinRM message encryption (PROTOCOL.md 4.4). */
-#include "ntlm.h"
-#include "random.h"
-#include "ntlm_crypto.h"
-#include "ntlm_msg.h"
-#include "ntlm_session.h"
+#include "auth/ntlm.h"
+#include "base/random.h"
+#include "auth/ntlm_crypto.h"
+#include "auth/ntlm_msg.h"
+#include "auth/ntlm_session.h"
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>

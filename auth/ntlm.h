@@ -1,7 +1,7 @@
 /* NTLMv2 with session security as a ws_auth mechanism (MS-NLMP; PROTOCOL.md 5). */
 #ifndef NANOSH_NTLM_H
 #define NANOSH_NTLM_H
-#include "auth.h"
+#include "auth/auth.h"
 
 /* user is "DOMAIN\user", "user@domain" (sent whole, with an empty domain, as a UPN) or a
  * bare name. Give either password or nt_hash (pass-the-hash; password is then NULL).

@@ -1,7 +1,7 @@
 /* MD4 (RFC 1320) and RC4 implemented here so NTLM works on a stock OpenSSL 3 whose legacy
  * provider is not active; MD5 and HMAC-MD5 through OpenSSL (default provider). */
-#include "ntlm_crypto.h"
-#include "buf.h"
+#include "auth/ntlm_crypto.h"
+#include "base/buf.h"
 #include <string.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>

@@ -5,7 +5,7 @@
 #define NANOSH_NTLM_CRYPTO_H
 #include <stddef.h>
 #include <stdint.h>
-#include "error.h"
+#include "base/error.h"
 
 #define NTLM_HASH_LEN 16
 

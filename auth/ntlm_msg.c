@@ -1,8 +1,8 @@
 /* NTLM message encoding and decoding (MS-NLMP 2.2.1) and the NTLMv2 response (3.3.2).
  * CHALLENGE messages come from the network: nothing is read before it is bounds-checked. */
-#include "ntlm_msg.h"
-#include "ntlm_crypto.h"
-#include "cbt.h"
+#include "auth/ntlm_msg.h"
+#include "auth/ntlm_crypto.h"
+#include "auth/cbt.h"
 #include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>

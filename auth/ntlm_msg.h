@@ -4,8 +4,8 @@
 #define NANOSH_NTLM_MSG_H
 #include <stddef.h>
 #include <stdint.h>
-#include "buf.h"
-#include "error.h"
+#include "base/buf.h"
+#include "base/error.h"
 
 /* NegotiateFlags, MS-NLMP 2.2.2.5 */
 #define NTLM_NEG_UNICODE           0x00000001u

@@ -1,10 +1,10 @@
 /* NTLM message signing and sealing, extended session security only (MS-NLMP 3.4.3-3.4.5).
  * Without ESS NTLM falls back to a CRC32 checksum under a single shared key; Windows
  * always grants ESS when asked, so such a server is refused at init. */
-#include "ntlm_session.h"
-#include "ntlm_msg.h"
+#include "auth/ntlm_session.h"
+#include "auth/ntlm_msg.h"
 #include <string.h>
-#include "buf.h"
+#include "base/buf.h"
 #include <openssl/crypto.h>
 
 /* MS-NLMP 3.4.5.2 and 3.4.5.3; the terminating NUL is part of each constant. */

@@ -4,8 +4,8 @@
 #define NANOSH_NTLM_SESSION_H
 #include <stddef.h>
 #include <stdint.h>
-#include "ntlm_crypto.h"
-#include "error.h"
+#include "auth/ntlm_crypto.h"
+#include "base/error.h"
 
 #define NTLM_SIG_LEN 16
 

@@ -10,7 +10,7 @@ from measure import ProcessFailed, summary
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(BENCH)
-SOURCES = ['bench/seal_throughput.c', 'auth/ntlm_crypto.c', 'auth/ntlm_session.c', 'auth/buf.c', 'auth/error.c']
+SOURCES = ['bench/seal_throughput.c', 'auth/ntlm_crypto.c', 'auth/ntlm_session.c', 'base/buf.c', 'base/error.c']
 
 
 def build_seal_program(build_dir):

@@ -2,7 +2,7 @@
  * carries, and the build-post-parse-fault routine all operations share. */
 #include <stdlib.h>
 #include <string.h>
-#include "soap.h"
+#include "wsman/soap.h"
 
 struct ws_client {
     ws_transport *tp;

@@ -1,7 +1,7 @@
 /* multipart/encrypted framing, MS-WSMV 2.2.9.1.1 (NTLM, SPNEGO) and 2.2.9.1.2 (Kerberos);
  * PROTOCOL.md 4.2. A reply's payload is binary, so its closing boundary is found from
  * the end of the body, never by searching forward through the ciphertext. */
-#include "encrypted.h"
+#include "wsman/encrypted.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>

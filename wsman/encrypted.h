@@ -5,7 +5,7 @@
 #ifndef NANOSH_ENCRYPTED_H
 #define NANOSH_ENCRYPTED_H
 #include <stddef.h>
-#include "../auth/auth.h"
+#include "auth/auth.h"
 
 #define WS_ENC_BOUNDARY "Encrypted Boundary"
 #define WS_ENC_SPNEGO "application/HTTP-SPNEGO-session-encrypted"

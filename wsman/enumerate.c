@@ -2,7 +2,7 @@
  * PROTOCOL.md 1.6). wsman:OptimizeEnumeration lets the first reply carry items too. */
 #include <stdlib.h>
 #include <string.h>
-#include "soap.h"
+#include "wsman/soap.h"
 
 #define WS_ENUM_MAX_ELEMENTS "32000"
 

@@ -5,8 +5,8 @@
 #include <string.h>
 #include <strings.h>
 #include <libxml/parser.h>
-#include "soap.h"
-#include "../auth/random.h"
+#include "wsman/soap.h"
+#include "base/random.h"
 
 ws_rc ws_uuid_new(char out[WS_UUID_LEN + 1], ws_error *err)
 {

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include "soap.h"
+#include "wsman/soap.h"
 
 /* wsmerror.h / winerror.h values, PROTOCOL.md 3.2. */
 #define WS_CODE_INVALID_SELECTORS 2150858843ULL

@@ -2,7 +2,7 @@
  * Call ws_global_init once before any other thread starts, ws_global_cleanup at exit. */
 #ifndef NANOSH_GLOBAL_H
 #define NANOSH_GLOBAL_H
-#include "../auth/error.h"
+#include "base/error.h"
 
 ws_rc ws_global_init(ws_error *err);
 void ws_global_cleanup(void);

@@ -1,5 +1,5 @@
 /* WWW-Authenticate parsing (RFC 7235 4.1, 2.1), scheme choice and token base64. */
-#include "http_auth.h"
+#include "wsman/http_auth.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -3,7 +3,7 @@
 #ifndef NANOSH_HTTP_AUTH_H
 #define NANOSH_HTTP_AUTH_H
 #include <stddef.h>
-#include "../auth/auth.h"
+#include "auth/auth.h"
 
 #define WS_MAX_CHALLENGES 8
 

@@ -3,7 +3,7 @@
  * transport adds for WS_POST_UNAUTHENTICATED. */
 #include <stdlib.h>
 #include <string.h>
-#include "soap.h"
+#include "wsman/soap.h"
 
 void ws_identity_free(ws_identity *id)
 {

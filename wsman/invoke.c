@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <libxml/tree.h>
-#include "soap.h"
+#include "wsman/soap.h"
 
 /* The empty <p:Method_INPUT xmlns:p="resourceURI"/> for methods without parameters. */
 static ws_rc empty_input(const char *resource_uri, const char *method, char **out,

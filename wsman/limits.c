@@ -4,7 +4,7 @@
  * request. */
 #include <stdlib.h>
 #include <string.h>
-#include "soap.h"
+#include "wsman/soap.h"
 
 #define WS_NS_CONFIG "http://schemas.microsoft.com/wbem/wsman/1/config"
 /* A bound on what a reply may claim, so a hostile value cannot make envelopes huge. */

@@ -1,5 +1,5 @@
 /* Maps libcurl result codes to ws_rc with a message a user can act on. */
-#include "net_error.h"
+#include "wsman/net_error.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>

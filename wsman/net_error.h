@@ -2,7 +2,7 @@
 #ifndef NANOSH_NET_ERROR_H
 #define NANOSH_NET_ERROR_H
 #include <curl/curl.h>
-#include "../auth/error.h"
+#include "base/error.h"
 
 typedef struct ws_net_ctx {
     const char *host;        /* as the user gave it */

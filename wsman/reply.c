@@ -7,7 +7,7 @@
 #include <strings.h>
 #include <libxml/parser.h>
 #include <libxml/xmlsave.h>
-#include "soap.h"
+#include "wsman/soap.h"
 
 /* No network, no DTD loading, no entity substitution; CDATA becomes text. */
 #define WS_XML_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOERROR \

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 #include <openssl/evp.h>
-#include "soap.h"
+#include "wsman/soap.h"
 
 #define WS_DEFAULT_CODEPAGE 65001u   /* UTF-8, as go-winrm and WinRb use */
 

@@ -4,8 +4,8 @@
 #ifndef NANOSH_SOAP_H
 #define NANOSH_SOAP_H
 #include <libxml/tree.h>
-#include "wsman.h"
-#include "transport.h"
+#include "wsman/wsman.h"
+#include "wsman/transport.h"
 
 /* Action URIs, MS-WSMV 3.1.4.2-3.1.4.14. */
 #define WS_ACTION_GET      WS_NS_TRANSFER "/Get"

@@ -1,6 +1,6 @@
 /* The --debug wire trace. DESIGN.md: passwords, hashes, keys and Authorization headers
  * never appear in output, so every header passes through ws_trace_header_line. */
-#include "trace.h"
+#include "wsman/trace.h"
 #include <string.h>
 #include <strings.h>
 

@@ -1,7 +1,7 @@
 /* WS-Transfer Get, Put, Create and Delete (MS-WSMV 3.1.4.2-3.1.4.5). */
 #include <stdlib.h>
 #include <string.h>
-#include "soap.h"
+#include "wsman/soap.h"
 
 ws_rc ws_transfer_call(ws_client *c, const char *action, const char *resource_uri,
                        const ws_selector *sel, size_t nsel, const char *body_xml,

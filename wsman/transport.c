@@ -2,7 +2,7 @@
  * one at a time), the Authorization handshake, message encryption, timeouts and error
  * mapping. PROTOCOL.md 1.1 (headers, keep-alive), 1.3 (read timeout > OperationTimeout),
  * 3.3 (status codes), 4 (encryption, connection-bound security contexts). */
-#include "transport.h"
+#include "wsman/transport.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,11 +14,11 @@
 #include <openssl/crypto.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-#include "encrypted.h"
-#include "global.h"
-#include "http_auth.h"
-#include "net_error.h"
-#include "trace.h"
+#include "wsman/encrypted.h"
+#include "wsman/global.h"
+#include "wsman/http_auth.h"
+#include "wsman/net_error.h"
+#include "wsman/trace.h"
 
 #define REPLY_MAX ((size_t)64 << 20)           /* bytes; framing overhead included */
 #define AUTH_MAX_LEGS 4                        /* NTLM needs 2 after the probe, Kerberos 1-2 */

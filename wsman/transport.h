@@ -2,7 +2,7 @@
  * multipart/encrypted framing (MS-WSMV 2.2.9.1) and timeouts. Internal to wsman/. */
 #ifndef NANOSH_TRANSPORT_H
 #define NANOSH_TRANSPORT_H
-#include "wsman.h"
+#include "wsman/wsman.h"
 
 typedef struct ws_transport ws_transport;
 

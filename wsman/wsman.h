@@ -4,7 +4,7 @@
 #define NANOSH_WSMAN_H
 #include <stddef.h>
 #include <stdio.h>
-#include "../auth/auth.h"
+#include "auth/auth.h"
 
 /* Namespaces, MS-WSMV 2.2.1. */
 #define WS_NS_SOAP    "http://www.w3.org/2003/05/soap-envelope"

@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "shell/json.h"
-#include "shell/options.h"
-#include "shell/xml_json.h"
+#include "shell/cli/json.h"
+#include "shell/cli/options.h"
+#include "shell/cli/xml_json.h"
 #include "tests/tap.h"
 
 /* Runs one writer into memory and returns what it wrote (static buffer). */

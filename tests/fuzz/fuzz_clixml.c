@@ -1,10 +1,10 @@
-/* libFuzzer target: the "#< CLIXML" stderr decoder (shell/clixml.c). The first two
+/* libFuzzer target: the "#< CLIXML" stderr decoder (shell/ps/clixml.c). The first two
  * bytes seed the sizes of the pieces the rest is fed in, as stream chunks arrive from
  * Receive; then the _xHHHH_ unescaper on the whole input. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "shell/clixml.h"
+#include "shell/ps/clixml.h"
 
 typedef struct sink_state {
     size_t out;

@@ -1,4 +1,4 @@
-/* libFuzzer target: the ssh_config-style config file (shell/config.c, config_apply).
+/* libFuzzer target: the ssh_config-style config file (shell/cli/config.c, config_apply).
  * config_apply reads $XDG_CONFIG_HOME/nanosh/config, so each input is written there,
  * in a directory made under $TMPDIR at start-up and removed at exit. Run with
  * -close_fd_mask=2: every bad line prints a one-line error on stderr. */
@@ -8,8 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "shell/config.h"
-#include "shell/options.h"
+#include "shell/cli/config.h"
+#include "shell/cli/options.h"
 
 static char dir[4096], sub[4200], path[4300];
 

@@ -1,9 +1,9 @@
-/* CLIXML decoding (shell/clixml.c) on the real samples in corpus/pypsrp/clixml, on the
+/* CLIXML decoding (shell/ps/clixml.c) on the real samples in corpus/pypsrp/clixml, on the
  * stand-in's stream, and on the escapes of PSRP 2.2.5.3.2; plus the frame marker filter
- * (shell/ps_framing.c) and the unfinished-input lexer (shell/multiline.c). */
-#include "shell/clixml.h"
-#include "shell/multiline.h"
-#include "shell/ps_framing.h"
+ * (shell/ps/ps_framing.c) and the unfinished-input lexer (shell/repl/multiline.c). */
+#include "shell/ps/clixml.h"
+#include "shell/repl/multiline.h"
+#include "shell/ps/ps_framing.h"
 #include "tests/tap.h"
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,12 +1,12 @@
-/* Every PowerShell text nanosh builds with user data in it (shell/ps_snippets.c) and the
- * one quoting function (shell/ps_quote.c), fed hostile names and read back by a tokenizer
+/* Every PowerShell text nanosh builds with user data in it (shell/ps/ps_snippets.c) and the
+ * one quoting function (shell/ps/ps_quote.c), fed hostile names and read back by a tokenizer
  * of PowerShell's single-quoted literals written here from about_Quoting_Rules: a literal
  * opens and closes at any of U+0027, U+2018, U+2019, U+201A, U+201B, and two of them in a
  * row inside it are one quote. Outside the literals each snippet must equal its fixed
  * template, whatever the name; inside, a path literal must be base64 that decodes to the
  * name. */
-#include "shell/ps_quote.h"
-#include "shell/ps_snippets.h"
+#include "shell/ps/ps_quote.h"
+#include "shell/ps/ps_snippets.h"
 #include "tests/tap.h"
 #include "wsman/http_auth.h"
 #include <stdlib.h>

@@ -21,7 +21,7 @@ import sys
 import threading
 
 PROLOGUE = "$ProgressPreference = 'SilentlyContinue'\n"
-# Snippet 2, with @N@ for the nonce: must equal loop_script in shell/ps_session.c.
+# Snippet 2, with @N@ for the nonce: must equal loop_script in shell/ps/ps_session.c.
 LOOP = (
     "$ProgressPreference='SilentlyContinue'\n"
     "try{[Console]::OutputEncoding=New-Object Text.UTF8Encoding $false}catch{}\n"

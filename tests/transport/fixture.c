@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "auth/buf.h"
+#include "base/buf.h"
 
 extern char **environ;
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <libxml/parser.h>
-#include "shell/xml_json.h"
+#include "shell/cli/xml_json.h"
 #include "tests/tap.h"
 
 /* <r><a>a0</a><b>b0</b><a>a1</a><b>b1</b>...<c>only</c></r> with n of each. */

@@ -1,0 +1,174 @@
+/* Client construction from the command line: target, TLS, timeouts, credentials. */
+#include "shell/cli/connect.h"
+#include "shell/cli/credentials.h"
+#include "shell/cli/errors.h"
+#include "auth/negotiate.h"
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static long long deadline_at_ms;   /* CLOCK_MONOTONIC; 0: no --timeout */
+static char kerberos_skipped[512]; /* from negotiate: why the last handshake was not Kerberos */
+static long timeout_ms;
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void connect_deadline_start(const nanosh_opts *o)
+{
+    if (deadline_at_ms || !o->timeout_ms)
+        return;
+    timeout_ms = o->timeout_ms;
+    deadline_at_ms = o->timeout_ms ? now_ms() + o->timeout_ms : 0;
+}
+
+long connect_deadline_left(void)
+{
+    if (!deadline_at_ms)
+        return LONG_MAX;
+    long long left = deadline_at_ms - now_ms();
+    return left > 0 ? (long)left : 0;
+}
+
+int connect_report(const nanosh_opts *o, const ws_error *e)
+{
+    (void)o;
+    if (deadline_at_ms && connect_deadline_left() == 0)
+        return fail("raise --timeout if the command needs longer",
+                    "timed out after %g s", (double)timeout_ms / 1000.0);
+    /* A rejected NTLM fallback: say why Kerberos, which might have worked, was not used. */
+    if (e->rc == WS_E_AUTH && kerberos_skipped[0] && !strstr(e->what, "Kerberos was not used")) {
+        ws_error told = *e;   /* shares the fault strings: not cleared here */
+        size_t len = strlen(told.what);
+        snprintf(told.what + len, sizeof told.what - len, " (Kerberos was not used: %.300s)",
+                 kerberos_skipped);
+        return fail_ws(&told);
+    }
+    return fail_ws(e);
+}
+
+static int make_basic(const nanosh_opts *o, const char *user, ws_auth **out)
+{
+    char *password = NULL;
+    int rc = credentials_password(o, user, &password);
+    if (rc != 0)
+        return rc;
+    ws_error err;
+    memset(&err, 0, sizeof err);
+    *out = ws_auth_basic_new(user, password, &err);
+    credentials_wipe(password);
+    if (!*out) {
+        rc = fail_ws(&err);
+        ws_error_clear(&err);
+    }
+    return rc;
+}
+
+/* Kerberos or NTLM, picked from the server's offers by the library (auth/negotiate.h);
+ * never Basic, which only -a basic gives. A password is asked for only when Kerberos cannot do
+ * without one: no ticket cache or keytab, or an IP address without --spn. */
+static int make_negotiated(const nanosh_opts *o, ws_auth **out)
+{
+    ws_negotiate_opts no = {
+        .user = o->user, .keytab = o->keytab, .spn = o->spn, .delegate = o->delegate,
+        .allow_kerberos = o->auth == AUTH_NEGOTIATE || o->auth == AUTH_KERBEROS,
+        .allow_ntlm = o->auth == AUTH_NEGOTIATE || o->auth == AUTH_NTLM,
+        .basic_needs_unencrypted = !o->https && !o->allow_unencrypted,
+        .trace = o->debug ? stderr : NULL,
+        .kerberos_skipped = kerberos_skipped, .kerberos_skipped_size = sizeof kerberos_skipped,
+    };
+    unsigned char hash[16];
+    int have_hash = 0, rc;
+    char *password = NULL;
+
+    if (no.allow_ntlm && (rc = credentials_nt_hash(o, hash, &have_hash)) != 0)
+        return rc;
+    int need_password = !have_hash, kerberos_only = o->auth == AUTH_KERBEROS;
+    /* An IP host sends negotiate to NTLM; -a kerberos tries it (the error names the fix). */
+    if (need_password && no.allow_kerberos && !credentials_password_given(o) &&
+        (o->keytab || ((o->spn || kerberos_only || !ws_host_is_ip_literal(o->host)) &&
+                       ws_negotiate_kerberos_ready(&no, o->host))))
+        need_password = 0;
+    /* -a kerberos with no user and no password: only the ticket cache can serve, so let
+     * Kerberos say what is wrong with it (missing, expired) instead of prompting. */
+    if (need_password && kerberos_only && !o->user && !credentials_password_given(o))
+        need_password = 0;
+    if (!no.user && (need_password || have_hash || !no.allow_kerberos))
+        no.user = credentials_user(o);
+    if (!no.user && !no.allow_kerberos)
+        return fail("give the user with -u USER or user@host", "no user name");
+    if (need_password && (rc = credentials_password(o, no.user ? no.user : "", &password)) != 0)
+        return rc;
+    no.password = password;
+    no.nt_hash = have_hash ? hash : NULL;
+
+    ws_error err;
+    memset(&err, 0, sizeof err);
+    *out = ws_auth_negotiate_new(&no, &err);
+    credentials_wipe(password);
+    ws_wipe(hash, sizeof hash);
+    rc = 0;
+    if (!*out) {
+        rc = fail_ws(&err);
+        ws_error_clear(&err);
+    }
+    return rc;
+}
+
+static int make_auth(const nanosh_opts *o, ws_auth **out)
+{
+    if (o->auth == AUTH_BASIC) {
+        const char *user = credentials_user(o);
+        if (!user)
+            return fail("give the user with -u USER or user@host", "no user name");
+        return make_basic(o, user, out);
+    }
+    return make_negotiated(o, out);
+}
+
+int connect_client(const nanosh_opts *o, int authenticated, long operation_timeout_ms,
+                   ws_client **out)
+{
+    ws_auth *auth = NULL;
+    *out = NULL;
+    if (authenticated) {
+        int rc = make_auth(o, &auth);
+        if (rc != 0)
+            return rc;
+    }
+    /* The clock starts after the password prompt: a person typing is not the network. */
+    connect_deadline_start(o);
+
+    ws_target t = {.host = o->host, .port = o->port, .https = o->https, .path = NULL};
+    ws_conn_opts co;
+    memset(&co, 0, sizeof co);
+    co.cacert = o->cacert;
+    co.insecure = o->insecure;
+    co.allow_unencrypted = o->allow_unencrypted;
+    co.connect_timeout_ms = o->connect_timeout_ms;
+    co.operation_timeout_ms = operation_timeout_ms;
+    if (deadline_at_ms) {
+        /* nanosh watches --timeout itself between requests; the library's hard bound
+         * comes a little later so that the remote shell can still be deleted. */
+        long left = connect_deadline_left();
+        co.deadline_ms = (left > 0 ? left : 1) + CONNECT_CLEANUP_GRACE_MS;
+    }
+    co.debug = o->debug ? stderr : NULL;
+
+    ws_error err;
+    memset(&err, 0, sizeof err);
+    if (ws_client_new(&t, &co, auth, out, &err) != WS_OK) {
+        int rc = connect_report(o, &err);
+        ws_error_clear(&err);
+        *out = NULL;
+        return rc;
+    }
+    if (o->debug)
+        fprintf(stderr, "nanosh: debug: endpoint %s\n", ws_client_url(*out));
+    return 0;
+}

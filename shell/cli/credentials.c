@@ -1,0 +1,236 @@
+/* Password sources: a file, the environment, or the terminal. */
+#include "shell/cli/credentials.h"
+#include "shell/cli/errors.h"
+#include "shell/cli/signals.h"
+#include "auth/ntlm.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define PASSWORD_MAX 1024
+
+/* NANOSH_PASSWORD and NANOSH_NT_HASH, moved out of the environment at start-up. */
+static char *env_password, *env_nt_hash;
+
+void credentials_wipe(char *secret)
+{
+    ws_wipe_str(secret);
+}
+
+/* Copies the variable's value, then wipes every NAME=value entry where it lies (the
+ * block that /proc/PID/environ shows) and removes it, so that no child inherits it. */
+static int take_env(const char *name, char **out)
+{
+    extern char **environ;
+    char *seen[16];
+    size_t name_len = strlen(name), n = 0;
+
+    for (char **e = environ; e && *e && n < sizeof seen / sizeof seen[0]; e++) {
+        if (strncmp(*e, name, name_len) != 0 || (*e)[name_len] != '=')
+            continue;
+        if (!*out)
+            *out = strdup(*e + name_len + 1);
+        ws_wipe(*e + name_len + 1, strlen(*e + name_len + 1));
+        seen[n++] = *e;
+    }
+    unsetenv(name);   /* by name: wiped only after, or it would not match */
+    for (size_t i = 0; i < n; i++)
+        ws_wipe(seen[i], name_len);
+    return n && !*out ? -1 : 0;
+}
+
+int credentials_take_env(void)
+{
+    if (take_env("NANOSH_PASSWORD", &env_password) < 0 ||
+        take_env("NANOSH_NT_HASH", &env_nt_hash) < 0)
+        return fail(NULL, "out of memory");
+    return 0;
+}
+
+void credentials_forget(void)
+{
+    ws_wipe_str(env_password);
+    ws_wipe_str(env_nt_hash);
+    env_password = env_nt_hash = NULL;
+}
+
+const char *credentials_user(const nanosh_opts *o)
+{
+    if (o->user)
+        return o->user;
+    const char *u = getenv("USER");
+    if (u && u[0])
+        return u;
+    struct passwd *pw = getpwuid(getuid());
+    return pw ? pw->pw_name : NULL;
+}
+
+static int password_from_file(const char *path, char **out)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return fail("check the path given to --password-file", "cannot read password file %s: %s",
+                    path, strerror(errno));
+    /* stdio's buffer and getline's regrowth would leave copies of the secret in freed
+     * memory: read through a buffer that is wiped, into a line that need not grow. */
+    char iobuf[BUFSIZ];
+    setvbuf(f, iobuf, _IOFBF, sizeof iobuf);
+    size_t cap = PASSWORD_MAX + 2;
+    char *line = malloc(cap);
+    if (!line)
+        cap = 0;
+    ssize_t n = getline(&line, &cap, f);
+    int read_errno = errno;
+    int failed = ferror(f);
+    fclose(f);
+    ws_wipe(iobuf, sizeof iobuf);
+    if (n < 0 && failed) {
+        if (line)
+            ws_wipe(line, cap);
+        free(line);
+        return fail("check the file", "cannot read password file %s: %s", path, strerror(read_errno));
+    }
+    if (n > 0 && line[n - 1] == '\n')
+        line[--n] = '\0';
+    if (n > 0 && line[n - 1] == '\r')
+        line[--n] = '\0';
+    if (n <= 0) {
+        if (line)
+            ws_wipe(line, cap);
+        free(line);
+        return fail("write the password on the first line of the file",
+                    "password file %s has an empty first line", path);
+    }
+    *out = line;
+    return 0;
+}
+
+/* Prompts on the controlling terminal, not stdin, so piped input stays the command's. */
+static int password_from_tty(const char *user, const char *host, char **out)
+{
+    int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return fail("set NANOSH_PASSWORD or use --password-file FILE",
+                    "no password given and no terminal to ask for one");
+
+    char prompt[512];
+    int plen = snprintf(prompt, sizeof prompt, "%s@%s's password: ", user, host);
+    if (plen < 0 || (size_t)plen >= sizeof prompt)
+        plen = snprintf(prompt, sizeof prompt, "password: ");
+    if (write(fd, prompt, (size_t)plen) < 0) {
+        close(fd);
+        return fail("set NANOSH_PASSWORD or use --password-file FILE",
+                    "cannot write the password prompt: %s", strerror(errno));
+    }
+
+    struct termios saved, quiet;
+    int have_termios = tcgetattr(fd, &saved) == 0;
+    if (have_termios) {
+        quiet = saved;
+        quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+        quiet.c_lflag |= ICANON;
+        tcsetattr(fd, TCSAFLUSH, &quiet);
+    }
+
+    char buf[PASSWORD_MAX + 1];
+    size_t len = 0;
+    enum { READ_OK, READ_INTERRUPTED, READ_FAILED, READ_TOO_LONG } how = READ_OK;
+    int read_errno = 0;
+    for (;;) {
+        char c;
+        ssize_t n = read(fd, &c, 1);
+        if (n < 0 && errno == EINTR) {
+            if (signals_interrupts() || signals_fatal()) {
+                how = READ_INTERRUPTED;
+                break;
+            }
+            continue;
+        }
+        if (n < 0) {
+            how = READ_FAILED;
+            read_errno = errno;
+            break;
+        }
+        if (n == 0 || c == '\n' || c == '\r')
+            break;
+        if (len == PASSWORD_MAX) {
+            how = READ_TOO_LONG;
+            break;
+        }
+        buf[len++] = c;
+    }
+    buf[len] = '\0';
+    if (have_termios)
+        tcsetattr(fd, TCSAFLUSH, &saved);
+    if (write(fd, "\n", 1) < 0) {
+        /* The newline is cosmetic; the password was read. */
+    }
+    close(fd);
+    /* Reported only now, so the message starts on a line of its own. */
+    int rc = 0;
+    if (how == READ_INTERRUPTED)
+        rc = fail(NULL, "interrupted at the password prompt");
+    else if (how == READ_FAILED)
+        rc = fail("set NANOSH_PASSWORD or use --password-file FILE",
+                  "cannot read the password from the terminal: %s", strerror(read_errno));
+    else if (how == READ_TOO_LONG)
+        rc = fail("use --password-file FILE", "password longer than %d bytes", PASSWORD_MAX);
+    if (rc == 0) {
+        *out = strdup(buf);
+        if (!*out)
+            rc = fail(NULL, "out of memory");
+    }
+    ws_wipe(buf, sizeof buf);
+    return rc;
+}
+
+int credentials_password(const nanosh_opts *o, const char *user, char **out)
+{
+    *out = NULL;
+    if (o->password_file)
+        return password_from_file(o->password_file, out);
+    if (env_password) {
+        *out = strdup(env_password);
+        return *out ? 0 : fail(NULL, "out of memory");
+    }
+    return password_from_tty(user, o->host, out);
+}
+
+int credentials_password_given(const nanosh_opts *o)
+{
+    return o->password_file != NULL || env_password != NULL;
+}
+
+/* MS-NLMP 3.3.2: NTLM needs only the NT hash (NTOWFv1) of the password. */
+int credentials_nt_hash(const nanosh_opts *o, unsigned char hash[16], int *have)
+{
+    char *text = NULL;
+    const char *source = "NANOSH_NT_HASH";
+    int rc = 0;
+
+    *have = 0;
+    if (o->nt_hash_file) {
+        if ((rc = password_from_file(o->nt_hash_file, &text)) != 0)
+            return rc;
+        source = o->nt_hash_file;
+    } else if (env_nt_hash) {
+        if (!(text = strdup(env_nt_hash)))
+            return fail(NULL, "out of memory");
+    } else {
+        return 0;
+    }
+    ws_error err;
+    memset(&err, 0, sizeof err);
+    if (ws_ntlm_parse_nt_hash(text, hash, &err) != WS_OK)
+        rc = fail(err.fix[0] ? err.fix : NULL, "%s: %s", source, err.what);
+    else
+        *have = 1;
+    ws_error_clear(&err);
+    credentials_wipe(text);
+    return rc;
+}

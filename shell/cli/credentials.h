@@ -1,0 +1,31 @@
+/* Where nanosh gets secrets: never from argv (DESIGN.md, "Security"). */
+#ifndef NANOSH_SHELL_CREDENTIALS_H
+#define NANOSH_SHELL_CREDENTIALS_H
+#include "shell/cli/options.h"
+
+/* Reads the password for user, in this order: --password-file (first line),
+ * NANOSH_PASSWORD, a prompt on /dev/tty with echo off. On success *out is a malloc'd
+ * string to release with credentials_wipe. Returns 0, or 255 after a one-line error. */
+int credentials_password(const nanosh_opts *o, const char *user, char **out);
+
+/* Whether a password comes without asking (--password-file or NANOSH_PASSWORD). */
+int credentials_password_given(const nanosh_opts *o);
+
+/* The NT hash for NTLM pass-the-hash, from --nt-hash-file or NANOSH_NT_HASH (32 hex
+ * digits). *have is 0 when neither is given. Returns 0, or 255 after a one-line error. */
+int credentials_nt_hash(const nanosh_opts *o, unsigned char hash[16], int *have);
+
+/* Moves NANOSH_PASSWORD and NANOSH_NT_HASH out of the environment (DESIGN.md,
+ * "Security"): call first thing in main. Returns 0, or 255 after a one-line error. */
+int credentials_take_env(void);
+/* Wipes what credentials_take_env kept. */
+void credentials_forget(void);
+
+/* Zeroes and frees a secret. NULL is fine. */
+void credentials_wipe(char *secret);
+
+/* The user name to log in as: -u / user@host / config, else the local login name,
+ * as ssh does. Returns a pointer into o or to static storage, or NULL. */
+const char *credentials_user(const nanosh_opts *o);
+
+#endif

@@ -1,0 +1,74 @@
+/* nanosh: a WinRM client for Linux. Parses the command line, then hands over to the
+ * one-shot runner, the line-by-line shell or the wsman subcommand. */
+#include "shell/cli/config.h"
+#include "shell/cli/credentials.h"
+#include "shell/cli/errors.h"
+#include "shell/cli/options.h"
+#include "shell/ps/powershell.h"
+#include "shell/repl/repl.h"
+#include "shell/run/run.h"
+#include "shell/cli/signals.h"
+#include "shell/cli/wsman_cmd.h"
+#include "wsman/global.h"
+#include <stdlib.h>
+#include <string.h>
+#include <libxml/parser.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+/* DESIGN.md, "Security": secrets never reach a core dump, and a non-dumpable process
+ * cannot be read through ptrace or /proc/PID/mem by other processes of the user. */
+static void keep_secrets_in(void)
+{
+    const struct rlimit no_core = {0, 0};
+
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    setrlimit(RLIMIT_CORE, &no_core);
+}
+
+static int dispatch(const nanosh_opts *o)
+{
+    if (o->mode == MODE_WSMAN)
+        return wsman_main(o);
+    switch (o->command_kind) {
+    case COMMAND_CMD:
+        return run_one_shot(o, o->command);
+    case COMMAND_PS_TEXT:
+    case COMMAND_PS_FILE:
+        return powershell_run(o);
+    case COMMAND_NONE:
+        break;
+    }
+    return repl_run(o);
+}
+
+int main(int argc, char **argv)
+{
+    nanosh_opts o;
+    keep_secrets_in();
+    if (credentials_take_env() != 0)
+        return 255;
+    int rc = options_parse(argc, argv, &o);
+    if (rc == 0)
+        rc = config_apply(&o);
+    if (rc == 0) {
+        options_finish(&o);
+        rc = options_validate(&o);
+    }
+    if (rc == 0) {
+        ws_error err;
+        memset(&err, 0, sizeof err);
+        if (ws_global_init(&err) != WS_OK) {
+            rc = fail_ws(&err);
+            ws_error_clear(&err);
+        } else {
+            signals_install();
+            rc = dispatch(&o);
+            ws_global_cleanup();
+        }
+    }
+    options_free(&o);
+    credentials_forget();
+    xmlCleanupParser();
+    return rc < 0 ? 0 : rc;
+}

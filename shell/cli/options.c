@@ -1,0 +1,586 @@
+/* getopt_long parsing of the nanosh command line, OpenSSH style: options may come before
+ * or after the target, the target is [user@]host[:port]. */
+#include "shell/cli/options.h"
+#include "shell/cli/errors.h"
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum {
+    OPT_PORT = 256,
+    OPT_CACERT,
+    OPT_ALLOW_UNENCRYPTED,
+    OPT_PASSWORD_FILE,
+    OPT_NT_HASH_FILE,
+    OPT_KEYTAB,
+    OPT_SPN,
+    OPT_DELEGATE,
+    OPT_TIMEOUT,
+    OPT_CONNECT_TIMEOUT,
+    OPT_OPERATION_TIMEOUT,
+    OPT_IDLE_TIMEOUT,
+    OPT_JSON,
+    OPT_XML,
+    OPT_FILTER,
+    OPT_SELECTOR,
+    OPT_UNAUTHENTICATED,
+};
+
+static const struct option long_options[] = {
+    {"help",              no_argument,       NULL, 'h'},
+    {"version",           no_argument,       NULL, 'V'},
+    {"debug",             no_argument,       NULL, 'v'},
+    {"user",              required_argument, NULL, 'u'},
+    {"auth",              required_argument, NULL, 'a'},
+    {"https",             no_argument,       NULL, 's'},
+    {"port",              required_argument, NULL, OPT_PORT},
+    {"cacert",            required_argument, NULL, OPT_CACERT},
+    {"insecure",          no_argument,       NULL, 'k'},
+    {"allow-unencrypted", no_argument,       NULL, OPT_ALLOW_UNENCRYPTED},
+    {"password-file",     required_argument, NULL, OPT_PASSWORD_FILE},
+    {"nt-hash-file",      required_argument, NULL, OPT_NT_HASH_FILE},
+    {"keytab",            required_argument, NULL, OPT_KEYTAB},
+    {"spn",               required_argument, NULL, OPT_SPN},
+    {"delegate",          no_argument,       NULL, OPT_DELEGATE},
+    {"timeout",           required_argument, NULL, OPT_TIMEOUT},
+    {"connect-timeout",   required_argument, NULL, OPT_CONNECT_TIMEOUT},
+    {"operation-timeout", required_argument, NULL, OPT_OPERATION_TIMEOUT},
+    {"idle-timeout",      required_argument, NULL, OPT_IDLE_TIMEOUT},
+    {"json",              no_argument,       NULL, OPT_JSON},
+    {"xml",               no_argument,       NULL, OPT_XML},
+    {"filter",            required_argument, NULL, OPT_FILTER},
+    {"selector",          required_argument, NULL, OPT_SELECTOR},
+    {"unauthenticated",   no_argument,       NULL, OPT_UNAUTHENTICATED},
+    {NULL, 0, NULL, 0},
+};
+
+/* '-' first: non-options come back in order as option 1, whatever POSIXLY_CORRECT says,
+ * so "-k" can mean --insecure before a wsman operation and a selector after it.
+ * ':' next: a missing argument is reported as ':' and we print the message ourselves. */
+static const char short_options[] = "-:hVvu:a:skc:p:f:n";
+/* The same after a wsman operation word, where -k takes a key=value selector. */
+static const char short_options_wsman_op[] = "-:hVvu:a:sk:c:p:f:n";
+
+static const char usage_text[] =
+    "usage: nanosh [options] [user@]host[:port]                 interactive shell\n"
+    "       nanosh [options] host -c 'cmd.exe command line'      run one command\n"
+    "       nanosh [options] host -p 'PowerShell text' | -f FILE run PowerShell (-f - reads stdin)\n"
+    "       nanosh wsman [options] host identify [--unauthenticated]\n"
+    "       nanosh wsman [options] host get URI [-k key=value]...\n"
+    "       nanosh wsman [options] host put URI FILE|- [-k key=value]...\n"
+    "       nanosh wsman [options] host enumerate URI [--filter WQL] [-k key=value]...\n"
+    "       nanosh wsman [options] host invoke URI METHOD [FILE|-] [-k key=value]...\n"
+    "\n"
+    "options:\n"
+    "  -u, --user USER            DOMAIN\\user, user@REALM or a bare name\n"
+    "  -a, --auth MECH            negotiate, ntlm, kerberos, basic or certificate\n"
+    "                             (default negotiate: Kerberos, else NTLM, else Basic over HTTPS)\n"
+    "  -s, --https                use HTTPS (port 5986 unless given)\n"
+    "      --port N               port (default 5985, or 5986 with -s)\n"
+    "      --cacert FILE          trust the CA certificates in FILE\n"
+    "  -k, --insecure             do not verify the server's certificate (unsafe)\n"
+    "      --allow-unencrypted    permit Basic auth and plaintext SOAP over plain HTTP\n"
+    "      --password-file FILE   read the password from the first line of FILE\n"
+    "      --nt-hash-file FILE    read an NT hash from FILE (NTLM)\n"
+    "      --keytab FILE          Kerberos keytab\n"
+    "      --spn SPN              Kerberos service principal (default HTTP/host)\n"
+    "      --delegate             delegate Kerberos credentials to the host\n"
+    "      --timeout SECONDS      bound the whole run\n"
+    "      --connect-timeout SECONDS\n"
+    "                             bound connecting (default 30)\n"
+    "      --operation-timeout SECONDS\n"
+    "                             WS-Management OperationTimeout (length of one poll)\n"
+    "      --idle-timeout SECONDS\n"
+    "                             the server deletes a remote shell left idle this long\n"
+    "                             (default 900; 7200 for an interactive session)\n"
+    "  -c CMD                     run a cmd.exe command line; exit with its exit code\n"
+    "  -p TEXT                    run PowerShell text\n"
+    "  -f FILE                    run a PowerShell script file (- for stdin)\n"
+    "  -n                         give the command an empty stdin (like ssh -n)\n"
+    "  -v, --debug                trace the wire protocol on stderr, secrets redacted\n"
+    "      --json                 machine-readable output (nanosh wsman)\n"
+    "      --xml                  wsman: print raw XML instead of JSON\n"
+    "  -h, --help                 show this help\n"
+    "  -V, --version              show the version\n"
+    "\n"
+    "The password comes from --password-file, NANOSH_PASSWORD or a prompt; never from\n"
+    "the command line. Per-host defaults: ~/.config/nanosh/config. See nanosh(1).\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    char what[512];
+    snprintf(what, sizeof what, fmt, arg);
+    return fail("see 'nanosh --help'", "%s", what);
+}
+
+int options_parse_port(const char *s, int *port)
+{
+    char *end;
+    if (!s || !isdigit((unsigned char)s[0]))
+        return -1;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || v < 1 || v > 65535)
+        return -1;
+    *port = (int)v;
+    return 0;
+}
+
+/* Seconds, possibly fractional like curl's; at most a year so milliseconds fit a long. */
+int options_parse_seconds(const char *s, long *ms)
+{
+    char *end;
+    if (!s || !(isdigit((unsigned char)s[0]) || s[0] == '.'))
+        return -1;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || *end || !isfinite(v) || v <= 0 || v > 31536000.0)
+        return -1;
+    double scaled = v * 1000.0;
+    *ms = (long)scaled;
+    if ((double)*ms < scaled)
+        (*ms)++;            /* round up: 0.0001 s still means "some time" */
+    return 0;
+}
+
+static const struct { const char *name; auth_mech mech; } auth_names[] = {
+    {"negotiate", AUTH_NEGOTIATE},
+    {"ntlm", AUTH_NTLM},
+    {"kerberos", AUTH_KERBEROS},
+    {"basic", AUTH_BASIC},
+    {"certificate", AUTH_CERTIFICATE},
+};
+
+int options_parse_auth(const char *s, auth_mech *m)
+{
+    for (size_t i = 0; i < sizeof auth_names / sizeof auth_names[0]; i++)
+        if (strcasecmp(s, auth_names[i].name) == 0) {
+            *m = auth_names[i].mech;
+            return 0;
+        }
+    return -1;
+}
+
+const char *options_auth_name(auth_mech m)
+{
+    for (size_t i = 0; i < sizeof auth_names / sizeof auth_names[0]; i++)
+        if (auth_names[i].mech == m)
+            return auth_names[i].name;
+    return "unset";
+}
+
+int options_parse_target(const char *arg, char **user, char **host, int *port,
+                         char *why, size_t whylen)
+{
+    const char *at = strrchr(arg, '@');    /* user@REALM@host: the last @ ends the user */
+    const char *h = at ? at + 1 : arg;
+    const char *hend, *portstr = NULL;
+
+    *user = NULL;
+    *host = NULL;
+    *port = 0;
+    if (at && at == arg) {
+        snprintf(why, whylen, "empty user name before '@'");
+        return -1;
+    }
+    if (h[0] == '[') {
+        const char *close = strchr(h, ']');
+        if (!close) {
+            snprintf(why, whylen, "missing ']' after the IPv6 address");
+            return -1;
+        }
+        hend = close;
+        h++;
+        if (close[1] == ':')
+            portstr = close + 2;
+        else if (close[1] != '\0') {
+            snprintf(why, whylen, "unexpected text after ']'; write [address]:port");
+            return -1;
+        }
+    } else {
+        const char *colon = strchr(h, ':');
+        if (colon && strchr(colon + 1, ':'))
+            hend = h + strlen(h);          /* a bare IPv6 address: no port */
+        else if (colon) {
+            hend = colon;
+            portstr = colon + 1;
+        } else
+            hend = h + strlen(h);
+    }
+    if (hend == h) {
+        snprintf(why, whylen, "no host name");
+        return -1;
+    }
+    if (portstr && options_parse_port(portstr, port) < 0) {
+        snprintf(why, whylen, "bad port '%s'; a port is a number from 1 to 65535", portstr);
+        return -1;
+    }
+    *host = strndup(h, (size_t)(hend - h));
+    if (at)
+        *user = strndup(arg, (size_t)(at - arg));
+    if (!*host || (at && !*user)) {
+        free(*host);
+        free(*user);
+        *host = *user = NULL;
+        snprintf(why, whylen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* Never echo what follows '=' in an unknown option: it may be a secret, and must not
+ * end up in a terminal scrollback or a CI log. */
+static int unknown_option(const char *arg)
+{
+    char name[128];
+    size_t n = strcspn(arg, "=");
+    if (n >= sizeof name)
+        n = sizeof name - 1;
+    memcpy(name, arg, n);
+    name[n] = '\0';
+    return usage_error("unknown option '%s'", name);
+}
+
+static int password_refused(void)
+{
+    return fail("use NANOSH_PASSWORD, --password-file FILE or the prompt",
+                "passwords are not accepted on the command line, where other users and "
+                "logs can see them");
+}
+
+static int set_command(nanosh_opts *o, command_kind kind, const char *text, int opt)
+{
+    if (o->command_kind != COMMAND_NONE)
+        return fail("give one of -c, -p or -f", "-%c cannot be combined with an earlier -c, -p or -f",
+                    opt);
+    if (!text[0])
+        return fail("give the command to run, e.g. -c 'hostname'", "-%c was given an empty command",
+                    opt);
+    o->command_kind = kind;
+    o->command = text;
+    return 0;
+}
+
+static int add_selector(nanosh_opts *o, const char *kv)
+{
+    const char *eq = strchr(kv, '=');
+    if (!eq || eq == kv)
+        return usage_error("selector '%s' is not key=value", kv);
+    ws_selector *s = realloc(o->selectors, (o->nselectors + 1) * sizeof *s);
+    if (!s)
+        return fail(NULL, "out of memory");
+    o->selectors = s;
+    char *name = strndup(kv, (size_t)(eq - kv));
+    char *value = strdup(eq + 1);
+    if (!name || !value) {
+        free(name);
+        free(value);
+        return fail(NULL, "out of memory");
+    }
+    s[o->nselectors].name = name;
+    s[o->nselectors].value = value;
+    o->nselectors++;
+    return 0;
+}
+
+static int add_positional(nanosh_opts *o, const char *arg)
+{
+    if (!o->target_arg) {
+        char why[256];
+        char *user = NULL;
+        int port = 0;
+        if (options_parse_target(arg, &user, &o->host, &port, why, sizeof why) < 0)
+            return fail("write [user@]host[:port], with IPv6 addresses in brackets",
+                        "bad target '%s': %s", arg, why);
+        if (port && o->port && port != o->port) {
+            free(user);
+            return fail("give the port once, with --port or as host:port",
+                        "two different ports: %d and %d", o->port, port);
+        }
+        if (port)
+            o->port = port;
+        o->target_arg = strdup(arg);
+        if (!o->target_arg) {
+            free(user);
+            return fail(NULL, "out of memory");
+        }
+        if (user && o->user && strcmp(user, o->user) != 0) {
+            int rc = fail("give the user once, with -u or as user@host",
+                          "two different users: '%s' (%s) and '%s' (user@host)", o->user,
+                          o->user_source, user);
+            free(user);
+            return rc;
+        }
+        if (user) {
+            free(o->user);
+            o->user = user;
+            o->user_source = "user@host";
+        }
+        return 0;
+    }
+    if (o->mode == MODE_WSMAN) {
+        if (!o->wsman_op) {
+            o->wsman_op = arg;
+            return 0;
+        }
+        const char **a = realloc(o->wsman_args, (o->nwsman_args + 1) * sizeof *a);
+        if (!a)
+            return fail(NULL, "out of memory");
+        o->wsman_args = a;
+        a[o->nwsman_args++] = arg;
+        return 0;
+    }
+    if (strcmp(o->target_arg, "wsman") == 0 || strcmp(o->target_arg, "push") == 0
+        || strcmp(o->target_arg, "pull") == 0 || strcmp(o->target_arg, "bootstrap") == 0)
+        return fail("put it first, before any option: nanosh wsman [options] host ...",
+                    "'%s' was read as the host name", o->target_arg);
+    return fail("quote the whole command line and pass it with -c, e.g. nanosh host -c 'dir C:\\'",
+                "unexpected argument '%s' after the host", arg);
+}
+
+static int set_user(nanosh_opts *o, const char *u)
+{
+    if (!u[0])
+        return usage_error("%s", "empty user name after -u");
+    if (o->user && strcmp(o->user, u) != 0)
+        return fail("give the user once, with -u or as user@host",
+                    "two different users: '%s' (%s) and '%s' (-u)", o->user, o->user_source, u);
+    free(o->user);
+    o->user = strdup(u);
+    o->user_source = "-u";
+    return o->user ? 0 : fail(NULL, "out of memory");
+}
+
+static int parse_one(nanosh_opts *o, int c, const char *arg, const char *current)
+{
+    int port;
+    switch (c) {
+    case 1:   return add_positional(o, arg);
+    case 'h': fputs(usage_text, stdout); return -1;
+    case 'V': printf("nanosh %s\n", PACKAGE_VERSION); return -1;
+    case 'v': o->debug = 1; return 0;
+    case 'u': return set_user(o, arg);
+    case 'a':
+        if (options_parse_auth(arg, &o->auth) < 0)
+            return fail("use one of negotiate, ntlm, kerberos, basic, certificate",
+                        "unknown auth mechanism '%s'", arg);
+        return 0;
+    case 's': o->https = 1; return 0;
+    case 'k':
+        /* After a wsman operation word, -k is a selector as in wsmancli. */
+        if (o->mode == MODE_WSMAN && o->wsman_op)
+            return add_selector(o, arg);
+        o->insecure = 1;
+        return 0;
+    case 'c': return set_command(o, COMMAND_CMD, arg, 'c');
+    case 'p': return set_command(o, COMMAND_PS_TEXT, arg, 'p');
+    case 'f': return set_command(o, COMMAND_PS_FILE, arg, 'f');
+    case 'n': o->stdin_null = 1; return 0;
+    case OPT_PORT:
+        if (options_parse_port(arg, &port) < 0)
+            return fail("a port is a number from 1 to 65535", "bad port '%s'", arg);
+        if (o->port && o->port != port)
+            return fail("give the port once, with --port or as host:port",
+                        "two different ports: %d and %d", o->port, port);
+        o->port = port;
+        return 0;
+    case OPT_CACERT:
+        free(o->cacert);
+        o->cacert = strdup(arg);
+        return o->cacert ? 0 : fail(NULL, "out of memory");
+    case OPT_ALLOW_UNENCRYPTED: o->allow_unencrypted = 1; return 0;
+    case OPT_PASSWORD_FILE: o->password_file = arg; return 0;
+    case OPT_NT_HASH_FILE: o->nt_hash_file = arg; return 0;
+    case OPT_KEYTAB: o->keytab = arg; return 0;
+    case OPT_SPN: o->spn = arg; return 0;
+    case OPT_DELEGATE: o->delegate = 1; return 0;
+    case OPT_TIMEOUT:
+    case OPT_CONNECT_TIMEOUT:
+    case OPT_OPERATION_TIMEOUT: {
+        long ms;
+        if (options_parse_seconds(arg, &ms) < 0)
+            return fail("give a number of seconds greater than 0, e.g. 30 or 2.5",
+                        "bad value '%s' for %s", arg, current);
+        if (c == OPT_TIMEOUT) o->timeout_ms = ms;
+        else if (c == OPT_CONNECT_TIMEOUT) o->connect_timeout_ms = ms;
+        else o->operation_timeout_ms = ms;
+        return 0;
+    }
+    case OPT_IDLE_TIMEOUT: {
+        long ms;
+        if (options_parse_seconds(arg, &ms) < 0)
+            return fail("give a number of seconds greater than 0, e.g. 900",
+                        "bad value '%s' for %s", arg, current);
+        o->idle_timeout_s = (unsigned)((ms + 999) / 1000);   /* IdleTimeOut is PT<n>S */
+        return 0;
+    }
+    case OPT_JSON: o->json = 1; return 0;
+    case OPT_XML: o->xml = 1; return 0;
+    case OPT_FILTER: o->filter = arg; return 0;
+    case OPT_SELECTOR: return add_selector(o, arg);
+    case OPT_UNAUTHENTICATED: o->unauthenticated = 1; return 0;
+    default: break;
+    }
+    return usage_error("unknown option '%s'", current);
+}
+
+/* Options that belong to the wsman subcommand only. */
+static int wsman_only(int c)
+{
+    return c == OPT_XML || c == OPT_FILTER || c == OPT_SELECTOR || c == OPT_UNAUTHENTICATED;
+}
+
+int options_parse(int argc, char **argv, nanosh_opts *o)
+{
+    int first = 1;
+    memset(o, 0, sizeof *o);
+    o->https = -1;
+
+    if (argc > 1) {
+        if (strcmp(argv[1], "wsman") == 0) {
+            o->mode = MODE_WSMAN;
+            first = 2;
+        } else if (strcmp(argv[1], "push") == 0 || strcmp(argv[1], "pull") == 0
+                   || strcmp(argv[1], "bootstrap") == 0) {
+            return fail("for now, copy files with smbclient and run commands with 'nanosh host -c'",
+                        "'nanosh %s' is not part of this build", argv[1]);
+        }
+    }
+
+    /* getopt_long accepts abbreviations, so "--password=SECRET" would otherwise be read
+     * as --password-file and the secret echoed in an error about a missing file. */
+    for (int i = first; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        size_t n = strcspn(argv[i], "=");
+        if (n >= 4 && n <= 10 && strncmp(argv[i], "--password", n) == 0)
+            return password_refused();
+    }
+
+    /* getopt_long starts at argv[1]; hand it a view that begins before the first option. */
+    char **av = argv + first - 1;
+    int ac = argc - first + 1;
+    opterr = 0;
+    optind = 0;      /* glibc: full re-initialisation */
+    for (;;) {
+        int idx = -1;
+        int after_op = o->mode == MODE_WSMAN && o->wsman_op;
+        int c = getopt_long(ac, av, after_op ? short_options_wsman_op : short_options,
+                            long_options, &idx);
+        if (c == -1)
+            break;
+        const char *current = av[optind - 1];
+        if (c == '?') {
+            if (optopt == 'P')
+                return password_refused();
+            return optopt ? usage_error("unknown option '-%s'", (char[]){(char)optopt, 0})
+                          : unknown_option(current);
+        }
+        if (c == ':') {
+            if (optopt == 'k' && o->mode == MODE_WSMAN && o->wsman_op)
+                return usage_error("%s", "-k needs key=value");
+            return usage_error("option '%s' needs a value", current);
+        }
+        if (o->mode != MODE_WSMAN && wsman_only(c))
+            return fail("it belongs to 'nanosh wsman'", "option '%s' is only for wsman operations",
+                        current);
+        char name[64];
+        if (idx >= 0)
+            snprintf(name, sizeof name, "--%s", long_options[idx].name);
+        else
+            snprintf(name, sizeof name, "-%c", c);
+        int rc = parse_one(o, c, optarg, c == 1 ? current : name);
+        if (rc != 0)
+            return rc;
+    }
+    /* Whatever follows "--" is positional, e.g. a host named like a subcommand. */
+    for (int i = optind; i < ac; i++) {
+        int rc = add_positional(o, av[i]);
+        if (rc != 0)
+            return rc;
+    }
+
+    if (!o->host)
+        return fail("give the host to connect to, e.g. nanosh admin@host -c 'hostname'",
+                    "no host given");
+    if (o->mode == MODE_WSMAN) {
+        if (o->command_kind != COMMAND_NONE)
+            return fail("run commands with 'nanosh host -c' instead",
+                        "-c, -p and -f do not apply to 'nanosh wsman'");
+        static const char *const known[] = {"identify", "get", "put", "enumerate", "invoke"};
+        int found = 0;
+        if (!o->wsman_op)
+            return fail("add identify, get, put, enumerate or invoke after the host",
+                        "no wsman operation given");
+        for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+            found |= strcmp(o->wsman_op, known[i]) == 0;
+        if (!found)
+            return fail("use identify, get, put, enumerate or invoke",
+                        "unknown wsman operation '%s'", o->wsman_op);
+        if (o->xml && o->json)
+            return usage_error("%s", "--xml and --json cannot be combined");
+    } else if (o->json) {
+        return fail("drop --json: the output of -c, -p, -f and the shell is the remote "
+                    "command's own, and its exit code is nanosh's exit status",
+                    "--json applies only to 'nanosh wsman'");
+    }
+    return 0;
+}
+
+void options_finish(nanosh_opts *o)
+{
+    if (o->https < 0)
+        o->https = 0;
+    if (o->port == 0)
+        o->port = o->https ? 5986 : 5985;
+    /* Kerberos, falling back to NTLM, as Windows does (DESIGN.md). */
+    if (o->auth == AUTH_UNSET)
+        o->auth = AUTH_NEGOTIATE;
+}
+
+int options_validate(const nanosh_opts *o)
+{
+    int authenticated = !(o->mode == MODE_WSMAN && o->unauthenticated);
+    const char *mech = options_auth_name(o->auth);
+
+    if (authenticated && o->auth == AUTH_CERTIFICATE)
+        return fail("use -a negotiate, ntlm, kerberos or basic",
+                    "client certificate authentication (-a certificate) is not supported by this "
+                    "version of nanosh");
+    if (authenticated && o->auth == AUTH_BASIC && !o->https && !o->allow_unencrypted)
+        return fail("use -s (HTTPS), or add --allow-unencrypted if a plaintext password is "
+                    "acceptable on this network",
+                    "refusing Basic auth over plain HTTP to %s:%d: the password would cross "
+                    "the network unencrypted", o->host, o->port);
+    if (o->nt_hash_file && o->auth != AUTH_NTLM && o->auth != AUTH_NEGOTIATE)
+        return fail("use the password instead, or -a ntlm",
+                    "--nt-hash-file works only with NTLM, not -a %s", mech);
+    if ((o->keytab || o->spn || o->delegate) && o->auth != AUTH_KERBEROS
+        && o->auth != AUTH_NEGOTIATE)
+        return fail("drop the Kerberos options, or use -a kerberos or -a negotiate",
+                    "--keytab, --spn and --delegate apply to Kerberos, not -a %s", mech);
+    if (o->command_kind == COMMAND_PS_FILE && strcmp(o->command, "-") == 0 && o->stdin_null)
+        return fail("drop -n, or give the script as a file", "-f - reads the script from stdin, "
+                    "which -n empties");
+    if (o->unauthenticated && (!o->wsman_op || strcmp(o->wsman_op, "identify") != 0))
+        return fail("use it with 'identify' only", "--unauthenticated applies only to identify");
+    return 0;
+}
+
+void options_free(nanosh_opts *o)
+{
+    free(o->target_arg);
+    free(o->host);
+    free(o->user);
+    free(o->cacert);
+    free(o->wsman_args);
+    for (size_t i = 0; i < o->nselectors; i++) {
+        free((char *)o->selectors[i].name);
+        free((char *)o->selectors[i].value);
+    }
+    free(o->selectors);
+    memset(o, 0, sizeof *o);
+}

@@ -1,0 +1,54 @@
+/* Reading a whole file or stdin into memory. */
+#include "shell/localfs/readfile.h"
+#include "shell/cli/errors.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int readfile_all(const char *path, const char *what, char **out, size_t *len)
+{
+    int use_stdin = strcmp(path, "-") == 0;
+    const char *name = use_stdin ? "standard input" : path;
+    FILE *f = use_stdin ? stdin : fopen(path, "re");
+    *out = NULL;
+    *len = 0;
+    if (!f)
+        return fail("check the path", "cannot open %s (%s): %s", name, what, strerror(errno));
+
+    char *buf = NULL;
+    size_t cap = 0, n = 0;
+    int rc = 0;
+    for (;;) {
+        if (cap - n < 2) {
+            if (cap >= READFILE_MAX) {
+                rc = fail("keep it under 64 MiB", "%s (%s) is too large", name, what);
+                break;
+            }
+            size_t ncap = cap ? cap * 2 : 8192;
+            char *nb = realloc(buf, ncap);
+            if (!nb) {
+                rc = fail(NULL, "out of memory");
+                break;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (rc == 0 && ferror(f))
+        rc = fail("check the file", "cannot read %s (%s): %s", name, what, strerror(errno));
+    if (!use_stdin)
+        fclose(f);
+    if (rc != 0) {
+        free(buf);
+        return rc;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return 0;
+}

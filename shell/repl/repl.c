@@ -1,0 +1,329 @@
+/* The interactive shell, "nanosh host": readline at a terminal, or lines read from stdin
+ * when it is not one (as "ssh host < script" does). Lines go to PowerShell or cmd.exe
+ * (repl_ps.c, repl_cmd.c) unless they are nanosh's own commands (meta.c). */
+#include "shell/repl/repl.h"
+#include "shell/repl/complete.h"
+#include "shell/cli/errors.h"
+#include "shell/repl/history.h"
+#include "shell/repl/meta.h"
+#include "shell/repl/multiline.h"
+#include "shell/repl/repl_state.h"
+#include "shell/cli/signals.h"
+#include "shell/transfer/transfer.h"
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <readline/history.h>
+#include <readline/readline.h>
+
+static int repl_open(repl *r)
+{
+    long poll = run_poll_ms(r->o, r->interactive);
+    if (r->interactive && !r->o->operation_timeout_ms && (!poll || poll > RUN_INTERACTIVE_POLL_MS))
+        poll = RUN_INTERACTIVE_POLL_MS;
+    int rc = session_open(&r->s, r->o, poll, NULL);
+    if (rc != 0) {
+        session_close(&r->s, 1);
+        return rc;
+    }
+    r->opened = 1;
+    return ps_new_nonce(r->listing_sep);
+}
+
+/* "exit", "exit N" and "exit /b N" end the session, as they end a cmd.exe script. */
+static int exit_request(const char *line, int last_status, int *status)
+{
+    if (strncasecmp(line, "exit", 4) != 0 || (line[4] && line[4] != ' ' && line[4] != '\t'))
+        return 0;
+    const char *p = line + 4;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (strncasecmp(p, "/b", 2) == 0 && (p[2] == ' ' || p[2] == '\t' || p[2] == '\0')) {
+        p += 2;
+        while (*p == ' ' || *p == '\t')
+            p++;
+    }
+    if (!*p) {
+        *status = last_status;
+        return 1;
+    }
+    char *end;
+    long long v = strtoll(p, &end, 10);
+    while (*end == ' ' || *end == '\t')
+        end++;
+    if (*end)
+        return 0;     /* not a plain number: let cmd.exe handle it */
+    *status = run_exit_status((unsigned long long)v);
+    return 1;
+}
+
+static int switch_mode(repl *r, shell_mode to, int *quit)
+{
+    if (to == SHELL_PS && !r->ps_usable)
+        return fail("stay in :cmd mode", "this host's PowerShell did not start, so :ps is unavailable");
+    if (to == r->mode)
+        return 0;
+    int st = 0;
+    if (to == SHELL_CMD)
+        st = cmd_mode_enter(r, r->ps.location, quit);
+    else if (r->cwd)
+        st = ps_set_location(r, r->cwd);
+    if (st == 0)
+        r->mode = to;
+    return st;
+}
+
+static int handle_meta(repl *r, meta_kind kind, const char *args, int *quit)
+{
+    switch (kind) {
+    case META_HELP:
+        meta_print_help();
+        return 0;
+    case META_PS:
+        return switch_mode(r, SHELL_PS, quit);
+    case META_CMD:
+        return switch_mode(r, SHELL_CMD, quit);
+    case META_PUT:
+    case META_GET:
+        if (!r->ps_usable)
+            return fail("copy the file another way", ":put and :get need PowerShell on the host, "
+                        "which did not start");
+        return transfer_command(&r->ps, kind == META_PUT, args);
+    case META_EXIT:
+        *quit = 1;
+        return r->last_status;
+    case META_LOCAL:
+        return meta_run_local(args);
+    case META_UNKNOWN:
+        fputs("nanosh: unknown command; :help lists nanosh's own commands\n", stderr);
+        return 1;
+    case META_NONE:
+        break;
+    }
+    return 0;
+}
+
+/* Runs one complete input (which may span lines in PowerShell mode). */
+static int handle_input(repl *r, char *text, int *quit)
+{
+    char *p = text + strspn(text, " \t\r\n");
+    size_t n = strlen(p);
+    while (n > 0 && strchr(" \t\r\n", p[n - 1]))
+        p[--n] = '\0';
+    if (!*p)
+        return r->last_status;
+    int status;
+    if (!strchr(p, '\n') && exit_request(p, r->last_status, &status)) {
+        *quit = 1;
+        return status;
+    }
+    const char *args;
+    meta_kind kind = meta_parse(p, &args);
+    if (kind != META_NONE)
+        return handle_meta(r, kind, args, quit);
+    complete_forget_dirs();     /* the command may change what a listing would show */
+    return r->mode == SHELL_PS ? ps_mode_line(r, p, quit) : cmd_mode_line(r, p, quit);
+}
+
+static int input_incomplete(const repl *r, const char *text)
+{
+    const char *p = text + strspn(text, " \t");
+    if (*p == ':' || *p == '!')
+        return 0;
+    return r->mode == SHELL_PS ? ps_input_incomplete(text) : cmd_input_incomplete(text);
+}
+
+/* Adds a line to the input being collected. 0 or -1. */
+static int add_line(const repl *r, ws_buf *input, const char *line)
+{
+    if (r->mode == SHELL_CMD)
+        return cmd_join_line(input, line);
+    if (input->len && ws_buf_append(input, "\n", 1) != 0)
+        return -1;
+    return ws_buf_appends(input, line);
+}
+
+/* ---- reading from a terminal ---- */
+
+static char *rl_line;
+static int rl_have_line;
+static char cancelled_line[] = "";     /* returned for Ctrl-C at the prompt */
+
+static void on_rl_line(char *line)
+{
+    rl_line = line;
+    rl_have_line = 1;
+    rl_callback_handler_remove();
+}
+
+/* readline's callback interface, so Ctrl-C at the prompt (a signal that readline does
+ * not own here) can drop the line the way bash does. NULL: EOF or SIGTERM/SIGHUP;
+ * cancelled_line: Ctrl-C. */
+static char *read_tty_line(const char *prompt)
+{
+    rl_line = NULL;
+    rl_have_line = 0;
+    rl_callback_handler_install(prompt, on_rl_line);
+    while (!rl_have_line) {
+        if (signals_fatal())
+            break;
+        if (signals_interrupts()) {
+            signals_reset_interrupts();
+            rl_replace_line("", 0);
+            rl_free_line_state();
+            rl_crlf();
+            rl_callback_handler_remove();
+            return cancelled_line;
+        }
+        struct pollfd pfd = {.fd = fileno(rl_instream ? rl_instream : stdin), .events = POLLIN};
+        if (poll(&pfd, 1, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        rl_callback_read_char();
+    }
+    if (!rl_have_line)
+        rl_callback_handler_remove();
+    return rl_line;
+}
+
+static char *make_prompt(const repl *r)
+{
+    char *prompt = NULL;
+    int n = r->mode == SHELL_PS
+                ? asprintf(&prompt, "%s PS %s> ", r->o->host, r->ps.location ? r->ps.location : "")
+                : asprintf(&prompt, "%s %s> ", r->o->host, r->cwd ? r->cwd : "");
+    return n < 0 ? NULL : prompt;
+}
+
+/* Reads one complete input, continuing with ">> " while it is unfinished. Returns 1 with
+ * *input filled, 0 at EOF, -1 for Ctrl-C (the input is dropped). */
+static int read_tty_input(repl *r, ws_buf *input)
+{
+    ws_buf_reset(input);
+    if (r->mode == SHELL_PS && !r->ps.out_at_line_start) {
+        fputs("\n", stdout);     /* output without a final newline: keep the prompt clear */
+        r->ps.out_at_line_start = 1;
+    }
+    char *prompt = make_prompt(r);
+    if (!prompt)
+        return fail(NULL, "out of memory"), 0;
+    int rc = 1;
+    for (int first = 1;; first = 0) {
+        char *line = read_tty_line(first ? prompt : ">> ");
+        if (line == cancelled_line) {
+            rc = -1;
+            break;
+        }
+        if (!line) {
+            if (!signals_fatal())
+                putchar('\n');     /* Ctrl-D: end the prompt line */
+            rc = first ? 0 : -1;
+            break;
+        }
+        int bad = add_line(r, input, line);
+        free(line);
+        if (bad) {
+            rc = 0;
+            break;
+        }
+        if (!input_incomplete(r, input->data ? input->data : ""))
+            break;
+    }
+    free(prompt);
+    return rc;
+}
+
+static int interactive_loop(repl *r)
+{
+    int quit = 0;
+    rl_catch_signals = 0;      /* our handlers record SIGINT; see read_tty_line */
+    rl_readline_name = "nanosh";
+    history_open();
+    completer comp = {.list_dir = cmd_list_dir, .ud = r};
+    complete_install(&comp);
+    ws_buf input = WS_BUF_INIT;
+    while (!quit) {
+        comp.list_commands = r->mode == SHELL_PS ? ps_list_commands : NULL;
+        comp.cwd = r->mode == SHELL_PS ? r->ps.location : r->cwd;
+        int got = read_tty_input(r, &input);
+        if (got == 0)
+            break;
+        if (got < 0)
+            continue;
+        if (input.data[strspn(input.data, " \t")])
+            history_remember(input.data);
+        r->last_status = handle_input(r, input.data, &quit);
+    }
+    ws_buf_free(&input);
+    complete_free();
+    history_close();
+    return signals_fatal() ? 128 + signals_fatal() : r->last_status;
+}
+
+static int script_loop(repl *r)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    int quit = 0;
+    ws_buf input = WS_BUF_INIT;
+    while (!quit && !signals_fatal() && getline(&line, &cap, stdin) >= 0) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (add_line(r, &input, line) != 0) {
+            r->last_status = fail(NULL, "out of memory");
+            break;
+        }
+        if (input_incomplete(r, input.data))
+            continue;
+        r->last_status = handle_input(r, input.data, &quit);
+        ws_buf_reset(&input);
+    }
+    /* An unfinished block at the end still goes to the host, which reports it. */
+    if (!quit && !signals_fatal() && input.len)
+        r->last_status = handle_input(r, input.data, &quit);
+    ws_buf_free(&input);
+    free(line);
+    return signals_fatal() ? 128 + signals_fatal() : r->last_status;
+}
+
+/* PowerShell when the host has it (DESIGN.md), else cmd.exe. */
+static int choose_mode(repl *r)
+{
+    int quit = 0;
+    int st = ps_mode_start(r);
+    if (st == 0) {
+        r->mode = SHELL_PS;
+        return 0;
+    }
+    if (st != 1)
+        return st;
+    r->mode = SHELL_CMD;
+    st = cmd_mode_enter(r, NULL, &quit);
+    return quit && !st ? NANOSH_EXIT_FAILURE : st;
+}
+
+int repl_run(const nanosh_opts *o)
+{
+    repl r;
+    memset(&r, 0, sizeof r);
+    r.o = o;
+    r.interactive = isatty(STDIN_FILENO) && !o->stdin_null;
+    int status = repl_open(&r);
+    /* -n: like ssh -n host, log in, read nothing, leave. */
+    if (status == 0 && !o->stdin_null) {
+        status = choose_mode(&r);
+        if (status == 0)
+            status = r.interactive ? interactive_loop(&r) : script_loop(&r);
+    }
+    if (r.ps_opened)
+        ps_session_close(&r.ps, status == NANOSH_EXIT_FAILURE);
+    if (r.opened)
+        session_close(&r.s, status == NANOSH_EXIT_FAILURE);
+    free(r.cwd);
+    return status;
+}

@@ -1,0 +1,39 @@
+/* State shared by the interactive shell's parts: repl.c (reading and dispatch),
+ * repl_cmd.c (cmd.exe mode) and repl_ps.c (PowerShell mode). */
+#ifndef NANOSH_SHELL_REPL_STATE_H
+#define NANOSH_SHELL_REPL_STATE_H
+#include "shell/repl/complete.h"
+#include "shell/cli/options.h"
+#include "shell/ps/ps_session.h"
+#include "shell/run/run.h"
+
+typedef enum shell_mode { SHELL_PS, SHELL_CMD } shell_mode;
+
+typedef struct repl {
+    const nanosh_opts *o;
+    session s;            /* the client, and the shell for cmd.exe lines and listings */
+    int opened;
+    ps_session ps;        /* powershell.exe in a shell of its own on the same client */
+    int ps_opened;
+    int ps_usable;        /* powershell.exe started and answered */
+    shell_mode mode;
+    int interactive;      /* reading from a terminal with readline */
+    char *cwd;            /* cmd.exe mode's directory, when known */
+    int last_status;
+    char listing_sep[PS_NONCE_LEN + 1];
+} repl;
+
+/* cmd.exe mode (repl_cmd.c). Each returns the line's exit status; *quit is set when the
+ * session cannot or must not go on. */
+int cmd_mode_enter(repl *r, const char *dir, int *quit);   /* dir: start there, or NULL */
+int cmd_mode_line(repl *r, const char *line, int *quit);
+int cmd_list_dir(void *r, const char *dir, name_list *out);
+
+/* PowerShell mode (repl_ps.c). ps_mode_start returns 0 when PowerShell answered, 1 when
+ * the host has none (after saying so), 255 after a failure. */
+int ps_mode_start(repl *r);
+int ps_mode_line(repl *r, const char *text, int *quit);
+int ps_set_location(repl *r, const char *dir);
+int ps_list_commands(void *r, name_list *out);
+
+#endif
