@@ -1,10 +1,9 @@
-/* WWW-Authenticate parsing (RFC 7235 4.1, 2.1), scheme choice and token base64. */
+/* WWW-Authenticate parsing (RFC 7235 4.1, 2.1) and scheme choice. */
 #include "wsman/http_auth.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <openssl/evp.h>
 
 static int is_tchar(int ch)
 {
@@ -130,46 +129,4 @@ int ws_scheme_is_connection_based(const char *scheme)
 {
     return strcasecmp(scheme, "Negotiate") == 0 || strcasecmp(scheme, "NTLM") == 0 ||
            strcasecmp(scheme, "Kerberos") == 0 || strcasecmp(scheme, "CredSSP") == 0;
-}
-
-int ws_base64_encode(const unsigned char *in, size_t len, ws_buf *out)
-{
-    if (len > ((size_t)1 << 30))
-        return -1;
-    size_t need = 4 * ((len + 2) / 3);
-    unsigned char *tmp = malloc(need + 1);   /* EVP_EncodeBlock adds a NUL */
-    if (!tmp)
-        return -1;
-    int n = EVP_EncodeBlock(tmp, in, (int)len);
-    int rc = n >= 0 && (size_t)n == need ? ws_buf_append(out, tmp, need) : -1;
-    ws_wipe(tmp, need + 1);   /* it may hold the base64 of user:password */
-    free(tmp);
-    return rc;
-}
-
-int ws_base64_decode(const char *in, size_t len, ws_buf *out)
-{
-    while (len && (in[len - 1] == ' ' || in[len - 1] == '\t'))
-        len--;
-    if (len % 4 != 0 || len > ((size_t)1 << 30))
-        return -1;
-    size_t pad = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)in[i];
-        int alpha = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-                    (ch >= '0' && ch <= '9') || ch == '+' || ch == '/';
-        if (ch == '=' && i + 2 >= len)
-            pad++;
-        else if (!alpha || pad)
-            return -1;
-    }
-    size_t max = len / 4 * 3;
-    unsigned char *tmp = malloc(max + 1);
-    if (!tmp)
-        return -1;
-    /* EVP_DecodeBlock counts the padding as zero bytes: drop them afterwards. */
-    int n = EVP_DecodeBlock(tmp, (const unsigned char *)in, (int)len);
-    int rc = n >= 0 && (size_t)n == max ? ws_buf_append(out, tmp, max - pad) : -1;
-    free(tmp);
-    return rc;
 }

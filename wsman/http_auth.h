@@ -1,9 +1,10 @@
-/* The HTTP side of authentication (RFC 7235): WWW-Authenticate parsing, scheme choice
- * and base64 for tokens. Internal to the transport. */
+/* The HTTP side of authentication (RFC 7235): WWW-Authenticate parsing and scheme
+ * choice. Internal to the transport. Tokens travel as base64 (base/base64.h). */
 #ifndef NANOSH_HTTP_AUTH_H
 #define NANOSH_HTTP_AUTH_H
 #include <stddef.h>
 #include "auth/auth.h"
+#include "base/base64.h"
 
 #define WS_MAX_CHALLENGES 8
 
@@ -32,9 +33,5 @@ const ws_challenge *ws_challenges_choose(const ws_challenges *cs, const ws_auth 
 /* RFC 4559 / MS-WSMV 2.2.9.1: these schemes authenticate the connection, not the
  * request; Basic (RFC 7617) sends its credentials with every request. */
 int ws_scheme_is_connection_based(const char *scheme);
-
-/* Standard base64 with padding (RFC 4648 4). Decoding rejects anything else. */
-int ws_base64_encode(const unsigned char *in, size_t len, ws_buf *out);
-int ws_base64_decode(const char *in, size_t len, ws_buf *out);
 
 #endif
