@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include "base/clock.h"
 #include "wsman/encrypted.h"
 #include "wsman/global.h"
 #include "wsman/http_auth.h"
@@ -83,13 +84,6 @@ struct ws_transport {
     char content_type[160];
     ws_buf cert;             /* DER leaf certificate of the connection (RFC 5929) */
 };
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 ws_rc ws_global_init(ws_error *err)
 {
@@ -376,7 +370,7 @@ ws_rc ws_transport_new(const ws_target *t, const ws_conn_opts *o, ws_auth *auth,
                                                        : DEFAULT_CONNECT_TIMEOUT_MS;
     tp->operation_timeout_ms = o->operation_timeout_ms > 0 ? o->operation_timeout_ms
                                                            : WS_DEFAULT_OPERATION_TIMEOUT_MS;
-    tp->deadline = o->deadline_ms > 0 ? now_ms() + o->deadline_ms : 0;
+    tp->deadline = o->deadline_ms > 0 ? ws_now_ms() + o->deadline_ms : 0;
     if (!(tp->host = strdup(t->host)) || (o->cacert && !(tp->cacert = strdup(o->cacert))))
         goto nomem;
     if ((rc = build_url(tp, t, err)) != WS_OK)
@@ -455,7 +449,7 @@ static ws_rc request_timeout(ws_transport *tp, long timeout_ms, long *out, int *
     long t = timeout_ms > 0 ? timeout_ms : tp->operation_timeout_ms + WS_READ_MARGIN_MS;
     *capped = 0;
     if (tp->deadline) {
-        long long left = tp->deadline - now_ms();
+        long long left = tp->deadline - ws_now_ms();
         if (left <= 0)
             return ws_error_set(err, WS_E_TIMEOUT, "raise --timeout",
                                 "the time allowed for the operation ran out before the next request to %s (timed out)",

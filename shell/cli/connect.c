@@ -3,6 +3,7 @@
 #include "shell/cli/credentials.h"
 #include "shell/cli/errors.h"
 #include "auth/negotiate.h"
+#include "base/clock.h"
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,26 +13,19 @@ static long long deadline_at_ms;   /* CLOCK_MONOTONIC; 0: no --timeout */
 static char kerberos_skipped[512]; /* from negotiate: why the last handshake was not Kerberos */
 static long timeout_ms;
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void connect_deadline_start(const nanosh_opts *o)
 {
     if (deadline_at_ms || !o->timeout_ms)
         return;
     timeout_ms = o->timeout_ms;
-    deadline_at_ms = o->timeout_ms ? now_ms() + o->timeout_ms : 0;
+    deadline_at_ms = o->timeout_ms ? ws_now_ms() + o->timeout_ms : 0;
 }
 
 long connect_deadline_left(void)
 {
     if (!deadline_at_ms)
         return LONG_MAX;
-    long long left = deadline_at_ms - now_ms();
+    long long left = deadline_at_ms - ws_now_ms();
     return left > 0 ? (long)left : 0;
 }
 
