@@ -1,6 +1,8 @@
 /* The NTLM mechanism: NEGOTIATE, then AUTHENTICATE for the server's CHALLENGE
  * (MS-NLMP 3.1.5.1), then session security for WinRM message encryption (PROTOCOL.md 4.4). */
 #include "auth/ntlm.h"
+#include "base/bytes.h"
+#include "base/hex.h"
 #include "base/random.h"
 #include "auth/ntlm_crypto.h"
 #include "auth/ntlm_msg.h"
@@ -80,12 +82,10 @@ static void filetime_now(unsigned char out[8])
 {
     struct timespec ts;
     uint64_t ft;
-    int i;
 
     clock_gettime(CLOCK_REALTIME, &ts);
     ft = ((uint64_t)ts.tv_sec + 11644473600u) * 10000000u + (uint64_t)ts.tv_nsec / 100;
-    for (i = 0; i < 8; i++)
-        out[i] = (unsigned char)(ft >> (8 * i));
+    ws_store_le64(out, ft);
 }
 
 /* Flags for AUTHENTICATE: what both sides asked for (MS-NLMP 3.1.5.1.2), with UNICODE
@@ -396,6 +396,8 @@ ws_auth *ws_auth_ntlm_new(const char *user, const char *password,
     a->ops = &ntlm_ops;
     a->scheme = strcmp(scheme, "NTLM") == 0 ? "NTLM" : "Negotiate";   /* not the caller's copy */
     a->enc_protocol = "application/HTTP-SPNEGO-session-encrypted";
+    a->caps = WS_AUTH_CONNECTION_BOUND | WS_AUTH_WRAPS | WS_AUTH_CHANNEL_BINDING |
+              WS_AUTH_NTLM_TOKENS;
     a->state = st;
     if (set_user(st, user, err) != WS_OK || workstation_name(&st->workstation_u16, err) != WS_OK)
         goto fail;
@@ -420,14 +422,6 @@ fail:
     return NULL;
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = tolower(c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 ws_rc ws_ntlm_parse_nt_hash(const char *text, unsigned char out[16], ws_error *err)
 {
     static const char fix[] =
@@ -449,7 +443,7 @@ ws_rc ws_ntlm_parse_nt_hash(const char *text, unsigned char out[16], ws_error *e
     if (n != 32)
         return ws_error_set(err, WS_E_USAGE, fix, "the NT hash has %zu characters, expected 32", n);
     for (i = 0; i < 16; i++) {
-        int hi = hexval((unsigned char)s[2 * i]), lo = hexval((unsigned char)s[2 * i + 1]);
+        int hi = ws_hexval((unsigned char)s[2 * i]), lo = ws_hexval((unsigned char)s[2 * i + 1]);
 
         if (hi < 0 || lo < 0) {
             ws_wipe(out, 16);

@@ -2,6 +2,7 @@
  * provider is not active; MD5 and HMAC-MD5 through OpenSSL (default provider). */
 #include "auth/ntlm_crypto.h"
 #include "base/buf.h"
+#include "base/bytes.h"
 #include <string.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -15,19 +16,6 @@
 #define MD4_H(x, y, z) ((x) ^ (y) ^ (z))
 #define ROTL32(v, s) (((v) << (s)) | ((v) >> (32 - (s))))
 
-static uint32_t load_le32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void store_le32(unsigned char *p, uint32_t v)
-{
-    p[0] = (unsigned char)v;
-    p[1] = (unsigned char)(v >> 8);
-    p[2] = (unsigned char)(v >> 16);
-    p[3] = (unsigned char)(v >> 24);
-}
-
 static void md4_block(uint32_t h[4], const unsigned char blk[64])
 {
     static const int r2[16] = {0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15};
@@ -39,7 +27,7 @@ static void md4_block(uint32_t h[4], const unsigned char blk[64])
 
     w.a = h[0]; w.b = h[1]; w.c = h[2]; w.d = h[3];
     for (i = 0; i < 16; i++)
-        w.x[i] = load_le32(blk + 4 * i);
+        w.x[i] = ws_load_le32(blk + 4 * i);
     /* Each round rotates the roles of a, b, c, d; t carries the new value. */
     for (i = 0; i < 16; i++) {
         w.t = ROTL32(w.a + MD4_F(w.b, w.c, w.d) + w.x[i], s1[i % 4]);
@@ -80,7 +68,7 @@ void ntlm_md4(const void *data, size_t len, unsigned char out[NTLM_HASH_LEN])
     if (tlen == 128)
         md4_block(h, tail + 64);
     for (i = 0; i < 4; i++)
-        store_le32(out + 4 * i, h[i]);
+        ws_store_le32(out + 4 * i, h[i]);
     ws_wipe(tail, sizeof(tail));
     ws_wipe(h, sizeof(h));
 }
@@ -99,17 +87,6 @@ void ntlm_rc4_init(ntlm_rc4 *st, const unsigned char *key, size_t keylen)
         t = st->s[i]; st->s[i] = st->s[j]; st->s[j] = t;
     }
     st->i = st->j = 0;
-}
-
-static uint64_t load_le64(const unsigned char *p)
-{
-    return (uint64_t)load_le32(p) | (uint64_t)load_le32(p + 4) << 32;
-}
-
-static void store_le64(unsigned char *p, uint64_t v)
-{
-    store_le32(p, (uint32_t)v);
-    store_le32(p + 4, (uint32_t)(v >> 32));
 }
 
 /* One RC4 step: swap S[i] and S[j], yield S[S[i] + S[j]]. */
@@ -139,7 +116,7 @@ void ntlm_rc4_crypt(ntlm_rc4 *st, const unsigned char *in, unsigned char *out, s
         ks |= RC4_KS(5);
         ks |= RC4_KS(6);
         ks |= RC4_KS(7);
-        store_le64(out + n, load_le64(in + n) ^ ks);
+        ws_store_le64(out + n, ws_load_le64(in + n) ^ ks);
     }
     for (; n < len; n++)
         out[n] = in[n] ^ RC4_STEP(s, i, j, a, b);

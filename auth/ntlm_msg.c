@@ -3,6 +3,7 @@
 #include "auth/ntlm_msg.h"
 #include "auth/ntlm_crypto.h"
 #include "auth/cbt.h"
+#include "base/bytes.h"
 #include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,18 +18,6 @@ static const unsigned char ntlm_signature[8] = {'N', 'T', 'L', 'M', 'S', 'S', 'P
  * pyspnego sends; servers use it for debugging only. */
 const unsigned char ntlm_client_version[8] = {10, 0, 0x63, 0x45, 0, 0, 0, 0x0f};
 
-static uint16_t rd16(const unsigned char *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t rd32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static void wr16(unsigned char *p, uint16_t v) { p[0] = (unsigned char)v; p[1] = (unsigned char)(v >> 8); }
-static void wr32(unsigned char *p, uint32_t v)
-{
-    wr16(p, (uint16_t)v);
-    wr16(p + 2, (uint16_t)(v >> 16));
-}
-
 static ws_rc nomem(ws_error *err)
 {
     return ws_error_set(err, WS_E_NOMEM, "", "out of memory building an NTLM message");
@@ -39,11 +28,11 @@ ws_rc ntlm_negotiate_build(ws_buf *out, ws_error *err)
     unsigned char m[40];
 
     memcpy(m, ntlm_signature, 8);
-    wr32(m + 8, 1);
-    wr32(m + 12, NTLM_NEGOTIATE_FLAGS);
+    ws_store_le32(m + 8, 1);
+    ws_store_le32(m + 12, NTLM_NEGOTIATE_FLAGS);
     /* Empty DomainName and Workstation, offsets pointing at the (empty) payload. */
-    wr16(m + 16, 0); wr16(m + 18, 0); wr32(m + 20, 40);
-    wr16(m + 24, 0); wr16(m + 26, 0); wr32(m + 28, 40);
+    ws_store_le16(m + 16, 0); ws_store_le16(m + 18, 0); ws_store_le32(m + 20, 40);
+    ws_store_le16(m + 24, 0); ws_store_le16(m + 26, 0); ws_store_le32(m + 28, 40);
     memcpy(m + 32, ntlm_client_version, 8);
     return ws_buf_append(out, m, sizeof(m)) ? nomem(err) : WS_OK;
 }
@@ -70,8 +59,8 @@ static ws_rc bad_challenge(ws_error *err, const char *fmt, ...)
 static ws_rc check_field(const unsigned char *msg, size_t len, size_t at, const char *name,
                          size_t *off, size_t *flen, ws_error *err)
 {
-    *flen = rd16(msg + at);
-    *off = rd32(msg + at + 4);
+    *flen = ws_load_le16(msg + at);
+    *off = ws_load_le32(msg + at + 4);
     if (*off > len || *flen > len - *off)
         return bad_challenge(err, "%s (offset %zu, length %zu) runs past the end of the %zu-byte message",
                              name, *off, *flen, len);
@@ -90,8 +79,8 @@ static ws_rc parse_target_info(const unsigned char *ti, size_t len, ntlm_challen
         if (len - pos < 4)
             return bad_challenge(err, "TargetInfo has no MsvAvEOL terminator (AV pair at offset %zu of %zu bytes)",
                                  pos, len);
-        id = rd16(ti + pos);
-        alen = rd16(ti + pos + 2);
+        id = ws_load_le16(ti + pos);
+        alen = ws_load_le16(ti + pos + 2);
         pos += 4;
         if (alen > len - pos)
             return bad_challenge(err, "TargetInfo AV pair %u has AvLen %u but only %zu bytes are left",
@@ -128,11 +117,11 @@ ws_rc ntlm_challenge_parse(const unsigned char *msg, size_t len, ntlm_challenge 
         return bad_challenge(err, "%zu bytes, shorter than the 48-byte header", msg ? len : 0);
     if (memcmp(msg, ntlm_signature, 8) != 0)
         return bad_challenge(err, "no NTLMSSP signature");
-    if (rd32(msg + 8) != 2)
-        return bad_challenge(err, "message type %u, expected 2", (unsigned)rd32(msg + 8));
+    if (ws_load_le32(msg + 8) != 2)
+        return bad_challenge(err, "message type %u, expected 2", (unsigned)ws_load_le32(msg + 8));
     if ((rc = check_field(msg, len, 12, "TargetName", &off, &flen, err)) != WS_OK)
         return rc;
-    ch->flags = rd32(msg + 20);
+    ch->flags = ws_load_le32(msg + 20);
     memcpy(ch->server_challenge, msg + 24, NTLM_CHALLENGE_LEN);
     /* TargetInfoFields are meaningful only with NEGOTIATE_TARGET_INFO (MS-NLMP 2.2.1.2). */
     if (!(ch->flags & NTLM_NEG_TARGET_INFO))
@@ -193,12 +182,12 @@ ws_rc ntlm_utf16le(const char *utf8, int upper, const char *what, ws_buf *out, w
                 cp -= 'a' - 'A';
         }
         if (cp < 0x10000) {
-            wr16(u, (uint16_t)cp);
+            ws_store_le16(u, (uint16_t)cp);
             ulen = 2;
         } else {
             cp -= 0x10000;
-            wr16(u, (uint16_t)(0xd800 | cp >> 10));
-            wr16(u + 2, (uint16_t)(0xdc00 | (cp & 0x3ff)));
+            ws_store_le16(u, (uint16_t)(0xd800 | cp >> 10));
+            ws_store_le16(u + 2, (uint16_t)(0xdc00 | (cp & 0x3ff)));
             ulen = 4;
         }
         if (ws_buf_append(out, u, ulen)) {
@@ -218,8 +207,8 @@ static int put_av(ws_buf *out, uint16_t id, const void *val, size_t len)
 {
     unsigned char h[4];
 
-    wr16(h, id);
-    wr16(h + 2, (uint16_t)len);
+    ws_store_le16(h, id);
+    ws_store_le16(h + 2, (uint16_t)len);
     return ws_buf_append(out, h, 4) || (len && ws_buf_append(out, val, len));
 }
 
@@ -237,18 +226,18 @@ ws_rc ntlm_target_info_amend(const ntlm_challenge *ch, uint32_t av_flags,
                             "the target name for NTLM is too long");
     /* The list was validated by ntlm_challenge_parse: it ends with MsvAvEOL. */
     while (ti && pos + 4 <= ch->target_info_len) {
-        uint16_t id = rd16(ti + pos), alen = rd16(ti + pos + 2);
+        uint16_t id = ws_load_le16(ti + pos), alen = ws_load_le16(ti + pos + 2);
 
         if (id == NTLM_AV_EOL)
             break;
         if (id == NTLM_AV_FLAGS)
-            av_flags |= rd32(ti + pos + 4);
+            av_flags |= ws_load_le32(ti + pos + 4);
         else if (id != NTLM_AV_CHANNEL_BINDINGS && id != NTLM_AV_TARGET_NAME &&
                  put_av(out, id, ti + pos + 4, alen))
             return nomem(err);
         pos += 4 + (size_t)alen;
     }
-    wr32(fl, av_flags);
+    ws_store_le32(fl, av_flags);
     if (put_av(out, NTLM_AV_FLAGS, fl, 4) ||
         put_av(out, NTLM_AV_CHANNEL_BINDINGS, cbt_md5 ? cbt_md5 : no_bindings, 16) ||
         put_av(out, NTLM_AV_TARGET_NAME, spn_u16, spn_len) ||
@@ -316,19 +305,19 @@ ws_rc ntlm_authenticate_build(const ntlm_auth_fields *f, ws_buf *out, ws_error *
 
     memset(h, 0, sizeof(h));
     memcpy(h, ntlm_signature, 8);
-    wr32(h + 8, 3);
+    ws_store_le32(h + 8, 3);
     for (k = 0; k < 6; k++) {
         int i = order[k];
 
         if (lens[i] > 0xffff)
             return ws_error_set(err, WS_E_USAGE, "",
                                 "an NTLM AUTHENTICATE field is too long (%zu bytes)", lens[i]);
-        wr16(h + 12 + 8 * i, (uint16_t)lens[i]);
-        wr16(h + 14 + 8 * i, (uint16_t)lens[i]);
-        wr32(h + 16 + 8 * i, (uint32_t)off);
+        ws_store_le16(h + 12 + 8 * i, (uint16_t)lens[i]);
+        ws_store_le16(h + 14 + 8 * i, (uint16_t)lens[i]);
+        ws_store_le32(h + 16 + 8 * i, (uint32_t)off);
         off += lens[i];
     }
-    wr32(h + 60, f->flags);
+    ws_store_le32(h + 60, f->flags);
     if (f->version)
         memcpy(h + 64, f->version, 8);
     if (ws_buf_append(out, h, hlen))
@@ -368,7 +357,7 @@ ws_rc ntlm_channel_bindings_md5(const unsigned char *app_data, size_t len,
 
     if (len > 0xffffffffu)
         return ws_error_set(err, WS_E_USAGE, "", "channel binding data too large");
-    wr32(head + 16, (uint32_t)len);
+    ws_store_le32(head + 16, (uint32_t)len);
     return ntlm_md5(parts, 2, out, err);
 }
 

@@ -5,6 +5,7 @@
 #include "auth/ntlm_msg.h"
 #include <string.h>
 #include "base/buf.h"
+#include "base/bytes.h"
 #include <openssl/crypto.h>
 
 /* MS-NLMP 3.4.5.2 and 3.4.5.3; the terminating NUL is part of each constant. */
@@ -69,12 +70,6 @@ void ntlm_session_wipe(ntlm_session *s)
     ws_wipe(s, sizeof(*s));
 }
 
-static void put32(unsigned char *p, uint32_t v)
-{
-    p[0] = (unsigned char)v; p[1] = (unsigned char)(v >> 8);
-    p[2] = (unsigned char)(v >> 16); p[3] = (unsigned char)(v >> 24);
-}
-
 /* HMAC_MD5(SignKey, SeqNum || Message)[0..7] (MS-NLMP 3.4.4.2). */
 static ws_rc checksum(struct evp_mac_ctx_st *key, uint32_t seq, const unsigned char *msg,
                       size_t len, unsigned char digest[16], ws_error *err)
@@ -82,7 +77,7 @@ static ws_rc checksum(struct evp_mac_ctx_st *key, uint32_t seq, const unsigned c
     unsigned char seqb[4];
     ntlm_part parts[2] = {{seqb, 4}, {msg, len}};
 
-    put32(seqb, seq);
+    ws_store_le32(seqb, seq);
     return ntlm_hmac_md5_run(key, parts, 2, digest, err);
 }
 
@@ -91,12 +86,12 @@ static ws_rc checksum(struct evp_mac_ctx_st *key, uint32_t seq, const unsigned c
 static void signature(uint32_t flags, ntlm_rc4 *handle, uint32_t seq,
                       unsigned char digest[16], unsigned char sig[NTLM_SIG_LEN])
 {
-    put32(sig, 1);
+    ws_store_le32(sig, 1);
     if (flags & NTLM_NEG_KEY_EXCH)
         ntlm_rc4_crypt(handle, digest, sig + 4, 8);
     else
         memcpy(sig + 4, digest, 8);
-    put32(sig + 12, seq);
+    ws_store_le32(sig + 12, seq);
     ws_wipe(digest, 16);
 }
 
@@ -121,8 +116,7 @@ static ws_rc check(ntlm_session *s, const unsigned char *msg, size_t len,
                    const unsigned char sig[NTLM_SIG_LEN], ws_error *err)
 {
     unsigned char want[NTLM_SIG_LEN], digest[16];
-    uint32_t seq = (uint32_t)sig[12] | (uint32_t)sig[13] << 8 |
-                   (uint32_t)sig[14] << 16 | (uint32_t)sig[15] << 24;
+    uint32_t seq = ws_load_le32(sig + 12);
     ws_rc rc;
 
     if ((rc = checksum(s->sign_in, s->seq_in, msg, len, digest, err)) != WS_OK)

@@ -2,6 +2,7 @@
  * PROTOCOL.md 4.2. A reply's payload is binary, so its closing boundary is found from
  * the end of the body, never by searching forward through the ciphertext. */
 #include "wsman/encrypted.h"
+#include "base/bytes.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -118,8 +119,7 @@ ws_rc ws_enc_frame(const char *protocol, size_t length, const unsigned char *wra
     if (sig_len > wrapped_len || sig_len > UINT32_MAX)
         return ws_error_set(err, WS_E_CRYPTO, "", "the encryption signature (%zu bytes) does not fit the sealed message (%zu bytes)",
                             sig_len, wrapped_len);
-    for (int i = 0; i < 4; i++)
-        le[i] = (unsigned char)(sig_len >> (8 * i));
+    ws_store_le32(le, (uint32_t)sig_len);
     /* "HT MUST precede" each part header; no CRLF before the closing boundary. */
     if (ws_buf_appendf(out, "--" WS_ENC_BOUNDARY "\r\n"
                             "\tContent-Type: %s\r\n"
@@ -284,7 +284,7 @@ ws_rc ws_enc_parse(const char *content_type, const char *body, size_t len, const
     if (plen < 4)
         return malformed(err, host, "the encrypted part is truncated");
     const unsigned char *u = (const unsigned char *)ps;
-    uint32_t sig = (uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16 | (uint32_t)u[3] << 24;
+    uint32_t sig = ws_load_le32(u);
     if (sig == 0)
         return malformed(err, host, "the encrypted part has no signature");
     if (sig > plen - 4) {
@@ -299,15 +299,15 @@ ws_rc ws_enc_parse(const char *content_type, const char *body, size_t len, const
     return WS_OK;
 }
 
-/* The protocol strings of a mechanism (2.2.9.1.1.1, 2.2.9.1.2.1): its own, and for the
- * GSSAPI mechanisms either Kerberos string, since both carry the same Kerberos wrap. */
+/* The protocol strings of a mechanism (2.2.9.1.1.1, 2.2.9.1.2.1): its own, and for
+ * Kerberos wrap tokens either Kerberos string, since both carry the same wrap. */
 static int protocol_matches(const ws_auth *a, const char *p, size_t n)
 {
     span got = {p, n};
     if (span_is(got, a->enc_protocol))
         return 1;
-    int gss = strcmp(a->ops->name, "kerberos") == 0 || strcmp(a->ops->name, "negotiate") == 0;
-    return gss && (span_is(got, WS_ENC_SPNEGO) || span_is(got, WS_ENC_KERBEROS));
+    return ws_auth_can(a, WS_AUTH_KERBEROS_WRAP) &&
+           (span_is(got, WS_ENC_SPNEGO) || span_is(got, WS_ENC_KERBEROS));
 }
 
 ws_rc ws_enc_wrap(ws_auth *a, const char *plain, size_t len, ws_buf *out, ws_error *err)

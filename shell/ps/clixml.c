@@ -3,7 +3,7 @@
  * (PROTOCOL.md 9). Real PowerShell closes </Objs> only when it exits, so the children
  * are cut out one by one and each is parsed on its own with libxml2. */
 #include "shell/ps/clixml.h"
-#include <ctype.h>
+#include "base/hex.h"
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -26,14 +26,6 @@ void clixml_free(clixml_decoder *d)
     ws_buf_free(&d->pending);
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = tolower(c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* The UTF-16 code unit of "_xHHHH_" at s, or -1. */
 static long escape_at(const char *s, size_t left)
 {
@@ -41,7 +33,7 @@ static long escape_at(const char *s, size_t left)
         return -1;
     long v = 0;
     for (int i = 2; i < 6; i++) {
-        int h = hexval((unsigned char)s[i]);
+        int h = ws_hexval((unsigned char)s[i]);
         if (h < 0)
             return -1;
         v = v * 16 + h;
