@@ -9,29 +9,13 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <readline/readline.h>
+#include "shell/repl/rl_loader.h"
 
 static const char *const meta_commands[] = {":help", ":ps", ":cmd", ":put", ":get", ":exit", NULL};
 
-typedef struct cached_dir {
-    char *dir;
-    name_list names;
-} cached_dir;
-
-static completer *active;
-static cached_dir cache[COMPLETE_MAX_DIRS];
-static size_t cache_next;
-static name_list commands;
-static int commands_loaded;
-
-/* Matches for the word being completed, handed out by the generator. */
-static char **matches;
-static size_t nmatches, match_at;
-
-/* How the word being completed is quoted: PowerShell's single quotes, or the double
- * quotes that cmd.exe and nanosh's own :put/:get read. */
-static int quote_powershell;
-static int completing_local;         /* a local argument of :put or :get */
+/* readline's callbacks carry no user pointer, so they find the completion of the prompt
+ * being read through this one; the state itself belongs to the caller's REPL. */
+static _Thread_local completion *current;
 
 /* Characters that make a name need quotes: PowerShell's (whitespace, $, `, quotes,
  * grouping, separators, redirection; 0xE2 starts U+2018-U+201B) and cmd.exe's. */
@@ -58,46 +42,48 @@ void name_list_free(name_list *l)
     memset(l, 0, sizeof *l);
 }
 
-void complete_forget_dirs(void)
+void complete_forget_dirs(completion *c)
 {
     for (size_t i = 0; i < COMPLETE_MAX_DIRS; i++) {
-        free(cache[i].dir);
-        name_list_free(&cache[i].names);
-        cache[i].dir = NULL;
+        free(c->cache[i].dir);
+        name_list_free(&c->cache[i].names);
+        c->cache[i].dir = NULL;
     }
-    cache_next = 0;
+    c->cache_next = 0;
 }
 
-static void free_matches(void)
+static void free_matches(completion *c)
 {
-    for (size_t i = 0; i < nmatches; i++)
-        free(matches[i]);
-    free(matches);
-    matches = NULL;
-    nmatches = match_at = 0;
+    for (size_t i = 0; i < c->nmatches; i++)
+        free(c->matches[i]);
+    free(c->matches);
+    c->matches = NULL;
+    c->nmatches = c->match_at = 0;
 }
 
-void complete_free(void)
+void complete_free(completion *c)
 {
-    complete_forget_dirs();
-    name_list_free(&commands);
-    commands_loaded = 0;
-    free_matches();
-    active = NULL;
+    complete_forget_dirs(c);
+    name_list_free(&c->commands);
+    c->commands_loaded = 0;
+    free_matches(c);
+    c->src = NULL;
+    if (current == c)
+        current = NULL;
 }
 
-static const name_list *listing(const char *dir)
+static const name_list *listing(completion *c, const char *dir)
 {
     for (size_t i = 0; i < COMPLETE_MAX_DIRS; i++)
-        if (cache[i].dir && !strcasecmp(cache[i].dir, dir))
-            return &cache[i].names;
+        if (c->cache[i].dir && !strcasecmp(c->cache[i].dir, dir))
+            return &c->cache[i].names;
     name_list l = {0};
-    if (active->list_dir(active->ud, dir, &l) != 0) {
+    if (c->src->list_dir(c->src->ud, dir, &l) != 0) {
         name_list_free(&l);
         return NULL;
     }
-    cached_dir *slot = &cache[cache_next];
-    cache_next = (cache_next + 1) % COMPLETE_MAX_DIRS;
+    cached_dir *slot = &c->cache[c->cache_next];
+    c->cache_next = (c->cache_next + 1) % COMPLETE_MAX_DIRS;
     free(slot->dir);
     name_list_free(&slot->names);
     slot->dir = strdup(dir);
@@ -105,26 +91,26 @@ static const name_list *listing(const char *dir)
     return slot->dir ? &slot->names : NULL;
 }
 
-static void add_match(const char *prefix, size_t plen, const char *name)
+static void add_match(completion *c, const char *prefix, size_t plen, const char *name)
 {
-    char **grown = realloc(matches, (nmatches + 1) * sizeof *matches);
+    char **grown = realloc(c->matches, (c->nmatches + 1) * sizeof *c->matches);
     if (!grown)
         return;
-    matches = grown;
+    c->matches = grown;
     char *m = malloc(plen + strlen(name) + 1);
     if (!m)
         return;
     memcpy(m, prefix, plen);
     strcpy(m + plen, name);
-    matches[nmatches++] = m;
+    c->matches[c->nmatches++] = m;
 }
 
-static void match_names(const name_list *l, const char *dirpart, size_t dlen, const char *stem)
+static void match_names(completion *c, const name_list *l, const char *dirpart, size_t dlen, const char *stem)
 {
     size_t slen = strlen(stem);
     for (const char *n = l->names; n && n < l->names + l->len; n += strlen(n) + 1)
         if (!strncasecmp(n, stem, slen))
-            add_match(dirpart, dlen, n);
+            add_match(c, dirpart, dlen, n);
 }
 
 static int is_absolute(const char *p)
@@ -133,7 +119,7 @@ static int is_absolute(const char *p)
 }
 
 /* text = "dir\stem": lists dir (relative to the remote working directory). */
-static void match_paths(const char *text)
+static void match_paths(completion *c, const char *text)
 {
     const char *sep = NULL;
     for (const char *p = text; *p; p++)
@@ -146,24 +132,25 @@ static void match_paths(const char *text)
     int n;
     if (dlen && is_absolute(text))
         n = asprintf(&dir, "%.*s", (int)dlen, text);
-    else if (active->cwd && *active->cwd)
-        n = asprintf(&dir, "%s%s%.*s", active->cwd,
-                     active->cwd[strlen(active->cwd) - 1] == '\\' ? "" : "\\", (int)dlen, text);
+    else if (c->src->cwd && *c->src->cwd)
+        n = asprintf(&dir, "%s%s%.*s", c->src->cwd,
+                     c->src->cwd[strlen(c->src->cwd) - 1] == '\\' ? "" : "\\", (int)dlen, text);
     else
         return;
     if (n < 0)
         return;
-    const name_list *l = listing(dir);
+    const name_list *l = listing(c, dir);
     free(dir);
     if (l)
-        match_names(l, text, dlen, text + dlen);
+        match_names(c, l, text, dlen, text + dlen);
 }
 
 static char *generator(const char *text, int state)
 {
     (void)text;
     (void)state;
-    return match_at < nmatches ? strdup(matches[match_at++]) : NULL;
+    completion *c = current;
+    return c->match_at < c->nmatches ? strdup(c->matches[c->match_at++]) : NULL;
 }
 
 static int ends_in_dir(const char *m)
@@ -174,10 +161,10 @@ static int ends_in_dir(const char *m)
 
 /* A remote directory's name ends in a separator; readline adds the '/' of a local one
  * after quoting, so that one is asked of the file system. */
-static int is_dir(const char *m)
+static int is_dir(const completion *c, const char *m)
 {
     struct stat st;
-    return ends_in_dir(m) || (completing_local && stat(m, &st) == 0 && S_ISDIR(st.st_mode));
+    return ends_in_dir(m) || (c->completing_local && stat(m, &st) == 0 && S_ISDIR(st.st_mode));
 }
 
 /* rl_filename_quoting_function: match quoted for the line. A directory or a partial
@@ -185,10 +172,11 @@ static int is_dir(const char *m)
 static char *quote_match(char *match, int match_type, char *quote_pointer)
 {
     (void)quote_pointer;
-    int open_end = match_type != SINGLE_MATCH || is_dir(match);
+    completion *c = current;
+    int open_end = match_type != SINGLE_MATCH || is_dir(c, match);
     if (open_end)
-        rl_completion_suppress_quote = 1;
-    if (quote_powershell)
+        *c->rl->rl_completion_suppress_quote = 1;
+    if (c->quote_powershell)
         return ps_quote_literal(match, open_end);
     char *out = NULL;
     return asprintf(&out, "\"%s%s", match, open_end ? "" : "\"") < 0 ? NULL : out;
@@ -219,71 +207,78 @@ static int local_argument(const char *line, int start)
            (!strncmp(p, ":get", 4) && strchr(" \t", p[4]) && word == 2);
 }
 
-static char **local_matches(const char *text)
+static char **local_matches(completion *c, const char *text)
 {
-    char **m = rl_completion_matches(text, rl_filename_completion_function);
+    const rl_api *rl = c->rl;
+    char **m = rl->rl_completion_matches(text, rl->rl_filename_completion_function);
     /* A directory stays open in its quote, for the next level. */
-    if (m && !m[1] && is_dir(m[0]))
-        rl_completion_suppress_quote = 1;
+    if (m && !m[1] && is_dir(c, m[0]))
+        *rl->rl_completion_suppress_quote = 1;
     return m;
 }
 
-static void remote_matches(const char *text, int start)
+static void remote_matches(completion *c, const char *text, int start)
 {
-    int first_word = strspn(rl_line_buffer, " \t") == (size_t)start;
-    if (first_word && active->list_commands && !strpbrk(text, "\\/:")) {
-        if (!commands_loaded) {
-            commands_loaded = 1;
-            if (active->list_commands(active->ud, &commands) != 0)
-                name_list_free(&commands);
+    const char *buffer = *c->rl->rl_line_buffer;
+    int first_word = strspn(buffer, " \t") == (size_t)start;
+    if (first_word && c->src->list_commands && !strpbrk(text, "\\/:")) {
+        if (!c->commands_loaded) {
+            c->commands_loaded = 1;
+            if (c->src->list_commands(c->src->ud, &c->commands) != 0)
+                name_list_free(&c->commands);
         }
-        match_names(&commands, "", 0, text);
+        match_names(c, &c->commands, "", 0, text);
     }
     /* Inside an opened PowerShell literal, '' (or any doubled quote) is one quote. */
-    char *value = quote_powershell && rl_completion_quote_character == '\'' ?
+    char *value = c->quote_powershell && *c->rl->rl_completion_quote_character == '\'' ?
                   ps_literal_value(text) : NULL;
-    match_paths(value ? value : text);
+    match_paths(c, value ? value : text);
     free(value);
 }
 
 static char **attempt(const char *text, int start, int end)
 {
     (void)end;
-    free_matches();
-    rl_attempted_completion_over = 1;    /* never fall back to local file names */
-    const char *line = rl_line_buffer + strspn(rl_line_buffer, " \t");
-    int first_word = line - rl_line_buffer == start;
+    completion *c = current;
+    const rl_api *rl = c->rl;
+    free_matches(c);
+    *rl->rl_attempted_completion_over = 1;    /* never fall back to local file names */
+    const char *buffer = *rl->rl_line_buffer;
+    const char *line = buffer + strspn(buffer, " \t");
+    int first_word = line - buffer == start;
     /* The active completer lists commands only in PowerShell mode. */
-    quote_powershell = active->list_commands && line[0] != ':';
-    completing_local = 0;
+    c->quote_powershell = c->src->list_commands && line[0] != ':';
+    c->completing_local = 0;
     if (first_word && text[0] == ':') {
         for (size_t i = 0; meta_commands[i]; i++)
             if (!strncmp(meta_commands[i], text, strlen(text)))
-                add_match("", 0, meta_commands[i]);
+                add_match(c, "", 0, meta_commands[i]);
     } else if (line[0] == '!') {
         return NULL;                     /* a local command: not ours to complete */
-    } else if ((completing_local = local_argument(rl_line_buffer, start))) {
-        return local_matches(text);
+    } else if ((c->completing_local = local_argument(buffer, start))) {
+        return local_matches(c, text);
     } else {
-        rl_filename_completion_desired = 1;     /* turns on quote_match */
-        remote_matches(text, start);
+        *rl->rl_filename_completion_desired = 1;     /* turns on quote_match */
+        remote_matches(c, text, start);
     }
-    if (!nmatches)
+    if (!c->nmatches)
         return NULL;
     /* A directory completes without a space after it, ready for the next level. */
-    if (nmatches == 1 && ends_in_dir(matches[0]))
-        rl_completion_suppress_append = rl_completion_suppress_quote = 1;
-    return rl_completion_matches(text, generator);
+    if (c->nmatches == 1 && ends_in_dir(c->matches[0]))
+        *rl->rl_completion_suppress_append = *rl->rl_completion_suppress_quote = 1;
+    return rl->rl_completion_matches(text, generator);
 }
 
-void complete_install(completer *c)
+void complete_install(completion *c, const rl_api *rl, completer *src)
 {
-    active = c;
-    rl_attempted_completion_function = attempt;
+    c->rl = rl;
+    c->src = src;
+    current = c;
+    *rl->rl_attempted_completion_function = attempt;
     /* Backslash and colon belong to Windows paths, not word breaks. */
-    rl_completer_word_break_characters = " \t\"'|&;(<>=,";
-    rl_completer_quote_characters = "'\"";
-    rl_filename_quote_characters = needs_quotes;
-    rl_filename_quoting_function = quote_match;
-    rl_variable_bind("completion-ignore-case", "on");   /* NTFS names ignore case */
+    *rl->rl_completer_word_break_characters = " \t\"'|&;(<>=,";
+    *rl->rl_completer_quote_characters = "'\"";
+    *rl->rl_filename_quote_characters = needs_quotes;
+    *rl->rl_filename_quoting_function = quote_match;
+    rl->rl_variable_bind("completion-ignore-case", "on");   /* NTFS names ignore case */
 }

@@ -25,12 +25,36 @@ typedef struct completer {
 #define COMPLETE_MAX_NAMES 4096
 #define COMPLETE_MAX_DIRS 16
 
-/* Points readline's completion at c (which must outlive the prompt). */
-void complete_install(completer *c);
+typedef struct cached_dir {
+    char *dir;
+    name_list names;
+} cached_dir;
+
+struct rl_api;
+
+/* One REPL's completion state: its caches and the word being completed. Zeroed is empty. */
+typedef struct completion {
+    const struct rl_api *rl;
+    completer *src;
+    cached_dir cache[COMPLETE_MAX_DIRS];
+    size_t cache_next;
+    name_list commands;
+    int commands_loaded;
+    char **matches;          /* for the word being completed, handed out by the generator */
+    size_t nmatches, match_at;
+    /* How the word is quoted: PowerShell's single quotes, or the double quotes that
+     * cmd.exe and nanosh's own :put/:get read. */
+    int quote_powershell;
+    int completing_local;    /* a local argument of :put or :get */
+} completion;
+
+/* Points readline's completion on this thread at c, listing through src (both must
+ * outlive the prompt). */
+void complete_install(completion *c, const struct rl_api *rl, completer *src);
 /* Forgets cached directory listings: a command may have changed them. */
-void complete_forget_dirs(void);
-/* Frees every cached list. */
-void complete_free(void);
+void complete_forget_dirs(completion *c);
+/* Frees every cached list and detaches c from readline. */
+void complete_free(completion *c);
 
 /* Adds name to the list, unless the bound is reached. 0 or -1. */
 int name_list_add(name_list *l, const char *name, size_t len);

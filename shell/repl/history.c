@@ -13,11 +13,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <readline/history.h>
 
 #define HISTORY_KEEP 2000
-
-static char *history_path;
 
 /* mkdir -p with mode 0700: commands typed may be private. */
 static int make_dirs(char *path)
@@ -49,20 +46,28 @@ static char *default_path(void)
     return n < 0 ? NULL : path;
 }
 
-void history_open(void)
+/* Stops saving to h->path, after a problem was reported. */
+static void stop_saving(history *h)
 {
-    using_history();
-    stifle_history(HISTORY_KEEP);
-    history_write_timestamps = 1;
-    history_multiline_entries = 1;
-    history_path = default_path();
-    if (!history_path)
+    free(h->path);
+    h->path = NULL;
+}
+
+void history_open(history *h, const rl_api *rl)
+{
+    h->rl = rl;
+    rl->using_history();
+    rl->stifle_history(HISTORY_KEEP);
+    *rl->history_write_timestamps = 1;
+    *rl->history_multiline_entries = 1;
+    h->path = default_path();
+    if (!h->path)
         return;
+    char *history_path = h->path;
     if (make_dirs(history_path) != 0) {
         warn_line("set XDG_STATE_HOME to a writable directory", "history is not saved: cannot "
                   "create the directory for %s: %s", history_path, strerror(errno));
-        free(history_path);
-        history_path = NULL;
+        stop_saving(h);
         return;
     }
     /* O_NOFOLLOW: a symlink planted at the history's name is not written through. */
@@ -74,39 +79,37 @@ void history_open(void)
         warn_line("check the file's permissions", "history is not saved: cannot open %s: %s",
                   history_path, strerror(errno));
     if (fd < 0) {
-        free(history_path);
-        history_path = NULL;
+        stop_saving(h);
         return;
     }
     close(fd);
-    read_history(history_path);
+    rl->read_history(history_path);
 }
 
-void history_remember(const char *entry)
+void history_remember(history *h, const char *entry)
 {
     /* A timestamp line before each entry makes a multi-line entry come back whole. */
     char stamp[32];
     snprintf(stamp, sizeof stamp, "#%ld", (long)time(NULL));
-    add_history(entry);
-    add_history_time(stamp);
-    if (history_path && append_history(1, history_path) != 0) {
-        warn_line("check the file's permissions", "cannot append to %s", history_path);
-        free(history_path);
-        history_path = NULL;
+    h->rl->add_history(entry);
+    h->rl->add_history_time(stamp);
+    if (h->path && h->rl->append_history(1, h->path) != 0) {
+        warn_line("check the file's permissions", "cannot append to %s", h->path);
+        stop_saving(h);
     }
 }
 
 /* The file's last HISTORY_KEEP entries, those other sessions appended included, written
  * as readline writes them (timestamp line, then the entry) to a new file renamed over it. */
-static int save_history(const char *path)
+static int save_history(const rl_api *rl, const char *path)
 {
-    clear_history();
-    if (read_history(path) != 0)       /* stifled: keeps the last HISTORY_KEEP entries */
+    rl->clear_history();
+    if (rl->read_history(path) != 0)       /* stifled: keeps the last HISTORY_KEEP entries */
         return -1;
     safe_file f;
     if (safe_file_open(&f, path, 0600) != 0)
         return -1;
-    HIST_ENTRY **list = history_list();
+    HIST_ENTRY **list = rl->history_list();
     int rc = 0;
     for (int i = 0; rc == 0 && list && list[i]; i++) {
         const char *stamp = list[i]->timestamp;
@@ -122,12 +125,11 @@ static int save_history(const char *path)
     return rc ? -1 : 0;
 }
 
-void history_close(void)
+void history_close(history *h)
 {
-    if (history_path && save_history(history_path) != 0)
-        warn_line("check the directory's permissions", "cannot rewrite %s: %s", history_path,
+    if (h->path && save_history(h->rl, h->path) != 0)
+        warn_line("check the directory's permissions", "cannot rewrite %s: %s", h->path,
                   strerror(errno));
-    free(history_path);
-    history_path = NULL;
-    clear_history();
+    stop_saving(h);
+    h->rl->clear_history();
 }

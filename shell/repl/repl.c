@@ -17,8 +17,6 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-#include <readline/history.h>
-#include <readline/readline.h>
 
 static int repl_open(repl *r)
 {
@@ -125,7 +123,7 @@ static int handle_input(repl *r, char *text, int *quit)
     meta_kind kind = meta_parse(p, &args);
     if (kind != META_NONE)
         return handle_meta(r, kind, args, quit);
-    complete_forget_dirs();     /* the command may change what a listing would show */
+    complete_forget_dirs(&r->tty.comp);   /* the command may change what a listing shows */
     return r->mode == SHELL_PS ? ps_mode_line(r, p, quit) : cmd_mode_line(r, p, quit);
 }
 
@@ -149,47 +147,50 @@ static int add_line(const repl *r, ws_buf *input, const char *line)
 
 /* ---- reading from a terminal ---- */
 
-static char *rl_line;
-static int rl_have_line;
-static char cancelled_line[] = "";     /* returned for Ctrl-C at the prompt */
+/* readline's line handler carries no user pointer: the editor reading on this thread. */
+static _Thread_local tty_editor *reading;
 
 static void on_rl_line(char *line)
 {
-    rl_line = line;
-    rl_have_line = 1;
-    rl_callback_handler_remove();
+    reading->line = line;
+    reading->have_line = 1;
+    reading->rl.rl_callback_handler_remove();
 }
 
 /* readline's callback interface, so Ctrl-C at the prompt (a signal that readline does
- * not own here) can drop the line the way bash does. NULL: EOF or SIGTERM/SIGHUP;
- * cancelled_line: Ctrl-C. */
-static char *read_tty_line(const char *prompt)
+ * not own here) can drop the line the way bash does. 1 with *line set (NULL: EOF or
+ * SIGTERM/SIGHUP), or -1 for Ctrl-C. */
+static int read_tty_line(tty_editor *t, const char *prompt, char **line)
 {
-    rl_line = NULL;
-    rl_have_line = 0;
-    rl_callback_handler_install(prompt, on_rl_line);
-    while (!rl_have_line) {
+    const rl_api *rl = &t->rl;
+    t->line = NULL;
+    t->have_line = 0;
+    reading = t;
+    rl->rl_callback_handler_install(prompt, on_rl_line);
+    while (!t->have_line) {
         if (signals_fatal())
             break;
         if (signals_interrupts()) {
             signals_reset_interrupts();
-            rl_replace_line("", 0);
-            rl_free_line_state();
-            rl_crlf();
-            rl_callback_handler_remove();
-            return cancelled_line;
+            rl->rl_replace_line("", 0);
+            rl->rl_free_line_state();
+            rl->rl_crlf();
+            rl->rl_callback_handler_remove();
+            return -1;
         }
-        struct pollfd pfd = {.fd = fileno(rl_instream ? rl_instream : stdin), .events = POLLIN};
+        FILE *in = *rl->rl_instream;
+        struct pollfd pfd = {.fd = fileno(in ? in : stdin), .events = POLLIN};
         if (poll(&pfd, 1, -1) < 0) {
             if (errno == EINTR)
                 continue;
             break;
         }
-        rl_callback_read_char();
+        rl->rl_callback_read_char();
     }
-    if (!rl_have_line)
-        rl_callback_handler_remove();
-    return rl_line;
+    if (!t->have_line)
+        rl->rl_callback_handler_remove();
+    *line = t->line;
+    return 1;
 }
 
 static char *make_prompt(const repl *r)
@@ -215,8 +216,8 @@ static int read_tty_input(repl *r, ws_buf *input)
         return fail(NULL, "out of memory"), 0;
     int rc = 1;
     for (int first = 1;; first = 0) {
-        char *line = read_tty_line(first ? prompt : ">> ");
-        if (line == cancelled_line) {
+        char *line;
+        if (read_tty_line(&r->tty, first ? prompt : ">> ", &line) < 0) {
             rc = -1;
             break;
         }
@@ -242,27 +243,28 @@ static int read_tty_input(repl *r, ws_buf *input)
 static int interactive_loop(repl *r)
 {
     int quit = 0;
-    rl_catch_signals = 0;      /* our handlers record SIGINT; see read_tty_line */
-    rl_readline_name = "nanosh";
-    history_open();
-    completer comp = {.list_dir = cmd_list_dir, .ud = r};
-    complete_install(&comp);
+    tty_editor *t = &r->tty;
+    *t->rl.rl_catch_signals = 0;      /* our handlers record SIGINT; see read_tty_line */
+    *t->rl.rl_readline_name = "nanosh";
+    history_open(&t->hist, &t->rl);
+    completer src = {.list_dir = cmd_list_dir, .ud = r};
+    complete_install(&t->comp, &t->rl, &src);
     ws_buf input = WS_BUF_INIT;
     while (!quit) {
-        comp.list_commands = r->mode == SHELL_PS ? ps_list_commands : NULL;
-        comp.cwd = r->mode == SHELL_PS ? r->ps.location : r->cwd;
+        src.list_commands = r->mode == SHELL_PS ? ps_list_commands : NULL;
+        src.cwd = r->mode == SHELL_PS ? r->ps.location : r->cwd;
         int got = read_tty_input(r, &input);
         if (got == 0)
             break;
         if (got < 0)
             continue;
         if (input.data[strspn(input.data, " \t")])
-            history_remember(input.data);
+            history_remember(&t->hist, input.data);
         r->last_status = handle_input(r, input.data, &quit);
     }
     ws_buf_free(&input);
-    complete_free();
-    history_close();
+    complete_free(&t->comp);
+    history_close(&t->hist);
     return signals_fatal() ? 128 + signals_fatal() : r->last_status;
 }
 
@@ -291,6 +293,17 @@ static int script_loop(repl *r)
     return signals_fatal() ? 128 + signals_fatal() : r->last_status;
 }
 
+/* Loads readline for a terminal; 0 (after saying so) when it cannot be, so that lines are
+ * read as from a script. */
+static int load_editor(tty_editor *t)
+{
+    ws_error err = {0};
+    if (rl_api_load(&t->rl, &err) == WS_OK)
+        return 1;
+    warn_line(err.fix, "%s; reading lines without editing or history", err.what);
+    return 0;
+}
+
 /* PowerShell when the host has it (DESIGN.md), else cmd.exe. */
 static int choose_mode(repl *r)
 {
@@ -312,7 +325,7 @@ int repl_run(const nanosh_opts *o)
     repl r;
     memset(&r, 0, sizeof r);
     r.o = o;
-    r.interactive = isatty(STDIN_FILENO) && !o->stdin_null;
+    r.interactive = isatty(STDIN_FILENO) && !o->stdin_null && load_editor(&r.tty);
     int status = repl_open(&r);
     /* -n: like ssh -n host, log in, read nothing, leave. */
     if (status == 0 && !o->stdin_null) {

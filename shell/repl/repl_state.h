@@ -3,11 +3,23 @@
 #ifndef NANOSH_SHELL_REPL_STATE_H
 #define NANOSH_SHELL_REPL_STATE_H
 #include "shell/repl/complete.h"
+#include "shell/repl/history.h"
+#include "shell/repl/rl_loader.h"
 #include "shell/cli/options.h"
 #include "shell/ps/ps_session.h"
 #include "shell/run/run.h"
 
 typedef enum shell_mode { SHELL_PS, SHELL_CMD } shell_mode;
+
+/* The terminal's line editor, used only when reading from a terminal: readline (loaded
+ * at the start), its history and completion, and the line its callback handed over. */
+typedef struct tty_editor {
+    rl_api rl;
+    history hist;
+    completion comp;
+    char *line;           /* set by the line handler: the line, or NULL for EOF */
+    int have_line;
+} tty_editor;
 
 typedef struct repl {
     const nanosh_opts *o;
@@ -18,6 +30,7 @@ typedef struct repl {
     int ps_usable;        /* powershell.exe started and answered */
     shell_mode mode;
     int interactive;      /* reading from a terminal with readline */
+    tty_editor tty;       /* when interactive */
     char *cwd;            /* cmd.exe mode's directory, when known */
     int last_status;
     char listing_sep[PS_NONCE_LEN + 1];
