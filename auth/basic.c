@@ -68,6 +68,7 @@ ws_auth *ws_auth_basic_new(const char *user, const char *password, ws_error *err
     a->ops = &basic_ops;
     a->scheme = "Basic";
     a->enc_protocol = NULL;
+    a->caps = WS_AUTH_PLAINTEXT;   /* per request, no session security */
     a->state = cred;
     ws_auth_set_user(a, user);
     return a;

@@ -279,6 +279,8 @@ ws_auth *ws_auth_gss_new(const ws_gss_opts *o, ws_error *err)
     a->scheme = spnego ? "Negotiate" : "Kerberos";
     a->enc_protocol = spnego ? "application/HTTP-SPNEGO-session-encrypted"
                              : "application/HTTP-Kerberos-session-encrypted";
+    a->caps = WS_AUTH_CONNECTION_BOUND | WS_AUTH_WRAPS | WS_AUTH_KERBEROS_WRAP |
+              WS_AUTH_CHANNEL_BINDING;
     ws_auth_set_user(a, o->user);
     return a;
 nomem:

@@ -53,6 +53,7 @@ static void use_sub(ws_auth *a, int which)
     n->active = which;
     a->scheme = n->sub[which]->scheme;
     a->enc_protocol = n->sub[which]->enc_protocol;
+    a->caps = n->sub[which]->caps;
 }
 
 static int offered(const char *const *list, size_t count, const char *scheme)
@@ -289,10 +290,12 @@ ws_auth *ws_auth_negotiate_new(const ws_negotiate_opts *o, ws_error *err)
         goto nomem;
     a->ops = &negotiate_ops;
     a->state = n;
-    /* Until the server's offers are known: a connection-based scheme that can seal,
-     * so that the transport probes first and plans encryption over HTTP. */
+    /* Until the server's offers are known: a connection-based scheme that can seal
+     * (what Kerberos and NTLM share), so that the transport probes first and plans
+     * encryption over HTTP. */
     a->scheme = "Negotiate";
     a->enc_protocol = "application/HTTP-SPNEGO-session-encrypted";
+    a->caps = WS_AUTH_CONNECTION_BOUND | WS_AUTH_WRAPS | WS_AUTH_CHANNEL_BINDING;
     n->active = -1;
     n->o = *o;
     /* Until copied they are the caller's: destroy must not free them on a failure. */

@@ -396,6 +396,8 @@ ws_auth *ws_auth_ntlm_new(const char *user, const char *password,
     a->ops = &ntlm_ops;
     a->scheme = strcmp(scheme, "NTLM") == 0 ? "NTLM" : "Negotiate";   /* not the caller's copy */
     a->enc_protocol = "application/HTTP-SPNEGO-session-encrypted";
+    a->caps = WS_AUTH_CONNECTION_BOUND | WS_AUTH_WRAPS | WS_AUTH_CHANNEL_BINDING |
+              WS_AUTH_NTLM_TOKENS;
     a->state = st;
     if (set_user(st, user, err) != WS_OK || workstation_name(&st->workstation_u16, err) != WS_OK)
         goto fail;

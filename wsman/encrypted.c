@@ -299,15 +299,15 @@ ws_rc ws_enc_parse(const char *content_type, const char *body, size_t len, const
     return WS_OK;
 }
 
-/* The protocol strings of a mechanism (2.2.9.1.1.1, 2.2.9.1.2.1): its own, and for the
- * GSSAPI mechanisms either Kerberos string, since both carry the same Kerberos wrap. */
+/* The protocol strings of a mechanism (2.2.9.1.1.1, 2.2.9.1.2.1): its own, and for
+ * Kerberos wrap tokens either Kerberos string, since both carry the same wrap. */
 static int protocol_matches(const ws_auth *a, const char *p, size_t n)
 {
     span got = {p, n};
     if (span_is(got, a->enc_protocol))
         return 1;
-    int gss = strcmp(a->ops->name, "kerberos") == 0 || strcmp(a->ops->name, "negotiate") == 0;
-    return gss && (span_is(got, WS_ENC_SPNEGO) || span_is(got, WS_ENC_KERBEROS));
+    return ws_auth_can(a, WS_AUTH_KERBEROS_WRAP) &&
+           (span_is(got, WS_ENC_SPNEGO) || span_is(got, WS_ENC_KERBEROS));
 }
 
 ws_rc ws_enc_wrap(ws_auth *a, const char *plain, size_t len, ws_buf *out, ws_error *err)

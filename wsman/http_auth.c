@@ -118,15 +118,9 @@ void ws_challenges_list(const ws_challenges *cs, char *buf, size_t size)
 const ws_challenge *ws_challenges_choose(const ws_challenges *cs, const ws_auth *a)
 {
     const ws_challenge *c = ws_challenges_find(cs, a->scheme);
-    if (!c && strcmp(a->ops->name, "ntlm") == 0) {
+    if (!c && ws_auth_can(a, WS_AUTH_NTLM_TOKENS)) {
         if (!(c = ws_challenges_find(cs, "NTLM")))
             c = ws_challenges_find(cs, "Negotiate");
     }
     return c;
-}
-
-int ws_scheme_is_connection_based(const char *scheme)
-{
-    return strcasecmp(scheme, "Negotiate") == 0 || strcasecmp(scheme, "NTLM") == 0 ||
-           strcasecmp(scheme, "Kerberos") == 0 || strcasecmp(scheme, "CredSSP") == 0;
 }

@@ -27,11 +27,8 @@ const ws_challenge *ws_challenges_find(const ws_challenges *cs, const char *sche
 void ws_challenges_list(const ws_challenges *cs, char *buf, size_t size);
 
 /* Picks the offered scheme that carries the mechanism's tokens: its own scheme, and for
- * raw NTLM tokens also "Negotiate" (PROTOCOL.md 5.1). NULL when none is offered. */
+ * raw NTLM tokens (WS_AUTH_NTLM_TOKENS) also "NTLM" or "Negotiate" (PROTOCOL.md 5.1).
+ * NULL when none is offered. */
 const ws_challenge *ws_challenges_choose(const ws_challenges *cs, const ws_auth *a);
-
-/* RFC 4559 / MS-WSMV 2.2.9.1: these schemes authenticate the connection, not the
- * request; Basic (RFC 7617) sends its credentials with every request. */
-int ws_scheme_is_connection_based(const char *scheme);
 
 #endif

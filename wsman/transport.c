@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <curl/curl.h>
+#include <libxml/parser.h>
 #include <openssl/crypto.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -91,6 +92,9 @@ ws_rc ws_global_init(ws_error *err)
      * instructions, 3 % of a one-shot) just before the kernel drops the whole address
      * space. Ask for none; this must come before libcurl's first OpenSSL call. */
     OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
+    /* libxml2 builds its global tables on first use; two threads parsing their first
+     * replies at once would race on them (ThreadSanitizer, tests/run/test_run.sh). */
+    xmlInitParser();
     CURLcode cc = curl_global_init(CURL_GLOBAL_DEFAULT);
     if (cc != CURLE_OK)
         return ws_error_set(err, WS_E_NOMEM, "", "cannot initialise libcurl: %s",
@@ -155,11 +159,14 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
-/* Keeps the leaf certificate of the connection for channel bindings (PROTOCOL.md 6).
- * The SSL pointer is only valid during the transfer, hence the header callback. */
+/* Keeps the leaf certificate of the connection for channel bindings (PROTOCOL.md 6),
+ * when the mechanism takes them. The SSL pointer is only valid during the transfer,
+ * hence the header callback. */
 static void grab_certificate(ws_transport *tp)
 {
     const struct curl_tlssessioninfo *ti = NULL;
+    if (!tp->auth || !ws_auth_can(tp->auth, WS_AUTH_CHANNEL_BINDING))
+        return;
     if (curl_easy_getinfo(tp->curl, CURLINFO_TLS_SSL_PTR, &ti) != CURLE_OK || !ti ||
         ti->backend != CURLSSLBACKEND_OPENSSL || !ti->internals)
         return;
@@ -596,7 +603,7 @@ static ws_rc not_offered(ws_transport *tp, ws_error *err)
     char offered[128];
     ws_challenges_list(&tp->challenges, offered, sizeof offered);
     ws_rc rc = ws_error_set(err, WS_E_AUTH,
-                            strcmp(tp->auth->scheme, "Basic") == 0
+                            ws_auth_can(tp->auth, WS_AUTH_PLAINTEXT)
                                 ? "use -a negotiate or -a ntlm, or enable Basic on the server: winrm set winrm/config/service/auth @{Basic=\"true\"}"
                                 : "choose a mechanism the server offers with -a",
                             "%s does not accept %s authentication (it offers: %s; HTTP 401)",
@@ -713,7 +720,7 @@ static void plan_security(ws_transport *tp)
 {
     ws_auth *a = tp->auth;
     tp->scheme = a->scheme;
-    tp->conn_auth = ws_scheme_is_connection_based(a->scheme);
+    tp->conn_auth = ws_auth_can(a, WS_AUTH_CONNECTION_BOUND);
     tp->encrypt = tp->conn_auth && !tp->https && !tp->allow_unencrypted &&
                   a->ops->wrap && a->ops->unwrap && a->enc_protocol;
 }

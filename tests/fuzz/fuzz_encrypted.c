@@ -64,6 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     a.ops = &gss_ops;
     a.enc_protocol = WS_ENC_KERBEROS;
+    a.caps = WS_AUTH_KERBEROS_WRAP;   /* either Kerberos protocol string is taken */
     ws_enc_unwrap(&a, ct, body, blen, "fuzz", &out, &err);
     ws_error_clear(&err);
     ws_buf_free(&out);

@@ -9,6 +9,8 @@ that got its reply can read what the server saw. The path selects the behaviour.
 A path ending in -silent never answers a request without Authorization on a connection
 not yet authenticated, as OMI does; /conn-400 answers every token with HTTP 400.
 
+/custom/PATH behaves as PATH under the HTTP scheme "Custom" instead of "Negotiate".
+
 /enc is the connection-based scheme of /conn with MS-WSMV 2.2.9.1 message encryption,
 sealed with the test double of test_mech.c (an XOR transform with a checksum, not
 cryptography). Requests must be framed byte-exact; words in the decrypted request
@@ -151,6 +153,9 @@ class Handler(BaseHTTPRequestHandler):
             self.log_request_line(body, [('plain', '-'), ('encerr', 'unanswered')])
             return None                           # no reply; the client gives up
         path = path[:-len('-silent')] if path.endswith('-silent') else path
+        self.scheme = 'Negotiate'
+        if path.startswith('/custom/'):
+            self.scheme, path = 'Custom', path[len('/custom'):]
         if path in ('/enc', '/enc-500'):
             return self.encrypted(body, refuse=path == '/enc-500')
         self.log_request_line(body)
@@ -202,14 +207,15 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(200, (SOAP % len(body)).encode(),
                                   headers=[('Connection', 'close')])
             return self.reply(200, (SOAP % len(body)).encode())
-        token = base64.b64decode(authz[10:]).decode() if authz.startswith('Negotiate ') else ''
+        prefix = self.scheme + ' '
+        token = base64.b64decode(authz[len(prefix):]).decode() if authz.startswith(prefix) else ''
         if token == 'HELLO':
-            return self.reply(401, headers=[('WWW-Authenticate', 'Negotiate ' + b64('CHALLENGE'))])
+            return self.reply(401, headers=[('WWW-Authenticate', prefix + b64('CHALLENGE'))])
         if token == 'RESPONSE:CHALLENGE':
             self.authed = True
             self.seq_in = self.seq_out = 0
-            return self.reply(200, headers=[('WWW-Authenticate', 'Negotiate ' + b64('DONE'))])
-        return self.reply(401, headers=[('WWW-Authenticate', 'Negotiate')])
+            return self.reply(200, headers=[('WWW-Authenticate', prefix + b64('DONE'))])
+        return self.reply(401, headers=[('WWW-Authenticate', self.scheme)])
 
     def encrypted(self, body, refuse=False):
         """/conn's handshake, then only encrypted messages (as Windows with
@@ -222,7 +228,7 @@ class Handler(BaseHTTPRequestHandler):
         if not self.authed or authz:
             self.log_request_line(body, [('plain', '-'), ('encerr', '-')])
             if body and not authz:   # a message on a connection not yet authenticated
-                return self.reply(401, headers=[('WWW-Authenticate', 'Negotiate')])
+                return self.reply(401, headers=[('WWW-Authenticate', self.scheme)])
             return self.connection_based(body, drop=False)
         try:
             if self.headers.get('Content-Type') != ENC_CTYPE:

@@ -626,6 +626,62 @@ static void test_when_not_encrypting(void)
            "no authentication, no keys: only the empty probe went out (%s)", err.what);
 }
 
+/* The transport asks the flags, not the name or the scheme: a mechanism named "custom"
+ * under a scheme nanosh has never heard of, flagged connection-bound and sealing, is
+ * authenticated on its connection and every message is sealed over HTTP. */
+static void test_custom_mechanism(void)
+{
+    ws_conn_opts o = {0};
+    ws_error err = {0};
+    tmech_state *st;
+    ws_rc rc;
+    int idx = send_once(fx.http_port, 0, "/custom/enc", &o,
+                        tmech_custom_new("Custom", WS_AUTH_CONNECTION_BOUND | WS_AUTH_WRAPS, &st),
+                        "<custom/>", &rc, &err);
+    TAP_OK(rc == WS_OK && strncmp(LOG(idx, "authz"), "Custom ", 7) == 0 &&
+           strcmp(LOG(idx, "len"), "0") == 0 && strcmp(LOG(idx + 1, "len"), "0") == 0,
+           "a connection-bound \"custom\" mechanism: two handshake legs on empty POSTs under its scheme (%s)",
+           err.what);
+    TAP_STR_EQ(LOG(idx + 2, "ctype"), CTYPE, "... then its message goes sealed over HTTP");
+    TAP_STR_EQ(LOG(idx + 2, "plain"), "<custom/>", "... and the server decrypted it");
+}
+
+/* Kerberos wrap tokens are taken under either Kerberos protocol string (MS-WSMV
+ * 2.2.9.1.1.1, 2.2.9.1.2.1) when the mechanism says its wrap is Kerberos, whatever its
+ * name. */
+static void test_kerberos_wrap_flag(void)
+{
+    static const char krb[] = "application/HTTP-Kerberos-session-encrypted";
+    static const shape s = {
+        "Kerberos protocol", "multipart/encrypted;protocol=\"application/HTTP-Kerberos-session-encrypted\";boundary=\"Encrypted Boundary\"",
+        "--Encrypted Boundary\r\n\tContent-Type: application/HTTP-Kerberos-session-encrypted\r\n"
+        "\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length=",
+        "\r\n--Encrypted Boundary\r\n\tContent-Type: application/octet-stream\r\n",
+        "--Encrypted Boundary--\r\n"};
+    ws_buf body = WS_BUF_INIT, plain = WS_BUF_INIT;
+    ws_error err = {0};
+    tmech_state *st;
+
+    server_reply(&body, &s, 0, REPLY, 0);
+    ws_auth *a = tmech_custom_new("Negotiate", WS_AUTH_CONNECTION_BOUND | WS_AUTH_WRAPS |
+                                                   WS_AUTH_KERBEROS_WRAP, &st);
+    ws_rc rc = ws_enc_unwrap(a, s.ctype, body.data, body.len, "host:5985", &plain, &err);
+    TAP_OK(rc == WS_OK && plain.len == strlen(REPLY) && strstr(a->enc_protocol, "SPNEGO") &&
+           strstr(s.ctype, krb),
+           "a \"custom\" mechanism with Kerberos wrap negotiated SPNEGO takes a Kerberos-framed reply (%s)",
+           err.what);
+    ws_error_clear(&err);
+    ws_buf_reset(&plain);
+    a->caps &= ~(unsigned)WS_AUTH_KERBEROS_WRAP;
+    st->seq_in = 0;
+    rc = ws_enc_unwrap(a, s.ctype, body.data, body.len, "host:5985", &plain, &err);
+    TAP_OK(rc == WS_E_PROTOCOL && plain.len == 0 && strstr(err.what, krb),
+           "without the flag the same reply is refused (%s)", err.what);
+    ws_auth_free(a);
+    ws_buf_free(&body);
+    ws_buf_free(&plain);
+}
+
 static void test_trace(void)
 {
     ws_conn_opts o = {0};
@@ -659,6 +715,7 @@ int main(void)
     test_reply_shapes();
     test_reply_mutations();
     test_reply_hostile();
+    test_kerberos_wrap_flag();
 
     if (ws_global_init(NULL) != WS_OK)
         return 1;
@@ -672,6 +729,7 @@ int main(void)
         test_token_rejected();
         test_shell_refused();
         test_when_not_encrypting();
+        test_custom_mechanism();
         test_trace();
     }
     fixture_stop(&fx);

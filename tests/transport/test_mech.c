@@ -126,8 +126,11 @@ static void tm_destroy(ws_auth *a)
 }
 
 static const ws_auth_ops tm_ops = {"tmech", tm_reset, tmech_step, tm_wrap, tm_unwrap, tm_destroy, NULL};
+static const ws_auth_ops custom_ops = {"custom", tm_reset, tmech_step, tm_wrap, tm_unwrap,
+                                       tm_destroy, NULL};
 
-ws_auth *tmech_new(tmech_state **st)
+static ws_auth *make(const ws_auth_ops *ops, const char *scheme, unsigned caps,
+                     tmech_state **st)
 {
     ws_auth *a = calloc(1, sizeof *a);
     tmech_state *s = calloc(1, sizeof *s);
@@ -136,11 +139,23 @@ ws_auth *tmech_new(tmech_state **st)
         free(s);
         return NULL;
     }
-    a->ops = &tm_ops;
-    a->scheme = "Negotiate";
+    a->ops = ops;
+    a->scheme = scheme;
     a->enc_protocol = "application/HTTP-SPNEGO-session-encrypted";
+    a->caps = caps;
     a->state = s;
     if (st)
         *st = s;
     return a;
+}
+
+ws_auth *tmech_new(tmech_state **st)
+{
+    return make(&tm_ops, "Negotiate",
+                WS_AUTH_CONNECTION_BOUND | WS_AUTH_WRAPS | WS_AUTH_CHANNEL_BINDING, st);
+}
+
+ws_auth *tmech_custom_new(const char *scheme, unsigned caps, tmech_state **st)
+{
+    return make(&custom_ops, scheme, caps, st);
 }

@@ -15,8 +15,12 @@ typedef struct tmech_state {
     int resets;
 } tmech_state;
 
-/* scheme "Negotiate", protocol application/HTTP-SPNEGO-session-encrypted. */
+/* scheme "Negotiate", protocol application/HTTP-SPNEGO-session-encrypted; the flags
+ * of a connection-bound mechanism that seals and takes channel bindings. */
 ws_auth *tmech_new(tmech_state **st);
+/* The same double under the name "custom", with the given scheme and flags: the
+ * transport must treat it as any mechanism with those flags. */
+ws_auth *tmech_custom_new(const char *scheme, unsigned caps, tmech_state **st);
 
 /* The client's side of the handshake, as a ws_auth_ops step; a does not matter, so
  * other test doubles of the fixture's connection-based scheme use it too. */

@@ -100,6 +100,7 @@ static ws_auth *fake_new(fake_state **st)
     ws_auth *a = calloc(1, sizeof *a);
     a->ops = &fake_ops;
     a->scheme = "Negotiate";
+    a->caps = WS_AUTH_CONNECTION_BOUND | WS_AUTH_CHANNEL_BINDING;
     a->state = *st = calloc(1, sizeof **st);
     return a;
 }
@@ -380,6 +381,54 @@ static void test_no_probe_over_https(void)
     ws_transport_free(tp);
 }
 
+/* The transport asks the flags (auth/auth.h), not the mechanism's name or scheme: each
+ * check here would go the other way if it compared "Basic" or "Negotiate". */
+static void test_flags_not_names(void)
+{
+    ws_conn_opts o = {0};
+    ws_error err = {0};
+    long status = 0;
+    tmech_state *tst;
+    int before = fixture_log_count(&fx);
+
+    ws_transport *tp = transport("127.0.0.1", fx.http_port, 0, "/fault", &o,
+                                 tmech_custom_new("Custom", WS_AUTH_PLAINTEXT, &tst));
+    ws_rc rc = post(tp, "<x/>", 0, 0, &status, &err);
+    TAP_OK(rc == WS_E_INSECURE && strstr(err.what, "refusing to send the password") &&
+           strstr(err.what, "(Custom authentication over plain HTTP)") &&
+           fixture_log_count(&fx) == before,
+           "a plaintext mechanism named \"custom\" is refused over HTTP as Basic is (%s)", err.what);
+    ws_transport_free(tp);
+
+    /* Not connection-bound: the token goes with every request, even under Negotiate. */
+    o.allow_unencrypted = 1;
+    tp = transport("127.0.0.1", fx.http_port, 0, "/fault", &o,
+                   tmech_custom_new("Negotiate", WS_AUTH_PLAINTEXT, &tst));
+    post(tp, "<x/>", 0, 0, &status, &err);
+    post(tp, "<y/>", 0, 0, &status, &err);
+    TAP_OK(fixture_log_count(&fx) - before == 2 && strcmp(LOG(before, "len"), "4") == 0 &&
+           strcmp(LOG(before, "authz"), "Negotiate SEVMTE8=") == 0 &&
+           strcmp(LOG(before + 1, "authz"), LOG(before, "authz")) == 0 && tst->resets == 1,
+           "a per-request mechanism under the Negotiate scheme: no handshake, its token on each message (%d requests)",
+           fixture_log_count(&fx) - before);
+    ws_transport_free(tp);
+
+    if (fx.https_port <= 0) {
+        TAP_OK(0, "HTTPS fixture listening");
+        return;
+    }
+    /* Only a mechanism that takes channel bindings is given the certificate. */
+    fake_state *st;
+    ws_auth *a = fake_new(&st);
+    a->caps &= ~(unsigned)WS_AUTH_CHANNEL_BINDING;
+    ws_conn_opts so = {.cacert = fixture_path(&fx, "cert.pem")};
+    tp = transport("127.0.0.1", fx.https_port, 1, "/conn", &so, a);
+    rc = post(tp, "<one/>", 0, 0, &status, &err);
+    TAP_OK(rc == WS_OK && st->resets == 1 && st->cert_len == 0,
+           "over HTTPS a mechanism without channel bindings gets no certificate (%s)", err.what);
+    ws_transport_free(tp);
+}
+
 static int is_tcp_socket(int fd)
 {
     int domain = 0, type = 0;
@@ -645,6 +694,7 @@ int main(void)
     test_http_errors();
     test_debug_trace();
     test_connection_based();
+    test_flags_not_names();
     test_sockets_cloexec();
     if (fx.https_port > 0)
         test_no_probe_over_https();
