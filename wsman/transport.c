@@ -159,11 +159,14 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
-/* Keeps the leaf certificate of the connection for channel bindings (PROTOCOL.md 6).
- * The SSL pointer is only valid during the transfer, hence the header callback. */
+/* Keeps the leaf certificate of the connection for channel bindings (PROTOCOL.md 6),
+ * when the mechanism takes them. The SSL pointer is only valid during the transfer,
+ * hence the header callback. */
 static void grab_certificate(ws_transport *tp)
 {
     const struct curl_tlssessioninfo *ti = NULL;
+    if (!tp->auth || !ws_auth_can(tp->auth, WS_AUTH_CHANNEL_BINDING))
+        return;
     if (curl_easy_getinfo(tp->curl, CURLINFO_TLS_SSL_PTR, &ti) != CURLE_OK || !ti ||
         ti->backend != CURLSSLBACKEND_OPENSSL || !ti->internals)
         return;
@@ -600,7 +603,7 @@ static ws_rc not_offered(ws_transport *tp, ws_error *err)
     char offered[128];
     ws_challenges_list(&tp->challenges, offered, sizeof offered);
     ws_rc rc = ws_error_set(err, WS_E_AUTH,
-                            strcmp(tp->auth->scheme, "Basic") == 0
+                            ws_auth_can(tp->auth, WS_AUTH_PLAINTEXT)
                                 ? "use -a negotiate or -a ntlm, or enable Basic on the server: winrm set winrm/config/service/auth @{Basic=\"true\"}"
                                 : "choose a mechanism the server offers with -a",
                             "%s does not accept %s authentication (it offers: %s; HTTP 401)",
@@ -717,7 +720,7 @@ static void plan_security(ws_transport *tp)
 {
     ws_auth *a = tp->auth;
     tp->scheme = a->scheme;
-    tp->conn_auth = ws_scheme_is_connection_based(a->scheme);
+    tp->conn_auth = ws_auth_can(a, WS_AUTH_CONNECTION_BOUND);
     tp->encrypt = tp->conn_auth && !tp->https && !tp->allow_unencrypted &&
                   a->ops->wrap && a->ops->unwrap && a->enc_protocol;
 }
