@@ -7,40 +7,35 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
-static long long deadline_at_ms;   /* CLOCK_MONOTONIC; 0: no --timeout */
-static char kerberos_skipped[512]; /* from negotiate: why the last handshake was not Kerberos */
-static long timeout_ms;
-
-void connect_deadline_start(const nanosh_opts *o)
+void connect_deadline_start(connect_ctx *cx, const nanosh_opts *o)
 {
-    if (deadline_at_ms || !o->timeout_ms)
+    if (cx->deadline_ms || !o->timeout_ms)
         return;
-    timeout_ms = o->timeout_ms;
-    deadline_at_ms = o->timeout_ms ? ws_now_ms() + o->timeout_ms : 0;
+    cx->timeout_ms = o->timeout_ms;
+    cx->deadline_ms = ws_now_ms() + o->timeout_ms;
 }
 
-long connect_deadline_left(void)
+long connect_deadline_left(const connect_ctx *cx)
 {
-    if (!deadline_at_ms)
+    if (!cx->deadline_ms)
         return LONG_MAX;
-    long long left = deadline_at_ms - ws_now_ms();
+    long long left = cx->deadline_ms - ws_now_ms();
     return left > 0 ? (long)left : 0;
 }
 
-int connect_report(const nanosh_opts *o, const ws_error *e)
+int connect_report(const connect_ctx *cx, const ws_error *e)
 {
-    (void)o;
-    if (deadline_at_ms && connect_deadline_left() == 0)
+    if (cx->deadline_ms && connect_deadline_left(cx) == 0)
         return fail("raise --timeout if the command needs longer",
-                    "timed out after %g s", (double)timeout_ms / 1000.0);
+                    "timed out after %g s", (double)cx->timeout_ms / 1000.0);
     /* A rejected NTLM fallback: say why Kerberos, which might have worked, was not used. */
-    if (e->rc == WS_E_AUTH && kerberos_skipped[0] && !strstr(e->what, "Kerberos was not used")) {
+    if (e->rc == WS_E_AUTH && cx->kerberos_skipped[0] &&
+        !strstr(e->what, "Kerberos was not used")) {
         ws_error told = *e;   /* shares the fault strings: not cleared here */
         size_t len = strlen(told.what);
         snprintf(told.what + len, sizeof told.what - len, " (Kerberos was not used: %.300s)",
-                 kerberos_skipped);
+                 cx->kerberos_skipped);
         return fail_ws(&told);
     }
     return fail_ws(e);
@@ -66,7 +61,7 @@ static int make_basic(const nanosh_opts *o, const char *user, ws_auth **out)
 /* Kerberos or NTLM, picked from the server's offers by the library (auth/negotiate.h);
  * never Basic, which only -a basic gives. A password is asked for only when Kerberos cannot do
  * without one: no ticket cache or keytab, or an IP address without --spn. */
-static int make_negotiated(const nanosh_opts *o, ws_auth **out)
+static int make_negotiated(connect_ctx *cx, const nanosh_opts *o, ws_auth **out)
 {
     ws_negotiate_opts no = {
         .user = o->user, .keytab = o->keytab, .spn = o->spn, .delegate = o->delegate,
@@ -74,7 +69,8 @@ static int make_negotiated(const nanosh_opts *o, ws_auth **out)
         .allow_ntlm = o->auth == AUTH_NEGOTIATE || o->auth == AUTH_NTLM,
         .basic_needs_unencrypted = !o->https && !o->allow_unencrypted,
         .trace = o->debug ? stderr : NULL,
-        .kerberos_skipped = kerberos_skipped, .kerberos_skipped_size = sizeof kerberos_skipped,
+        .kerberos_skipped = cx->kerberos_skipped,
+        .kerberos_skipped_size = sizeof cx->kerberos_skipped,
     };
     unsigned char hash[16];
     int have_hash = 0, rc;
@@ -114,7 +110,7 @@ static int make_negotiated(const nanosh_opts *o, ws_auth **out)
     return rc;
 }
 
-static int make_auth(const nanosh_opts *o, ws_auth **out)
+static int make_auth(connect_ctx *cx, const nanosh_opts *o, ws_auth **out)
 {
     if (o->auth == AUTH_BASIC) {
         const char *user = credentials_user(o);
@@ -122,21 +118,21 @@ static int make_auth(const nanosh_opts *o, ws_auth **out)
             return fail("give the user with -u USER or user@host", "no user name");
         return make_basic(o, user, out);
     }
-    return make_negotiated(o, out);
+    return make_negotiated(cx, o, out);
 }
 
-int connect_client(const nanosh_opts *o, int authenticated, long operation_timeout_ms,
-                   ws_client **out)
+int connect_client(connect_ctx *cx, const nanosh_opts *o, int authenticated,
+                   long operation_timeout_ms, ws_client **out)
 {
     ws_auth *auth = NULL;
     *out = NULL;
     if (authenticated) {
-        int rc = make_auth(o, &auth);
+        int rc = make_auth(cx, o, &auth);
         if (rc != 0)
             return rc;
     }
     /* The clock starts after the password prompt: a person typing is not the network. */
-    connect_deadline_start(o);
+    connect_deadline_start(cx, o);
 
     ws_target t = {.host = o->host, .port = o->port, .https = o->https, .path = NULL};
     ws_conn_opts co;
@@ -146,10 +142,10 @@ int connect_client(const nanosh_opts *o, int authenticated, long operation_timeo
     co.allow_unencrypted = o->allow_unencrypted;
     co.connect_timeout_ms = o->connect_timeout_ms;
     co.operation_timeout_ms = operation_timeout_ms;
-    if (deadline_at_ms) {
+    if (cx->deadline_ms) {
         /* nanosh watches --timeout itself between requests; the library's hard bound
          * comes a little later so that the remote shell can still be deleted. */
-        long left = connect_deadline_left();
+        long left = connect_deadline_left(cx);
         co.deadline_ms = (left > 0 ? left : 1) + CONNECT_CLEANUP_GRACE_MS;
     }
     co.debug = o->debug ? stderr : NULL;
@@ -157,7 +153,7 @@ int connect_client(const nanosh_opts *o, int authenticated, long operation_timeo
     ws_error err;
     memset(&err, 0, sizeof err);
     if (ws_client_new(&t, &co, auth, out, &err) != WS_OK) {
-        int rc = connect_report(o, &err);
+        int rc = connect_report(cx, &err);
         ws_error_clear(&err);
         *out = NULL;
         return rc;

@@ -67,12 +67,12 @@ static void write_profiles(const char *profiles)
     fputc(']', stdout);
 }
 
-static int do_identify(const nanosh_opts *o, ws_client *c, ws_error *err)
+static int do_identify(const nanosh_opts *o, const connect_ctx *cx, ws_client *c, ws_error *err)
 {
     ws_identity id;
     memset(&id, 0, sizeof id);
     if (ws_identify(c, o->unauthenticated, &id, err) != WS_OK)
-        return connect_report(o, err);
+        return connect_report(cx, err);
     fputs("{\"protocol_version\": ", stdout);
     json_write_string(stdout, id.protocol_version);
     fputs(", \"product_vendor\": ", stdout);
@@ -134,14 +134,15 @@ static int on_item(void *ud, const char *item_xml)
     return 0;
 }
 
-static int do_enumerate(const nanosh_opts *o, ws_client *c, const char *uri, ws_error *err)
+static int do_enumerate(const nanosh_opts *o, const connect_ctx *cx, ws_client *c,
+                        const char *uri, ws_error *err)
 {
     enum_ctx ec = {.o = o};
     ws_rc rc = ws_enumerate(c, uri, o->selectors, o->nselectors, o->filter, on_item, &ec, err);
     if (ec.failed)
         return NANOSH_EXIT_FAILURE;
     if (rc != WS_OK)
-        return connect_report(o, err);
+        return connect_report(cx, err);
     if (!o->xml)
         fputs(ec.items ? "\n]\n" : "[]\n", stdout);
     return finish_output();
@@ -233,7 +234,8 @@ int wsman_main(const nanosh_opts *o)
     }
 
     ws_client *c = NULL;
-    rc = connect_client(o, !o->unauthenticated, o->operation_timeout_ms, &c);
+    connect_ctx cx = {0};
+    rc = connect_client(&cx, o, !o->unauthenticated, o->operation_timeout_ms, &c);
     /* Single requests leave nothing on the host to clean up: Ctrl-C and SIGTERM end nanosh
      * at once, as they end curl, instead of being recorded for a loop that never asks. */
     signals_terminate_on_arrival();
@@ -243,9 +245,9 @@ int wsman_main(const nanosh_opts *o)
     if (rc != 0) {
         /* connect_client said why */
     } else if (strcmp(spec->name, "identify") == 0) {
-        rc = do_identify(o, c, &err);
+        rc = do_identify(o, &cx, c, &err);
     } else if (strcmp(spec->name, "enumerate") == 0) {
-        rc = do_enumerate(o, c, uri, &err);
+        rc = do_enumerate(o, &cx, c, uri, &err);
     } else {
         ws_rc r;
         if (strcmp(spec->name, "get") == 0)
@@ -254,7 +256,7 @@ int wsman_main(const nanosh_opts *o)
             r = ws_put(c, uri, o->selectors, o->nselectors, body, &reply, &err);
         else
             r = ws_invoke(c, uri, o->wsman_args[1], o->selectors, o->nselectors, body, &reply, &err);
-        rc = r == WS_OK ? print_reply(o, reply) : connect_report(o, &err);
+        rc = r == WS_OK ? print_reply(o, reply) : connect_report(&cx, &err);
     }
     ws_error_clear(&err);
     free(reply);

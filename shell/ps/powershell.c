@@ -94,11 +94,12 @@ int powershell_command_line(const char *script, size_t len, char **out)
 static int run_streamed(const nanosh_opts *o, const char *script, size_t len)
 {
     ws_client *client = NULL;
-    int rc = connect_client(o, 1, run_poll_ms(o, isatty(STDIN_FILENO)), &client);
+    connect_ctx conn = {0};
+    int rc = connect_client(&conn, o, 1, run_poll_ms(o, isatty(STDIN_FILENO)), &client);
     if (rc != 0)
         return rc;
     ps_session ps;
-    rc = ps_session_open(&ps, o, client);
+    rc = ps_session_open(&ps, o, client, &conn);
     if (rc == 0) {
         ps_io io = {.interruptible = 1};
         ps_outcome out;

@@ -117,7 +117,7 @@ static int create_shell(ps_session *p)
     ws_error err;
     memset(&err, 0, sizeof err);
     if (ws_shell_create(p->client, &so, &p->shell, &err) != WS_OK) {
-        int rc = connect_report(p->o, &err);
+        int rc = connect_report(p->conn, &err);
         ws_error_clear(&err);
         return rc;
     }
@@ -125,11 +125,12 @@ static int create_shell(ps_session *p)
     return 0;
 }
 
-int ps_session_open(ps_session *p, const nanosh_opts *o, ws_client *c)
+int ps_session_open(ps_session *p, const nanosh_opts *o, ws_client *c, const connect_ctx *conn)
 {
     memset(p, 0, sizeof *p);
     p->o = o;
     p->client = c;
+    p->conn = conn;
     p->out_at_line_start = 1;
     if (ps_new_nonce(p->nonce) != 0)
         return NANOSH_EXIT_FAILURE;
@@ -167,7 +168,7 @@ static int launch(ps_session *p)
     ws_rc rc = ws_shell_command(p->shell, cmdline, NULL, 0, &p->cid, &err);
     free(cmdline);
     if (rc != WS_OK) {
-        int st = connect_report(p->o, &err);
+        int st = connect_report(p->conn, &err);
         ws_error_clear(&err);
         return st;
     }
@@ -190,7 +191,7 @@ static int send_frame(ps_session *p, const char *text, size_t len)
     for (size_t off = 0; off < frame.len && st == 0; off += chunk) {
         size_t n = frame.len - off < chunk ? frame.len - off : chunk;
         if (ws_shell_send(p->shell, p->cid, frame.data + off, n, 0, &err) != WS_OK) {
-            st = connect_report(p->o, &err);
+            st = connect_report(p->conn, &err);
             ws_error_clear(&err);
         }
     }
@@ -293,10 +294,10 @@ int ps_run(ps_session *p, const char *text, size_t len, const ps_io *io, ps_outc
             ctrl_c_sent = 1;
             signal_quietly(p, WS_SIGNAL_CTRL_C);
         }
-        if (connect_deadline_left() == 0) {
+        if (connect_deadline_left(p->conn) == 0) {
             forget_process(p, 1);
             ws_error_set(&err, WS_E_TIMEOUT, NULL, "timed out");
-            end = RUN_FAILED, st = connect_report(p->o, &err);
+            end = RUN_FAILED, st = connect_report(p->conn, &err);
             break;
         }
         ws_receive_free(&r);
@@ -311,7 +312,7 @@ int ps_run(ps_session *p, const char *text, size_t len, const ps_io *io, ps_outc
                 end = RUN_FAILED, st = fail("check where nanosh's output goes",
                                             "cannot write the output: %s", strerror(f.write_errno));
             else
-                end = RUN_FAILED, st = connect_report(p->o, &err);
+                end = RUN_FAILED, st = connect_report(p->conn, &err);
             break;
         }
         if (f.out.found && f.err.found) {

@@ -11,6 +11,7 @@
 typedef struct ps_session {
     const nanosh_opts *o;
     ws_client *client;           /* borrowed */
+    const connect_ctx *conn;     /* the client's, borrowed: --timeout deadline */
     ws_shell *shell;
     int shell_stale;             /* an input failed: the shell may be gone (idle timeout, a
                                     WinRM restart), so the next input gets a new one */
@@ -45,8 +46,9 @@ typedef struct ps_outcome {
     unsigned long long exit_code;   /* of the ended process */
 } ps_outcome;
 
-/* Creates the shell on c (kept by the caller). 0, or 255 after a one-line error. */
-int ps_session_open(ps_session *p, const nanosh_opts *o, ws_client *c);
+/* Creates the shell on c (kept by the caller, with conn, its connect_ctx). 0, or 255
+ * after a one-line error. */
+int ps_session_open(ps_session *p, const nanosh_opts *o, ws_client *c, const connect_ctx *conn);
 /* Runs one input; starts powershell.exe first when none runs, in a new shell when the
  * last input failed (shell_stale). Returns the outcome's status. Output streams to the
  * terminal as it arrives unless io collects it. */

@@ -1,6 +1,7 @@
-/* WinRS command execution: Command, then Receive (and Send for stdin) until
- * CommandState Done, then Signal terminate (PROTOCOL.md 2.7). */
+/* The CLI's WinRS runs: one session (client and shell) reused from one command to the
+ * next, each command run by the library runner (wsman/run.h) with nanosh's own ends. */
 #include "shell/run/run.h"
+#include "wsman/run.h"
 #include "shell/ps/clixml.h"
 #include "shell/cli/connect.h"
 #include "shell/cli/errors.h"
@@ -12,22 +13,12 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Stdin bytes sent before the next Receive, so a command that writes while it reads
- * gets its output drained and cannot stall the server. */
-/* Bytes of stdin sent between two Receives: starts small so a command that answers its
- * input is read promptly, grows fourfold while the command prints nothing (an upload). */
-#define SEND_BATCH_MIN ((size_t)1024 * 1024)
-#define SEND_BATCH_MAX ((size_t)64 * 1024 * 1024)
-/* Input this large is an upload worth one request to learn the server's envelope limit. */
-#define UPLOAD_ENVELOPE_AT ((size_t)4 * 1024 * 1024)
-
-typedef struct stream_ctx {
-    ws_buf *capture;
-    clixml_decoder *clixml;     /* non-NULL: stderr is PowerShell's CLIXML stream */
-    int pipe_closed;
-    int write_errno;
-    size_t bytes;               /* output received so far, all streams */
-} stream_ctx;
+/* The CLI's side of a run: fd 1 and 2 as the library runner's sinks (or a buffer),
+ * fd 0 as its input, the signal flag as its cancel flag; it reports how the run ended. */
+typedef struct fd_sink {
+    int fd;
+    int write_errno;            /* why a write failed; EPIPE: the reader went away */
+} fd_sink;
 
 int run_exit_status(unsigned long long code)
 {
@@ -58,33 +49,39 @@ int run_write_all(int fd, const char *p, size_t len)
     return 0;
 }
 
-static int write_stream(stream_ctx *ctx, int fd, const void *data, size_t len)
+static int fd_write(void *ud, const void *data, size_t len)
 {
-    if (run_write_all(fd, data, len) < 0) {
-        ctx->write_errno = errno;
-        ctx->pipe_closed = errno == EPIPE;
+    fd_sink *k = ud;
+    if (run_write_all(k->fd, data, len) < 0) {
+        k->write_errno = errno;
         return -1;
     }
     return 0;
 }
 
 /* Decoded CLIXML goes to stderr like any other error text. */
-static int clixml_to_stderr(void *ud, const char *text, size_t len)
+static int clixml_to_fd(void *ud, const char *text, size_t len)
 {
-    return write_stream(ud, STDERR_FILENO, text, len);
+    return fd_write(ud, text, len);
 }
 
-/* Output goes out as it arrives: no buffering between the server and the terminal. */
-static int on_stream(void *ud, const char *stream, const void *data, size_t len)
+static int clixml_write(void *ud, const void *data, size_t len)
 {
-    stream_ctx *ctx = ud;
-    int is_stdout = strcmp(stream, "stdout") == 0;
-    ctx->bytes += len;
-    if (is_stdout && ctx->capture)
-        return ws_buf_append(ctx->capture, data, len) == 0 ? 0 : -1;
-    if (!is_stdout && ctx->clixml)
-        return clixml_feed(ctx->clixml, data, len);
-    return write_stream(ctx, is_stdout ? STDOUT_FILENO : STDERR_FILENO, data, len);
+    return clixml_feed(ud, data, len);
+}
+
+typedef struct capture_sink {
+    ws_buf *buf;
+    int nomem;
+} capture_sink;
+
+static int capture_write(void *ud, const void *data, size_t len)
+{
+    capture_sink *k = ud;
+    if (ws_buf_append(k->buf, data, len) == 0)
+        return 0;
+    k->nomem = 1;
+    return -1;
 }
 
 unsigned run_idle_timeout_s(const nanosh_opts *o)
@@ -104,7 +101,7 @@ static int create_shell(session *s, const char *working_dir)
     ws_error err;
     memset(&err, 0, sizeof err);
     if (ws_shell_create(s->client, &so, &s->shell, &err) != WS_OK) {
-        int rc = connect_report(s->o, &err);
+        int rc = connect_report(&s->conn, &err);
         ws_error_clear(&err);
         s->shell = NULL;
         return rc;
@@ -147,7 +144,7 @@ int session_open(session *s, const nanosh_opts *o, long poll_ms, const char *wor
     memset(s, 0, sizeof *s);
     s->o = o;
     s->poll_ms = poll_ms;
-    int rc = connect_client(o, 1, poll_ms, &s->client);
+    int rc = connect_client(&s->conn, o, 1, poll_ms, &s->client);
     if (rc != 0)
         return rc;
     if (working_dir && !(s->working_dir = strdup(working_dir)))
@@ -176,132 +173,42 @@ void session_close(session *s, int quiet)
     memset(s, 0, sizeof *s);
 }
 
-/* Best effort: used when nanosh stops a command early. */
-static void signal_quietly(session *s, const char *cid, const char *code)
+/* Reads what fd has ready into buf, up to cap, without blocking: a pipe hands over at
+ * most 64 KiB per read, so several reads make one Send. Returns the length, or -1 with
+ * err filled; *eof is set at end of input. */
+static long fd_read_ready(void *ud, void *buf, size_t cap, int *eof, ws_error *err)
 {
-    ws_error err;
-    memset(&err, 0, sizeof err);
-    ws_shell_signal(s->shell, cid, code, &err);
-    ws_error_clear(&err);
-}
-
-typedef struct stdin_pump {
-    int open;
-    int more;            /* the last batch stopped at its size, not for lack of input */
-    int eof_deferred;    /* EOF came before any input: sent only if the command waits */
-    size_t total;        /* bytes sent so far */
-    size_t batch;        /* current batch size, SEND_BATCH_MIN..SEND_BATCH_MAX */
-    int limit_asked;     /* the server's envelope limit was asked for */
-    char *buf;
-    size_t cap;
-} stdin_pump;
-
-/* Reads what stdin has ready into buf, up to cap, without blocking: a pipe hands over
- * at most 64 KiB per read, so several reads make one Send. Returns the length, or -1
- * with errno set; *eof is set at end of input. */
-static ssize_t read_ready(char *buf, size_t cap, int *eof)
-{
+    int fd = *(const int *)ud;
     size_t len = 0;
-    *eof = 0;
     while (len < cap) {
-        struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
         int r = poll(&pfd, 1, 0);
         if (r < 0 && errno == EINTR)
             break;
         if (r < 0)
-            return -1;
+            goto failed;
         if (r == 0)
             break;
         if (pfd.revents & POLLNVAL) {   /* stdin is closed: nothing will ever come */
             *eof = 1;
             break;
         }
-        ssize_t n = read(STDIN_FILENO, buf + len, cap - len);
+        ssize_t n = read(fd, (char *)buf + len, cap - len);
         if (n < 0 && (errno == EINTR || errno == EAGAIN))
             break;
         if (n < 0)
-            return -1;
+            goto failed;
         if (n == 0) {
             *eof = 1;
             break;
         }
         len += (size_t)n;
     }
-    return (ssize_t)len;
-}
-
-/* Sends what stdin has ready, up to one batch, without blocking; End=true at EOF
- * closes the command's stdin (MS-WSMV 3.1.4.13). */
-static int pump_stdin(session *s, const char *cid, stdin_pump *in, ws_error *err)
-{
-    size_t sent = 0;
-    in->more = 0;
-    while (in->open) {
-        if (sent >= in->batch) {
-            in->more = 1;
-            return 0;
-        }
-        int eof;
-        ssize_t n = read_ready(in->buf, in->cap, &eof);
-        if (n < 0)
-            return ws_error_set(err, WS_E_IO, "check what feeds nanosh's standard input",
-                                "cannot read standard input: %s", strerror(errno));
-        if (n == 0 && !eof)
-            return 0;
-        if (n == 0 && in->total == 0) {
-            /* Empty input (e.g. /dev/null) is the same as none: see RUN_EOF_GRACE_MS. */
-            in->open = 0;
-            in->eof_deferred = 1;
-            return 0;
-        }
-        ws_rc rc = ws_shell_send(s->shell, cid, in->buf, (size_t)n, eof, err);
-        if (rc != WS_OK)
-            return rc;
-        if (eof)
-            in->open = 0;
-        sent += (size_t)n;
-        in->total += (size_t)n;
-    }
-    return 0;
-}
-
-/* For an upload, Sends as large as the server allows: three times the default on
- * Server 2012 and later. A server that will not say keeps the default size. Returns -1
- * only when out of memory. */
-static int grow_send_buffer(session *s, stdin_pump *in)
-{
-    ws_error err;
-    memset(&err, 0, sizeof err);
-    in->limit_asked = 1;
-    if (ws_shell_raise_envelope_limit(s->shell, &err) == WS_OK &&
-        ws_shell_max_send(s->shell) > in->cap) {
-        char *bigger = realloc(in->buf, ws_shell_max_send(s->shell));
-        if (!bigger) {
-            ws_error_clear(&err);
-            return -1;
-        }
-        in->buf = bigger;
-        in->cap = ws_shell_max_send(s->shell);
-    }
-    ws_error_clear(&err);
-    return 0;
-}
-
-/* A fault on a stdin Send most often means the command ended between the last Receive
- * and this Send: Windows then answers "The pipe has been ended" or names an unknown
- * CommandId, and discards the input (MS-WSMV 3.1.4.13). So stdin is closed, the fault
- * is kept, and the command's next state decides: it ended, or it is reported. Returns 1
- * when the failure was such a fault, 0 for any other failure (err is left as it is). */
-static int stdin_refused(stdin_pump *in, int *eof_pending, ws_error *err, ws_error *kept)
-{
-    if (err->rc != WS_E_FAULT)
-        return 0;
-    ws_error_clear(kept);
-    *kept = *err;                /* the fault's strings move along with it */
-    memset(err, 0, sizeof *err);
-    in->open = in->more = in->eof_deferred = 0;
-    *eof_pending = 0;
-    return 1;
+    return (long)len;
+failed:
+    ws_error_set(err, WS_E_IO, "check what feeds nanosh's standard input",
+                 "cannot read standard input: %s", strerror(errno));
+    return -1;
 }
 
 static run_end finish(session *s, run_end end, int *status, int value)
@@ -312,172 +219,76 @@ static run_end finish(session *s, run_end end, int *status, int value)
     return end;
 }
 
-run_end session_run(session *s, const run_request *rq, int *status)
+/* A sink stopped the run: a closed pipe ends quietly with 141, like a killed writer. */
+static run_end output_closed(session *s, const fd_sink *out, const fd_sink *err_sink,
+                             const capture_sink *cap, int *status)
 {
-    ws_error err, send_fault;
-    memset(&err, 0, sizeof err);
-    memset(&send_fault, 0, sizeof send_fault);
-    char *cid = NULL;
-    run_end end = RUN_FAILED;
-    int ctrl_c_sent = 0;
-    stream_ctx sc = {.capture = rq->capture};
-    clixml_decoder clixml;
-    if (rq->decode_clixml) {
-        clixml_init(&clixml, clixml_to_stderr, &sc);
-        sc.clixml = &clixml;
-    }
-    stdin_pump in = {.open = rq->forward_stdin, .batch = SEND_BATCH_MIN};
-    int eof_pending = !rq->forward_stdin, first_receive = 1;
-    size_t output_before;
-    ws_receive r;
-    memset(&r, 0, sizeof r);
+    int e = out->write_errno ? out->write_errno : err_sink->write_errno;
+    s->shell_stale = 1;
+    if (e == EPIPE)
+        return finish(s, RUN_PIPE_CLOSED, status, 128 + SIGPIPE);
+    if (cap->nomem || !e)
+        *status = fail(NULL, "out of memory");
+    else
+        *status = fail("check where nanosh's output goes", "cannot write the output: %s",
+                       strerror(e));
+    return RUN_FAILED;
+}
 
-    if (s->shell_stale && session_new_shell(s, NULL) != 0)
-        return finish(s, RUN_FAILED, status, NANOSH_EXIT_FAILURE);
-
-    if (ws_shell_command(s->shell, rq->command_line, NULL, 0, &cid, &err) != WS_OK) {
-        *status = connect_report(s->o, &err);
-        ws_error_clear(&err);
-        s->shell_stale = 1;     /* the shell may be gone (IdleTimeOut): a new one next time */
-        return RUN_FAILED;
-    }
-
-    if (in.open) {
-        in.cap = ws_shell_max_send(s->shell);
-        if (in.cap == 0)
-            in.cap = 1;
-        in.buf = malloc(in.cap);
-        if (!in.buf) {
-            *status = fail(NULL, "out of memory");
-            goto out;
-        }
-    }
-
-    for (;;) {
-        int sig = signals_fatal();
-        if (sig) {
-            signal_quietly(s, cid, WS_SIGNAL_TERMINATE);
-            end = finish(s, RUN_SIGNALLED, status, 128 + sig);
-            goto out;
-        }
-        int interrupts = signals_interrupts();
-        if (interrupts >= 2) {
-            /* Second Ctrl-C: stop the command for good (DESIGN.md, "No hangs"). */
-            signal_quietly(s, cid, WS_SIGNAL_TERMINATE);
-            end = finish(s, RUN_INTERRUPTED, status, 130);
-            goto out;
-        }
-        if (interrupts == 1 && !ctrl_c_sent) {
-            ctrl_c_sent = 1;
-            if (ws_shell_signal(s->shell, cid, WS_SIGNAL_CTRL_C, &err) != WS_OK) {
-                *status = connect_report(s->o, &err);
-                s->shell_stale = 1;
-                goto out;
-            }
-        }
-        if (connect_deadline_left() == 0) {
-            signal_quietly(s, cid, WS_SIGNAL_TERMINATE);
-            ws_error_set(&err, WS_E_TIMEOUT, NULL, "timed out");
-            *status = connect_report(s->o, &err);
-            s->shell_stale = 1;
-            goto out;
-        }
-        if (in.open && pump_stdin(s, cid, &in, &err) != WS_OK &&
-            !stdin_refused(&in, &eof_pending, &err, &send_fault)) {
-            *status = connect_report(s->o, &err);
-            s->shell_stale = 1;
-            goto out;
-        }
-        if (in.eof_deferred) {
-            in.eof_deferred = 0;
-            eof_pending = 1;
-        }
-        ws_receive_free(&r);
-        memset(&r, 0, sizeof r);
-        /* Short polls while input waits to be sent, or before a command given no input
-         * is told EOF; the session's own poll length otherwise. */
-        long poll = s->poll_ms;
-        if (in.more || (eof_pending && first_receive))
-            poll = in.more ? RUN_UPLOAD_POLL_MS : RUN_EOF_GRACE_MS;
-        if (poll && s->poll_ms && poll > s->poll_ms)
-            poll = s->poll_ms;
-        ws_client_set_operation_timeout(s->client, poll);
-        output_before = sc.bytes;
-        ws_rc received = ws_shell_receive(s->shell, cid, on_stream, &sc, &r, &err);
-        ws_client_set_operation_timeout(s->client, s->poll_ms);
-        first_receive = 0;
-        if (received != WS_OK) {
-            if (sc.pipe_closed) {
-                signal_quietly(s, cid, WS_SIGNAL_TERMINATE);
-                end = finish(s, RUN_PIPE_CLOSED, status, 128 + SIGPIPE);
-            } else if (sc.write_errno) {
-                signal_quietly(s, cid, WS_SIGNAL_TERMINATE);
-                *status = fail("check where nanosh's output goes", "cannot write the output: %s",
-                               strerror(sc.write_errno));
-                s->shell_stale = 1;
-            } else {
-                *status = connect_report(s->o, &err);
-                s->shell_stale = 1;
-            }
-            goto out;
-        }
-        if (r.done)
-            break;
-        if (send_fault.rc && sc.bytes == output_before) {
-            /* Still running, silent, and its stdin refused: the fault was real. */
-            *status = connect_report(s->o, &send_fault);
-            s->shell_stale = 1;
-            goto out;
-        }
-        /* A command that prints nothing while it is fed is an upload: bigger batches,
-         * and once it is clearly big, bigger Sends if the server accepts them. */
-        if (in.more && sc.bytes == output_before && in.batch < SEND_BATCH_MAX) {
-            in.batch *= 4;
-            if (in.batch >= UPLOAD_ENVELOPE_AT && !in.limit_asked && grow_send_buffer(s, &in) < 0) {
-                *status = fail(NULL, "out of memory");
-                s->shell_stale = 1;
-                goto out;
-            }
-        } else if (sc.bytes != output_before)
-            in.batch = SEND_BATCH_MIN;
-        /* No input for this command and it is still running: give it EOF, like ssh -n,
-         * so a command that reads stdin ends instead of waiting forever. */
-        if (eof_pending) {
-            eof_pending = 0;
-            if (ws_shell_send(s->shell, cid, "", 0, 1, &err) != WS_OK &&
-                !stdin_refused(&in, &eof_pending, &err, &send_fault)) {
-                *status = connect_report(s->o, &err);
-                s->shell_stale = 1;
-                goto out;
-            }
-        }
-    }
-
-    /* After the final CommandState the client must send Signal terminate before the
-     * shell takes another command (MS-WSMV 3.1.4.14). */
-    if (ws_shell_signal(s->shell, cid, WS_SIGNAL_TERMINATE, &err) != WS_OK) {
-        ws_error_clear(&err);
-        s->shell_stale = 1;
-    }
-    if (ctrl_c_sent)
-        end = finish(s, RUN_DONE, status, 130);
-    else if (!r.has_exit_code) {
+/* How the library run ended, as nanosh reports it and the exit status it gives. */
+static run_end run_outcome(session *s, const ws_run_result *res, int *status)
+{
+    if (res->end == WS_RUN_CANCELLED)
+        return res->cancel == WS_CANCEL_TERMINATE ?
+            finish(s, RUN_INTERRUPTED, status, 130) :      /* a second Ctrl-C */
+            finish(s, RUN_SIGNALLED, status, res->cancel);  /* 128 + SIGTERM or SIGHUP */
+    if (res->ctrl_c_sent)
+        return finish(s, RUN_DONE, status, 130);
+    if (!res->has_exit_code) {
         *status = fail("the server reported no exit code; -v shows the exchange",
                        "the command finished without an exit code");
-        end = RUN_FAILED;
-    } else
-        end = finish(s, RUN_DONE, status, run_exit_status(r.exit_code));
-
-out:
-    if (sc.clixml) {
-        clixml_flush(sc.clixml);
-        clixml_free(sc.clixml);
+        return RUN_FAILED;
     }
-    ws_receive_free(&r);
+    return finish(s, RUN_DONE, status, run_exit_status(res->exit_code));
+}
+
+run_end session_run(session *s, const run_request *rq, int *status)
+{
+    if (s->shell_stale && session_new_shell(s, NULL) != 0)
+        return finish(s, RUN_FAILED, status, NANOSH_EXIT_FAILURE);
+    fd_sink out = {.fd = STDOUT_FILENO}, err_sink = {.fd = STDERR_FILENO};
+    capture_sink cap = {.buf = rq->capture};
+    int in_fd = STDIN_FILENO;
+    ws_source in = {.read = fd_read_ready, .ud = &in_fd};
+    ws_run_opts ro = {.command_line = rq->command_line, .poll_ms = s->poll_ms,
+                      .deadline_ms = s->conn.deadline_ms, .cancel = signals_cancel_flag(),
+                      .in = rq->forward_stdin ? &in : NULL,
+                      .out = {fd_write, &out}, .err = {fd_write, &err_sink}};
+    if (rq->capture)
+        ro.out = (ws_sink){capture_write, &cap};
+    clixml_decoder clixml;
+    if (rq->decode_clixml) {
+        clixml_init(&clixml, clixml_to_fd, &err_sink);
+        ro.err = (ws_sink){clixml_write, &clixml};
+    }
+    ws_run_result res;
+    ws_error err;
+    memset(&err, 0, sizeof err);
+    run_end end;
+    ws_rc rc = ws_run(s->client, s->shell, &ro, &res, &err);
+    s->shell_stale = res.shell_stale;
+    if (rc != WS_OK) {
+        *status = connect_report(&s->conn, &err);
+        end = RUN_FAILED;
+    } else if (res.end == WS_RUN_OUTPUT_CLOSED)
+        end = output_closed(s, &out, &err_sink, &cap, status);
+    else
+        end = run_outcome(s, &res, status);
+    if (rq->decode_clixml) {
+        clixml_flush(&clixml);
+        clixml_free(&clixml);
+    }
     ws_error_clear(&err);
-    ws_error_clear(&send_fault);
-    free(in.buf);
-    free(cid);
     return end;
 }
 

@@ -3,6 +3,7 @@
 #ifndef NANOSH_SHELL_RUN_H
 #define NANOSH_SHELL_RUN_H
 #include "base/buf.h"
+#include "shell/cli/connect.h"
 #include "shell/cli/options.h"
 #include "wsman/wsman.h"
 
@@ -13,12 +14,7 @@
 #define RUN_INTERACTIVE_POLL_MS 1000L
 /* With --timeout, polls end soon after it runs out, within CONNECT_CLEANUP_GRACE_MS. */
 #define RUN_DEADLINE_POLL_MS 1000L
-/* A command given no input gets EOF on stdin only if it is still running after its first
- * Receive, polled this long: most commands end sooner, which saves a Send round trip. */
-#define RUN_EOF_GRACE_MS 1000L
-/* While stdin still has data, Receives between Send batches poll only this long, so an
- * upload into a command that prints nothing is not held up. */
-#define RUN_UPLOAD_POLL_MS 500L
+/* The EOF grace and the upload polls of a run are the library runner's (wsman/run.c). */
 
 /* IdleTimeOut sent on every shell Create (MS-WSMV 2.2.4.37): the server deletes a shell
  * that gets no request this long, which is all that frees it when nanosh is killed or
@@ -36,6 +32,7 @@ typedef struct session {
     ws_shell *shell;
     int shell_stale;       /* a command ended abnormally: make a new shell before the next */
     char *working_dir;     /* directory the shell was created in, NULL: server default */
+    connect_ctx conn;      /* this connection's --timeout deadline and Kerberos note */
 } session;
 
 typedef enum run_end {
@@ -72,6 +69,9 @@ void run_delete_shell(ws_shell **shell, int quiet);
 /* Deletes the remote shell (quietly when quiet is set) and frees everything. */
 void session_close(session *s, int quiet);
 
+/* Runs one command line with the library runner (wsman/run.h): output to fd 1 and 2 (or
+ * rq->capture), input from fd 0, cancelled by the signal flag, bounded by --timeout;
+ * renews a stale shell first. Reports failures as one line; *status is the exit status. */
 run_end session_run(session *s, const run_request *rq, int *status);
 
 /* Remote exit code to a process exit status: the low byte, except that a non-zero code
