@@ -617,9 +617,10 @@ static ws_rc rejected(ws_transport *tp, ws_error *err)
 {
     const char *fix;
 
-    if (strcmp(tp->scheme, "Basic") == 0)
+    if (ws_auth_can(tp->auth, WS_AUTH_PLAINTEXT))
         fix = "check the user name and password; Basic works only for local accounts (HOST\\user or a bare name)";
-    else if (tp->https)   /* RFC 5929: a TLS-intercepting proxy breaks channel binding */
+    else if (tp->https && ws_auth_can(tp->auth, WS_AUTH_CHANNEL_BINDING))
+        /* RFC 5929: a TLS-intercepting proxy breaks channel binding */
         fix = "check the user name and password (HOST\\user for a local account, DOMAIN\\user or user@REALM for a domain one); if a proxy intercepts TLS, channel binding fails: connect directly";
     else
         fix = "check the user name and password; for a local account use HOST\\user, for a domain account DOMAIN\\user or user@REALM";
@@ -721,8 +722,9 @@ static void plan_security(ws_transport *tp)
     ws_auth *a = tp->auth;
     tp->scheme = a->scheme;
     tp->conn_auth = ws_auth_can(a, WS_AUTH_CONNECTION_BOUND);
-    tp->encrypt = tp->conn_auth && !tp->https && !tp->allow_unencrypted &&
-                  a->ops->wrap && a->ops->unwrap && a->enc_protocol;
+    /* Sealing needs the keys of a connection's handshake, and what the flag promises. */
+    tp->encrypt = tp->conn_auth && ws_auth_can(a, WS_AUTH_WRAPS) && !tp->https &&
+                  !tp->allow_unencrypted && a->ops->wrap && a->ops->unwrap && a->enc_protocol;
 }
 
 /* A mechanism that speaks several schemes picks one from the server's offers. */
@@ -931,11 +933,11 @@ static ws_rc check_secure(ws_transport *tp, ws_error *err)
 {
     if (tp->https || tp->allow_unencrypted || tp->encrypt)
         return WS_OK;
-    if (strcmp(tp->auth->scheme, "Basic") == 0)
+    if (ws_auth_can(tp->auth, WS_AUTH_PLAINTEXT))
         return ws_error_set(err, WS_E_INSECURE,
                             "use -s/--https, or pass --allow-unencrypted to accept that risk",
-                            "refusing to send the password to %s in clear text (Basic authentication over plain HTTP)",
-                            tp->hostport);
+                            "refusing to send the password to %s in clear text (%s authentication over plain HTTP)",
+                            tp->hostport, tp->auth->scheme);
     return ws_error_set(err, WS_E_INSECURE,
                         "use -s/--https, or pass --allow-unencrypted to accept that risk",
                         "refusing to send unencrypted messages to %s over plain HTTP",
