@@ -644,6 +644,15 @@ static void test_custom_mechanism(void)
            err.what);
     TAP_STR_EQ(LOG(idx + 2, "ctype"), CTYPE, "... then its message goes sealed over HTTP");
     TAP_STR_EQ(LOG(idx + 2, "plain"), "<custom/>", "... and the server decrypted it");
+
+    /* It has wrap and unwrap, but does not say it seals: nothing goes out over HTTP. */
+    idx = send_once(fx.http_port, 0, "/enc", &o,
+                    tmech_custom_new("Negotiate", WS_AUTH_CONNECTION_BOUND, &st), "<secret/>",
+                    &rc, &err);
+    TAP_OK(rc == WS_E_INSECURE && strstr(err.what, "refusing to send unencrypted messages") &&
+           fixture_log_count(&fx) == idx,
+           "a mechanism not flagged as sealing is not used to seal, and is refused over HTTP (%s)",
+           err.what);
 }
 
 /* Kerberos wrap tokens are taken under either Kerberos protocol string (MS-WSMV

@@ -95,6 +95,17 @@ static void fake_destroy(ws_auth *a)
 
 static const ws_auth_ops fake_ops = {"fake", fake_reset, tmech_step, NULL, NULL, fake_destroy, NULL};
 
+/* A first token the fixture's /conn does not know: it answers 401 without a token. */
+static ws_rc wrong_step(ws_auth *a, const unsigned char *in, size_t inlen, ws_buf *out,
+                        int *done, ws_error *err)
+{
+    (void)a, (void)in, (void)inlen, (void)err;
+    *done = 0;
+    return ws_buf_appends(out, "WRONG") < 0 ? WS_E_NOMEM : WS_OK;
+}
+
+static const ws_auth_ops wrong_ops = {"fake", fake_reset, wrong_step, NULL, NULL, fake_destroy, NULL};
+
 static ws_auth *fake_new(fake_state **st)
 {
     ws_auth *a = calloc(1, sizeof *a);
@@ -412,6 +423,13 @@ static void test_flags_not_names(void)
            "a per-request mechanism under the Negotiate scheme: no handshake, its token on each message (%d requests)",
            fixture_log_count(&fx) - before);
     ws_transport_free(tp);
+    tp = transport("127.0.0.1", fx.http_port, 0, "/negotiate-only", &o,
+                   tmech_custom_new("Custom", WS_AUTH_PLAINTEXT, &tst));
+    rc = post(tp, "<x/>", 0, 0, &status, &err);
+    TAP_OK(rc == WS_E_AUTH && strstr(err.what, "does not accept Custom") &&
+           strstr(err.fix, "use -a negotiate or -a ntlm"),
+           "a plaintext mechanism the server does not offer gets Basic's advice (%s)", err.fix);
+    ws_transport_free(tp);
 
     if (fx.https_port <= 0) {
         TAP_OK(0, "HTTPS fixture listening");
@@ -427,6 +445,21 @@ static void test_flags_not_names(void)
     TAP_OK(rc == WS_OK && st->resets == 1 && st->cert_len == 0,
            "over HTTPS a mechanism without channel bindings gets no certificate (%s)", err.what);
     ws_transport_free(tp);
+
+    /* Rejected over HTTPS: the advice names channel binding only where it was used. */
+    for (int cb = 1; cb >= 0; cb--) {
+        a = fake_new(&st);
+        a->ops = &wrong_ops;
+        if (!cb)
+            a->caps &= ~(unsigned)WS_AUTH_CHANNEL_BINDING;
+        tp = transport("127.0.0.1", fx.https_port, 1, "/conn", &so, a);
+        rc = post(tp, "<one/>", 0, 0, &status, &err);
+        TAP_OK(rc == WS_E_AUTH && strstr(err.what, "rejected the credentials") &&
+               !strstr(err.fix, "channel binding") == !cb,
+               "credentials rejected over HTTPS, %s channel bindings: %s (%s)", cb ? "with" : "without",
+               cb ? "a TLS-intercepting proxy is named" : "no word of it", err.fix);
+        ws_transport_free(tp);
+    }
 }
 
 static int is_tcp_socket(int fd)
