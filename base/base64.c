@@ -46,18 +46,21 @@ static long padding_of(const char *in, size_t len)
 
 int ws_base64_decode(const char *in, size_t len, ws_buf *out)
 {
+    if (len > B64_MAX)
+        return WS_BASE64_MALFORMED;
     while (len && (in[len - 1] == ' ' || in[len - 1] == '\t'))
         len--;
-    long pad = len <= B64_MAX ? padding_of(in, len) : -1;
+    long pad = padding_of(in, len);
     if (pad < 0)
-        return -1;
+        return WS_BASE64_MALFORMED;
     size_t max = len / 4 * 3;
     unsigned char *tmp = malloc(max + 1);
     if (!tmp)
-        return -1;
+        return WS_BASE64_NOMEM;
     /* EVP_DecodeBlock counts the padding as zero bytes: drop them afterwards. */
     int n = EVP_DecodeBlock(tmp, (const unsigned char *)in, (int)len);
-    int rc = n >= 0 && (size_t)n == max ? ws_buf_append(out, tmp, max - (size_t)pad) : -1;
+    int rc = n < 0 || (size_t)n != max ? WS_BASE64_MALFORMED
+             : ws_buf_append(out, tmp, max - (size_t)pad) < 0 ? WS_BASE64_NOMEM : 0;
     ws_wipe(tmp, max + 1);
     free(tmp);
     return rc;
@@ -71,11 +74,11 @@ static int is_space(char ch)
 int ws_base64_decode_text(const char *in, size_t len, ws_buf *out)
 {
     if (len > B64_MAX)
-        return -1;
+        return WS_BASE64_MALFORMED;
     char *tight = malloc(len + 1);
     size_t n = 0;
     if (!tight)
-        return -1;
+        return WS_BASE64_NOMEM;
     for (size_t i = 0; i < len; i++)
         if (!is_space(in[i]))
             tight[n++] = in[i];

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <openssl/evp.h>
+#include "base/base64.h"
 #include "wsman/soap.h"
 
 #define WS_DEFAULT_CODEPAGE 65001u   /* UTF-8, as go-winrm and WinRb use */
@@ -88,31 +88,18 @@ ws_rc ws_shell_parse_command(const ws_reply *r, char **command_id, ws_error *err
     return WS_OK;
 }
 
-/* Base64 of one rsp:Stream; OpenSSL's decoder skips the whitespace servers may add. */
-static ws_rc decode_stream(const char *b64, unsigned char **out, int *outlen, ws_error *err)
+/* Base64 of one rsp:Stream; servers may wrap the text, so whitespace is skipped. */
+static ws_rc decode_stream(const char *b64, ws_buf *out, ws_error *err)
 {
     size_t len = strlen(b64);
-    EVP_ENCODE_CTX *ctx;
-    int n = 0, fin = 0, ok;
+    int r;
 
-    *out = NULL;
-    *outlen = 0;
     if (len > (size_t)WS_REPLY_MAX_BYTES)
         return ws_error_set(err, WS_E_PROTOCOL, "", "a stream chunk is too large");
-    if (!(ctx = EVP_ENCODE_CTX_new()) || !(*out = malloc(len / 4 * 3 + 4))) {
-        EVP_ENCODE_CTX_free(ctx);
+    if ((r = ws_base64_decode_text(b64, len, out)) == WS_BASE64_NOMEM)
         return nomem(err, "decoding a stream");
-    }
-    EVP_DecodeInit(ctx);
-    ok = EVP_DecodeUpdate(ctx, *out, &n, (const unsigned char *)b64, (int)len) >= 0
-         && EVP_DecodeFinal(ctx, *out + n, &fin) >= 0;
-    EVP_ENCODE_CTX_free(ctx);
-    if (!ok) {
-        free(*out);
-        *out = NULL;
+    if (r < 0)
         return ws_error_set(err, WS_E_PROTOCOL, "", "a stream chunk is not valid base64");
-    }
-    *outlen = n + fin;
     return WS_OK;
 }
 
@@ -125,8 +112,7 @@ static ws_rc deliver_stream(const xmlNode *st, const char *command_id, ws_stream
                             void *ud, ws_error *err)
 {
     char *cid = ws_xml_attr(st, "CommandId"), *name = ws_xml_attr(st, "Name"), *b64 = NULL;
-    unsigned char *data = NULL;
-    int len = 0;
+    ws_buf data = WS_BUF_INIT;
     ws_rc rc = WS_OK;
 
     /* Streams of another command are not ours (MS-WSMV 2.2.4.27: CommandId is optional). */
@@ -140,13 +126,13 @@ static ws_rc deliver_stream(const xmlNode *st, const char *command_id, ws_stream
         rc = nomem(err, "reading a stream");
         goto done;
     }
-    if ((rc = decode_stream(b64, &data, &len, err)) != WS_OK)
+    if ((rc = decode_stream(b64, &data, err)) != WS_OK)
         goto done;
     /* Empty chunks (End="true" markers) carry nothing to deliver. */
-    if (len > 0 && cb && cb(ud, name, data, (size_t)len) != 0)
+    if (data.len > 0 && cb && cb(ud, name, data.data, data.len) != 0)
         rc = ws_error_set(err, WS_E_IO, "", "could not write the output of stream %.40s", name);
 done:
-    free(data);
+    ws_buf_free(&data);
     free(b64);
     free(name);
     free(cid);
@@ -422,22 +408,21 @@ ws_rc ws_shell_send(ws_shell *s, const char *command_id, const void *data, size_
 {
     ws_envelope env;
     ws_reply reply;
-    char *b64 = NULL;
+    ws_buf b64 = WS_BUF_INIT;
     ws_rc rc;
 
     if (len > s->max_send)
         return ws_error_set(err, WS_E_USAGE, "send stdin in chunks of ws_shell_max_send() bytes",
                             "a stdin chunk of %zu bytes exceeds the %zu-byte limit", len, s->max_send);
-    if (!(b64 = malloc((len + 2) / 3 * 4 + 1)))
+    if (ws_base64_encode(data, len, &b64) < 0)
         return nomem(err, "encoding stdin");
-    EVP_EncodeBlock((unsigned char *)b64, data, (int)len);
-    if ((rc = build_send(s, command_id, b64, end, &env, err)) != WS_OK)
+    if ((rc = build_send(s, command_id, b64.data, end, &env, err)) != WS_OK)
         goto done;
     if ((rc = ws_client_call(s->client, &env, 0, &reply, err)) == WS_OK)
         ws_reply_free(&reply);
     ws_envelope_free(&env);
 done:
-    free(b64);
+    ws_buf_free(&b64);
     return rc;
 }
 

@@ -2,6 +2,7 @@
  * -EncodedCommand takes base64 of UTF-16LE text, which survives cmd.exe quoting
  * untouched; longer scripts go over stdin to the framed loop of ps_session.c. */
 #include "shell/ps/powershell.h"
+#include "base/base64.h"
 #include "shell/cli/errors.h"
 #include "shell/cli/connect.h"
 #include "shell/ps/ps_session.h"
@@ -9,7 +10,6 @@
 #include "shell/run/run.h"
 #include <errno.h>
 #include <iconv.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,22 +55,18 @@ int powershell_encoded_command(const char *text, size_t len, char **out)
     int rc = to_utf16le(text, len, &utf16, &ulen);
     if (rc != 0)
         return rc;
-    size_t b64len = 4 * ((ulen + 2) / 3);
-    size_t cmdlen = sizeof launcher - 1 + b64len;
-    if (cmdlen > CMD_LINE_MAX) {
+    if (sizeof launcher - 1 + 4 * ((ulen + 2) / 3) > CMD_LINE_MAX) {
         free(utf16);
         return POWERSHELL_TOO_LONG;
     }
-    char *cmd = malloc(cmdlen + 1);
-    if (!cmd) {
-        free(utf16);
+    ws_buf cmd = WS_BUF_INIT;
+    int ok = ws_buf_appends(&cmd, launcher) == 0 && ws_base64_encode(utf16, ulen, &cmd) == 0;
+    free(utf16);
+    if (!ok) {
+        ws_buf_free(&cmd);
         return fail(NULL, "out of memory");
     }
-    memcpy(cmd, launcher, sizeof launcher - 1);
-    EVP_EncodeBlock((unsigned char *)cmd + sizeof launcher - 1, (const unsigned char *)utf16,
-                    (int)ulen);
-    free(utf16);
-    *out = cmd;
+    *out = ws_buf_steal(&cmd);
     return 0;
 }
 

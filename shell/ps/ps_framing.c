@@ -2,7 +2,7 @@
  * filter that finds a frame's end marker in a stream. */
 #include "shell/ps/ps_framing.h"
 #include "shell/cli/errors.h"
-#include <openssl/evp.h>
+#include "base/base64.h"
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,15 +20,7 @@ int ps_new_nonce(char *nonce)
 
 int ps_frame_encode(const char *text, size_t len, ws_buf *frame)
 {
-    size_t b64 = 4 * ((len + 2) / 3);
-    char *line = malloc(b64 + 2);
-    if (!line)
-        return -1;
-    EVP_EncodeBlock((unsigned char *)line, (const unsigned char *)text, (int)len);
-    line[b64] = '\n';
-    int rc = ws_buf_append(frame, line, b64 + 1);
-    free(line);
-    return rc;
+    return ws_base64_encode(text, len, frame) == 0 && ws_buf_append(frame, "\n", 1) == 0 ? 0 : -1;
 }
 
 void frame_filter_init(frame_filter *f, const char *nonce, frame_sink sink, void *ud)

@@ -1,6 +1,6 @@
 /* PowerShell quoting: the one place that knows PowerShell's single-quote rules. */
 #include "shell/ps/ps_quote.h"
-#include "wsman/http_auth.h"
+#include "base/base64.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,7 +63,7 @@ int ps_append_text(ws_buf *b, const char *s)
 {
     /* Base64 has no quote, no '$' and no backtick: nothing of s can end the literal. */
     if (ws_buf_appends(b, "([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('") != 0 ||
-        ws_base64_encode((const unsigned char *)s, strlen(s), b) != 0)
+        ws_base64_encode(s, strlen(s), b) != 0)
         return -1;
     return ws_buf_appends(b, "')))");
 }

@@ -5,6 +5,7 @@
 #include "shell/cli/errors.h"
 #include "shell/repl/meta.h"
 #include "shell/ps/ps_snippets.h"
+#include "base/base64.h"
 #include "shell/localfs/safe_file.h"
 #include "shell/cli/signals.h"
 #include <errno.h>
@@ -115,8 +116,8 @@ static int put_file(ps_session *ps, const char *local, const char *remote_arg)
     if (dst && asprintf(&tmp, "%s.nanosh-part", dst) < 0)
         tmp = NULL;
     unsigned char *raw = malloc(TRANSFER_CHUNK);
-    char *b64 = malloc(4 * (TRANSFER_CHUNK / 3 + 1) + 1);
-    int rc = !dst || !tmp || !raw || !b64 ? out_of_memory() : 0;
+    ws_buf b64 = WS_BUF_INIT;
+    int rc = !dst || !tmp || !raw ? out_of_memory() : 0;
     unsigned long long total = 0;
     for (int first = 1; rc == 0; first = 0) {
         size_t n = fread(raw, 1, TRANSFER_CHUNK, f);
@@ -127,8 +128,9 @@ static int put_file(ps_session *ps, const char *local, const char *remote_arg)
             rc = 1;
             break;
         }
-        EVP_EncodeBlock((unsigned char *)b64, raw, (int)n);
-        char *text = ps_snippet_put_chunk(b64, tmp, first);
+        ws_buf_reset(&b64);
+        char *text = ws_base64_encode(raw, n, &b64) == 0
+                     ? ps_snippet_put_chunk(b64.data, tmp, first) : NULL;
         if (!text) {
             rc = out_of_memory();
             break;
@@ -161,7 +163,7 @@ static int put_file(ps_session *ps, const char *local, const char *remote_arg)
         ws_buf_free(&got);
     }
     free(raw);
-    free(b64);
+    ws_buf_free(&b64);
     free(dst);
     free(tmp);
     fflush(stdout);
@@ -184,20 +186,20 @@ static int remote_info(ps_session *ps, const char *src, unsigned long long *size
     return rc;
 }
 
-/* One chunk's base64 into raw (room for asked + 2 bytes). The byte count, or -1 when the
- * host sent more than asked: a hostile or broken host must not overrun raw or the disk. */
-static int decode_chunk(const ws_buf *chunk, unsigned char *raw, int asked)
+#define CHUNK_NOMEM (-2)
+
+/* One chunk's base64 into raw, replacing what it held. The byte count; 0 when it is not
+ * base64 (a broken-off copy); -1 when the host sent more than asked: a hostile or broken
+ * host must not overrun the disk; CHUNK_NOMEM. */
+static int decode_chunk(const ws_buf *chunk, ws_buf *raw, int asked)
 {
     if (chunk->len > 4 * (((size_t)asked + 2) / 3))
         return -1;
-    int n = EVP_DecodeBlock(raw, (const unsigned char *)(chunk->data ? chunk->data : ""),
-                            (int)chunk->len);
-    /* EVP_DecodeBlock counts base64 padding as data bytes. */
-    if (n >= 0 && chunk->len >= 1 && chunk->data[chunk->len - 1] == '=')
-        n--;
-    if (n >= 0 && chunk->len >= 2 && chunk->data[chunk->len - 2] == '=')
-        n--;
-    return n > asked ? -1 : n < 0 ? 0 : n;
+    ws_buf_reset(raw);
+    int r = ws_base64_decode(chunk->data ? chunk->data : "", chunk->len, raw);
+    if (r != 0)
+        return r == WS_BASE64_NOMEM ? CHUNK_NOMEM : 0;
+    return raw->len > (size_t)asked ? -1 : (int)raw->len;
 }
 
 /* Copies the announced size bytes of src into f (snippet 8), and no more; the SHA-256 of
@@ -205,9 +207,10 @@ static int decode_chunk(const ws_buf *chunk, unsigned char *raw, int asked)
 static int fetch(ps_session *ps, const char *src, unsigned long long size, safe_file *f,
                  char got[65])
 {
-    unsigned char *raw = malloc(TRANSFER_CHUNK + 3), md[32];
+    ws_buf raw = WS_BUF_INIT;
+    unsigned char md[32];
     EVP_MD_CTX *sha = EVP_MD_CTX_new();
-    int rc = raw && sha && EVP_DigestInit_ex(sha, EVP_sha256(), NULL) == 1 ? 0 : out_of_memory();
+    int rc = sha && EVP_DigestInit_ex(sha, EVP_sha256(), NULL) == 1 ? 0 : out_of_memory();
     for (unsigned long long off = 0; rc == 0 && off < size; off += TRANSFER_CHUNK) {
         int asked = size - off < TRANSFER_CHUNK ? (int)(size - off) : TRANSFER_CHUNK;
         char *text = NULL;
@@ -220,8 +223,10 @@ static int fetch(ps_session *ps, const char *src, unsigned long long size, safe_
         else
             rc = remote(ps, text, &chunk);
         free(text);
-        int n = rc == 0 ? decode_chunk(&chunk, raw, asked) : 0;
-        if (rc == 0 && n < 0) {
+        int n = rc == 0 ? decode_chunk(&chunk, &raw, asked) : 0;
+        if (rc == 0 && n == CHUNK_NOMEM)
+            rc = out_of_memory();
+        else if (rc == 0 && n < 0) {
             warn_line("try again", "the host sent more than the %d bytes asked for at byte %llu "
                       "of %s, which it announced as %llu bytes; nothing was written", asked, off,
                       src, size);
@@ -230,8 +235,8 @@ static int fetch(ps_session *ps, const char *src, unsigned long long size, safe_
             warn_line("try again", "the copy of %s broke off at byte %llu of %llu; nothing was "
                       "written", src, off + (unsigned)n, size);
             rc = 1;
-        } else if (rc == 0 && (safe_file_write(f, raw, (size_t)n) != 0 ||
-                               EVP_DigestUpdate(sha, raw, (size_t)n) != 1)) {
+        } else if (rc == 0 && (safe_file_write(f, raw.data, (size_t)n) != 0 ||
+                               EVP_DigestUpdate(sha, raw.data, (size_t)n) != 1)) {
             warn_line("check the disk", "cannot write %s: %s; nothing was written", f->target,
                       strerror(errno));
             rc = 1;
@@ -244,7 +249,7 @@ static int fetch(ps_session *ps, const char *src, unsigned long long size, safe_
     if (rc == 0)
         hex(md, 32, got);
     EVP_MD_CTX_free(sha);
-    free(raw);
+    ws_buf_free(&raw);
     return rc;
 }
 

@@ -6,6 +6,7 @@
 #include "auth/auth.h"
 #include "auth/ntlm.h"
 #include "auth/ntlm_msg.h"
+#include "base/base64.h"
 #include "tests/ntlm/ntlm_test.h"
 #include <malloc.h>
 
@@ -127,11 +128,34 @@ static void test_ntlm(void)
           "NTLM: the AUTHENTICATE (its NTProofStr) is wiped before it is freed");
 }
 
+/* The transport base64-encodes user:password and decodes tokens: the codec's scratch
+ * copies are wiped, so a secret buffer on each side leaves nothing behind. */
+static void test_base64(void)
+{
+    ws_buf b64 = WS_BUF_INIT, raw = WS_BUF_INIT;
+    char text[64] = "";
+    size_t mark = snapshots;
+    int ok;
+
+    ws_buf_secret(&b64);
+    ws_buf_secret(&raw);
+    ok = ws_base64_encode(password, sizeof password - 1, &b64) == 0 && b64.len < sizeof text;
+    if (ok)
+        memcpy(text, b64.data, b64.len);
+    ok = ok && ws_base64_decode(b64.data, b64.len, &raw) == 0 &&
+         ws_base64_decode_text(b64.data, b64.len, &raw) == 0 && raw.len == 2 * (sizeof password - 1);
+    ws_buf_wipe(&raw);
+    ws_buf_wipe(&b64);
+    NT_OK(ok && left_behind(mark, text, 20) == 0, "base64: encoding a secret leaves no copy of its text");
+    NT_OK(ok && left_behind(mark, password, 20) == 0, "base64: decoding a secret leaves no copy of it");
+}
+
 int main(void)
 {
     test_buf();
     test_basic();
     test_ntlm();
+    test_base64();
     NT_OK(snapshots < SNAPSHOTS, "every block given back was searched (%zu)", snapshots);
     return tap_done();
 }
