@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <libxml/parser.h>
 #include "wsman/soap.h"
+#include "base/hex.h"
 #include "base/random.h"
 
 ws_rc ws_uuid_new(char out[WS_UUID_LEN + 1], ws_error *err)
@@ -173,17 +174,6 @@ static void uri_selectors_free(uri_selectors *u)
     memset(u, 0, sizeof *u);
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes %XX in place; -1 on a broken escape or an encoded NUL. */
 static int percent_decode(char *s)
 {
@@ -194,7 +184,7 @@ static int percent_decode(char *s)
             *out++ = *s;
             continue;
         }
-        int hi = hex_digit(s[1]), lo = hi < 0 ? -1 : hex_digit(s[2]);
+        int hi = ws_hexval(s[1]), lo = hi < 0 ? -1 : ws_hexval(s[2]);
         if (lo < 0 || (hi == 0 && lo == 0))
             return -1;
         *out++ = (char)(hi * 16 + lo);
