@@ -8,7 +8,10 @@
 /* IdleTimeOut for the run's shell (MS-WSMV 2.2.4.37): a shell the call could not delete
  * (the process was killed, the network went) is freed by the host after 15 minutes. */
 #define RUN_SHELL_IDLE_TIMEOUT_S 900u
-/* With a timeout, Receive polls are this short, so the run ends soon after it. */
+/* The run's deadline and cancel flag are looked at between requests, so Receive polls
+ * are kept short unless the caller chose their length: a cancel takes effect within
+ * RUN_POLL_MS, a timeout within RUN_DEADLINE_POLL_MS of running out. */
+#define RUN_POLL_MS 2000L
 #define RUN_DEADLINE_POLL_MS 1000L
 
 void nanosh_cancel(nanosh_client *c, int how)
@@ -74,8 +77,8 @@ nanosh_rc nanosh_run(nanosh_client *c, const char *command_line,
         atomic_store(&c->cancel, WS_CANCEL_NONE);
         return rc;
     }
-    long poll_ms = c->operation_timeout_ms;
-    if (o.timeout_ms && (!poll_ms || poll_ms > RUN_DEADLINE_POLL_MS))
+    long poll_ms = c->operation_timeout_ms ? c->operation_timeout_ms : RUN_POLL_MS;
+    if (o.timeout_ms && poll_ms > RUN_DEADLINE_POLL_MS)
         poll_ms = RUN_DEADLINE_POLL_MS;
     ws_run_opts ro = {
         .command_line = command_line,

@@ -97,7 +97,8 @@ typedef struct nanosh_options {
     const char *spn;            /* Kerberos service name; NULL: HTTP@host */
     long connect_timeout_ms;    /* 0: 30 s */
     long operation_timeout_ms;  /* WS-Management OperationTimeout, the length of one
-                                   poll; 0: 20 s. A reply may take this + 10 s. */
+                                   poll; 0: 20 s, and 2 s for nanosh_run's polls. A
+                                   reply may take this + 10 s. */
     FILE *debug;                /* a wire trace, secrets redacted; NULL: none */
 } nanosh_options;
 
@@ -123,7 +124,8 @@ typedef struct nanosh_identity {
 } nanosh_identity;
 
 /* Asks the host who it is, authenticated (as every other request), or, with
- * unauthenticated set, without credentials, as WinRM allows for Identify only.
+ * unauthenticated set, without credentials, as WinRM allows for Identify only (a client
+ * made with NANOSH_AUTH_NEGOTIATE and no user or password serves for that).
  * Free *out with nanosh_identity_free. */
 nanosh_rc nanosh_identify(nanosh_client *c, int unauthenticated, nanosh_identity *out,
                           nanosh_error *err);
@@ -144,7 +146,8 @@ typedef struct nanosh_run_options {
     nanosh_write_fn err;        /* the command's stderr; NULL: dropped */
     void *err_ud;
     long timeout_ms;            /* bound on the whole run; 0: none. When it runs out
-                                   the command is terminated: NANOSH_E_TIMEOUT */
+                                   the command is terminated: NANOSH_E_TIMEOUT (within
+                                   a second, with polls cut to 1 s) */
     const char *working_dir;    /* NULL: the host's default (the user's profile) */
 } nanosh_run_options;
 
@@ -163,8 +166,10 @@ nanosh_rc nanosh_run(nanosh_client *c, const char *command_line,
 
 /* Asks the run in progress on c (or, if none is, the next one) to stop:
  * NANOSH_CANCEL_CTRL_C sends the command a Ctrl-C and lets it end by itself;
- * NANOSH_CANCEL_TERMINATE terminates it at once. Safe from another thread and from a
- * signal handler. nanosh_run forgets the request when it returns. */
+ * NANOSH_CANCEL_TERMINATE terminates it. The run sees the request between two requests
+ * to the host, so within one poll (2 s, or operation_timeout_ms if set). Safe from
+ * another thread and from a signal handler. nanosh_run forgets the request when it
+ * returns. */
 enum { NANOSH_CANCEL_CTRL_C = 1, NANOSH_CANCEL_TERMINATE = 2 };
 void nanosh_cancel(nanosh_client *c, int how);
 

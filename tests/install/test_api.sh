@@ -47,10 +47,10 @@ like "a run's timeout: NANOSH_E_TIMEOUT, saying what to raise" "$res" \
   '^result: timed out .*\| the command did not end within its timeout of 1\.5 s \| raise timeout_ms in nanosh_run_options$'
 check "  and it ends soon after ($(ms_of) ms)" [ "$(ms_of)" -lt 8000 ]
 
-https --cancel-after 1000 terminate 127.0.0.1 "$SIM_HTTPS_PORT" run 'sleep 30'
+https --cancel-after 3000 terminate 127.0.0.1 "$SIM_HTTPS_PORT" run 'sleep 30'
 like "nanosh_cancel(TERMINATE) from another thread: NANOSH_E_CANCELLED" "$res" \
   '^result: cancelled .*\| the command was terminated by nanosh_cancel \|'
-check "  within a few seconds ($(ms_of) ms)" [ "$(ms_of)" -lt 8000 ]
+check "  within a poll of 2 s ($(ms_of) ms in all; the request came at 3000 ms)" [ "$(ms_of)" -lt 7000 ]
 https --cancel-after 1000 ctrl_c 127.0.0.1 "$SIM_HTTPS_PORT" run 'sleep 30'
 like "nanosh_cancel(CTRL_C): the command ends by itself with STATUS_CONTROL_C_EXIT" "$res" \
   '^result: success exit=3221225786 '
