@@ -21,6 +21,20 @@ void nanosh_cancel(nanosh_client *c, int how)
                                                              : WS_CANCEL_TERMINATE);
 }
 
+/* The caller's input callback as the runner's source (wsman/run.h); a failure gets the
+ * runner's generic WS_E_IO message. */
+typedef struct run_input_ud {
+    nanosh_read_fn read;
+    void *ud;
+} run_input_ud;
+
+static long read_input(void *ud, void *buf, size_t cap, int *eof, ws_error *err)
+{
+    run_input_ud *in = ud;
+    (void)err;
+    return in->read(in->ud, buf, cap, eof);
+}
+
 /* How the run ended, as the caller sees it: an exit code, or an error. */
 static nanosh_rc run_outcome(const nanosh_client *c, const nanosh_run_options *o,
                              const ws_run_result *res, ws_error *e,
@@ -88,6 +102,10 @@ nanosh_rc nanosh_run(nanosh_client *c, const char *command_line,
         .deadline_ms = o.timeout_ms ? ws_run_now_ms() + o.timeout_ms : 0,
         .cancel = &c->cancel,
     };
+    run_input_ud input = {o.in, o.in_ud};
+    ws_source source = {read_input, &input};
+    if (o.in)
+        ro.in = &source;
     ws_run_result res;
     ws_run(c->ws, shell, &ro, &res, &e);
     nanosh_rc rc = run_outcome(c, &o, &res, &e, exit_code, err);

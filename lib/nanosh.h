@@ -139,6 +139,12 @@ void nanosh_identity_free(nanosh_identity *id);
  * cmd.exe run by nanosh); lines end in CR LF. */
 typedef int (*nanosh_write_fn)(void *ud, const void *data, size_t len);
 
+/* Supplies the command's standard input. Must not block: puts up to cap bytes in buf
+ * and returns how many (0 when nothing is ready yet; it is asked again after the next
+ * poll), or -1 to fail the run with NANOSH_E_IO. Sets *eof once the input has ended,
+ * with or without bytes in the same call. */
+typedef long (*nanosh_read_fn)(void *ud, void *buf, size_t cap, int *eof);
+
 typedef struct nanosh_run_options {
     size_t size;                /* sizeof(nanosh_run_options): NANOSH_RUN_OPTIONS_INIT */
     nanosh_write_fn out;        /* the command's stdout; NULL: dropped */
@@ -149,14 +155,16 @@ typedef struct nanosh_run_options {
                                    the command is terminated: NANOSH_E_TIMEOUT (within
                                    a second, with polls cut to 1 s) */
     const char *working_dir;    /* NULL: the host's default (the user's profile) */
+    nanosh_read_fn in;          /* the command's stdin; NULL: none, the command gets
+                                   end-of-file if it reads */
+    void *in_ud;
 } nanosh_run_options;
 
 #define NANOSH_RUN_OPTIONS_INIT { .size = sizeof(nanosh_run_options) }
 
 /* Runs command_line through cmd.exe in a fresh remote shell, which is deleted at the
  * end, and waits for it to end: Create, Command, Receive until done, Signal, Delete.
- * The command gets an empty standard input. o may be NULL for the defaults (output
- * dropped, no timeout). On NANOSH_OK, *exit_code (if exit_code is not NULL) is the
+ * o may be NULL for the defaults (no input, output dropped, no timeout). On NANOSH_OK, *exit_code (if exit_code is not NULL) is the
  * command's exit code: Windows codes are 32-bit, and codes such as 0x80070002 are
  * common. A run that nanosh_cancel terminated returns NANOSH_E_CANCELLED; one that ended
  * by itself after a Ctrl-C returns NANOSH_OK with its exit code. */

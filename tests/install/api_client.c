@@ -5,6 +5,7 @@
  *   api_client [--auth basic|ntlm|kerberos|negotiate] [--https] [--cacert FILE]
  *              [--allow-unencrypted] [--user U] [--timeout MS] [--stop-after BYTES]
  *              [--cancel-after MS ctrl_c|terminate] [--old-options] [--unauthenticated]
+ *              [--input TEXT | --failing-input TEXT]
  *              HOST PORT identify|run [COMMAND]
  *
  * The password comes from NANOSH_PASSWORD, an NT hash from NANOSH_NT_HASH. The
@@ -23,6 +24,29 @@ typedef struct sink {
     FILE *to;
     long long left;     /* bytes to pass on before asking the run to stop; -1: all */
 } sink;
+
+typedef struct input {
+    const char *text;   /* what is left to give */
+    size_t chunk;       /* at most this much per call */
+    int fail;           /* fail instead of ending */
+} input;
+
+/* Hands the text over a few bytes at a time, then end-of-file (or a failure). */
+static long give_input(void *ud, void *buf, size_t cap, int *eof)
+{
+    input *in = ud;
+    size_t n = strlen(in->text);
+    if (n > cap)
+        n = cap;
+    if (n > in->chunk)
+        n = in->chunk;
+    memcpy(buf, in->text, n);
+    in->text += n;
+    if (!*in->text && in->fail)
+        return -1;
+    *eof = !*in->text;
+    return (long)n;
+}
 
 typedef struct canceller {
     nanosh_client *c;
@@ -85,6 +109,7 @@ int main(int argc, char **argv)
     nanosh_run_options r = NANOSH_RUN_OPTIONS_INIT;
     sink out = {stdout, -1}, err_sink = {stderr, -1};
     canceller k = {NULL, 0, 0};
+    input in = {"", 7, 0};
     int unauthenticated = 0, i = 1;
     o.user = "admin";
     o.password = env("NANOSH_PASSWORD");
@@ -106,6 +131,12 @@ int main(int argc, char **argv)
         /* A program built against an older header: its struct ends before debug. */
         else if (strcmp(a, "--old-options") == 0) o.size = offsetof(nanosh_options, debug);
         else if (strcmp(a, "--unauthenticated") == 0) unauthenticated = 1;
+        else if (strcmp(a, "--input") == 0 || strcmp(a, "--failing-input") == 0) {
+            in.text = argv[++i];
+            in.fail = a[2] == 'f';
+            r.in = give_input;
+            r.in_ud = &in;
+        }
         else return fprintf(stderr, "api_client: bad option %s\n", a), 2;
     }
     if (argc - i < 3)

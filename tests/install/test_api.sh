@@ -1,7 +1,7 @@
 #!/bin/bash
 # libnanosh's public API against the test server, through tests/install/api_client (a
 # program that sees only lib/nanosh.h and links libnanosh.so from the build tree):
-# Identify, a command's output, exit code and error values, a run's timeout, cancel and
+# Identify, a command's input, output, exit code and error values, a run's timeout, cancel and
 # output sinks that stop it, the authentication choices with the never-Basic-unless-named
 # rule, and option structs from an older header.
 . "$TOP_SRCDIR/tests/lib/tap.sh"
@@ -34,6 +34,10 @@ https 127.0.0.1 "$SIM_HTTPS_PORT" run 'echo hi & echo oops 1>&2 & exit 3'
 is "run: stdout to its sink" "$(sed 's/ *$//' <<<"$out")" hi
 is "run: stderr to its sink" "$(sed 's/ *$//' <<<"$err")" oops
 like "run: success with the exit code" "$res" '^result: success exit=3 '
+https --input $'line one\nline two\n' 127.0.0.1 "$SIM_HTTPS_PORT" run 'cat'
+is "run: stdin from the input callback, 7 bytes a call" "$out" $'line one\nline two'
+https --failing-input 'abc' 127.0.0.1 "$SIM_HTTPS_PORT" run 'cat'
+like "an input callback that fails: NANOSH_E_IO" "$res" "^result: I/O error .*cannot read the command's input"
 https 127.0.0.1 "$SIM_HTTPS_PORT" run 'exit 2147942402'
 like "run: a 32-bit Windows exit code comes back whole" "$res" '^result: success exit=2147942402 '
 
