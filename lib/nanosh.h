@@ -19,7 +19,8 @@
  * - The client copies what it needs of the options, secrets included, and wipes its
  *   copies when it is freed; your strings stay yours (to wipe) once nanosh_client_new
  *   returns. Kerberos uses the ticket cache that KRB5CCNAME names, as kinit does.
- * - Nothing is process-wide: everything belongs to a nanosh_client. Two clients may be
+ * - Everything belongs to a nanosh_client; the only process-wide step is libcurl's
+ *   set-up, done once (pthread_once) by the first nanosh_client_new. Two clients may be
  *   used at the same time from two threads; one client is used by one thread at a time
  *   (except nanosh_cancel, which may be called from anywhere, a signal handler too).
  * - Option structs start with a size member: initialise them with NANOSH_OPTIONS_INIT
