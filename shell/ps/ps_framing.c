@@ -1,9 +1,8 @@
 /* Framing for the persistent PowerShell: the loop script, frame encoding, and the
  * filter that finds a frame's end marker in a stream. */
 #include "shell/ps/ps_framing.h"
-#include "shell/cli/errors.h"
 #include "base/base64.h"
-#include <openssl/rand.h>
+#include "base/random.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +10,8 @@
 int ps_new_nonce(char *nonce)
 {
     unsigned char raw[PS_NONCE_LEN / 2];
-    if (RAND_bytes(raw, sizeof raw) != 1)
-        return fail("check the system's random source", "cannot make a session nonce");
+    if (ws_random_bytes(raw, sizeof raw) != 0)
+        return -1;
     for (size_t i = 0; i < sizeof raw; i++)
         snprintf(nonce + 2 * i, 3, "%02x", raw[i]);
     return 0;

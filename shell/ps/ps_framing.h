@@ -13,7 +13,8 @@
  * line is no marker, and is not kept growing in memory. */
 #define PS_MARKER_LINE_MAX ((size_t)128 * 1024)
 
-/* Fills nonce (PS_NONCE_LEN + 1 bytes) from the OpenSSL random generator. 0 or 255. */
+/* Fills nonce (PS_NONCE_LEN + 1 bytes) with hex from getrandom(2). 0, or -1 when the
+ * kernel gives no random bytes. */
 int ps_new_nonce(char *nonce);
 
 /* Appends base64(text) and a newline to frame: one input for the loop. 0 or -1. */

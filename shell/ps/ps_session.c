@@ -133,7 +133,7 @@ int ps_session_open(ps_session *p, const nanosh_opts *o, ws_client *c, const con
     p->conn = conn;
     p->out_at_line_start = 1;
     if (ps_new_nonce(p->nonce) != 0)
-        return NANOSH_EXIT_FAILURE;
+        return fail("check the system's random source (getrandom)", "cannot make a session nonce");
     return create_shell(p);
 }
 

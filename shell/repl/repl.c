@@ -29,7 +29,9 @@ static int repl_open(repl *r)
         return rc;
     }
     r->opened = 1;
-    return ps_new_nonce(r->listing_sep);
+    if (ps_new_nonce(r->listing_sep) != 0)
+        return fail("check the system's random source (getrandom)", "cannot make a session nonce");
+    return 0;
 }
 
 /* "exit", "exit N" and "exit /b N" end the session, as they end a cmd.exe script. */
