@@ -76,7 +76,8 @@ static void write_key(FILE *f, const char *prefix, const xmlChar *name, int inde
     fputs(": ", f);
 }
 
-static unsigned long long sibling_visits;
+/* Per thread, so that conversions on two threads do not share it. */
+static _Thread_local unsigned long long sibling_visits;
 
 unsigned long long xml_json_sibling_visits(void)
 {

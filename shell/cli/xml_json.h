@@ -12,6 +12,6 @@ int xml_json_write(FILE *f, const char *xml, int indent);
 
 /* Element children visited so far while grouping siblings by name: tests check that it
  * grows linearly with the number of siblings. */
-unsigned long long xml_json_sibling_visits(void);
+unsigned long long xml_json_sibling_visits(void);   /* this thread's count */
 
 #endif
