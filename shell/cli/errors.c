@@ -80,10 +80,15 @@ static const char *default_fix(ws_rc rc)
     return "";
 }
 
-int fail_ws(const ws_error *e)
+void warn_ws(const ws_error *e)
 {
     const char *what = e->what[0] ? e->what : ws_rc_name(e->rc);
     const char *fix = e->fix[0] ? e->fix : default_fix(e->rc);
     print_line(what, fix);
+}
+
+int fail_ws(const ws_error *e)
+{
+    warn_ws(e);
     return NANOSH_EXIT_FAILURE;
 }

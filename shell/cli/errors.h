@@ -13,6 +13,9 @@ int fail(const char *fix, const char *fmt, ...) __attribute__((format(printf, 2,
 /* Prints a library error as one line, adding a fix when the library gave none. */
 int fail_ws(const ws_error *e);
 
+/* fail_ws's line without returning a status: for an error value that is a warning. */
+void warn_ws(const ws_error *e);
+
 /* Same line format without returning a status: for warnings. */
 void warn_line(const char *fix, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -6,7 +6,7 @@
 #include "shell/cli/options.h"
 #include "shell/ps/powershell.h"
 #include "shell/repl/repl.h"
-#include "shell/run/run.h"
+#include "shell/cli/winrs.h"
 #include "shell/cli/signals.h"
 #include "shell/cli/wsman_cmd.h"
 #include "wsman/global.h"

@@ -220,8 +220,11 @@ int wsman_main(const nanosh_opts *o)
     const char *body_path = strcmp(spec->name, "put") == 0 ? o->wsman_args[1]
                             : (strcmp(spec->name, "invoke") == 0 && o->nwsman_args == 3)
                                 ? o->wsman_args[2] : NULL;
-    if (body_path && (rc = readfile_all(body_path, "the request body", &body, &body_len)) != 0)
-        return rc;
+    ws_error read_err;
+    memset(&read_err, 0, sizeof read_err);
+    if (body_path && readfile_all(body_path, "the request body", &body, &body_len,
+                                  &read_err) != WS_OK)
+        return fail_ws(&read_err);
     if (o->nwsman_args > 0 && !(uri = expand_uri(o->wsman_args[0]))) {
         free(body);
         return fail(NULL, "out of memory");

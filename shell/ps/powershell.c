@@ -7,7 +7,7 @@
 #include "shell/cli/connect.h"
 #include "shell/ps/ps_session.h"
 #include "shell/localfs/readfile.h"
-#include "shell/run/run.h"
+#include "shell/cli/winrs.h"
 #include <errno.h>
 #include <iconv.h>
 #include <stdio.h>
@@ -130,9 +130,10 @@ int powershell_run(const nanosh_opts *o)
 
 int powershell_read_script(const char *path, char **out, size_t *len)
 {
-    int rc = readfile_all(path, "-f", out, len);
-    if (rc != 0)
-        return rc;
+    ws_error err;
+    memset(&err, 0, sizeof err);
+    if (readfile_all(path, "-f", out, len, &err) != WS_OK)
+        return fail_ws(&err);
     /* Windows editors save scripts with a UTF-8 byte order mark. */
     if (*len >= 3 && memcmp(*out, "\xef\xbb\xbf", 3) == 0) {
         memmove(*out, *out + 3, *len - 2);

@@ -250,7 +250,7 @@ int ps_run(ps_session *p, const char *text, size_t len, const ps_io *io, ps_outc
     memset(out, 0, sizeof *out);
     if (p->shell_stale) {
         /* As cmd.exe mode does (run.c): whatever the failure was, start afresh. */
-        run_delete_shell(&p->shell, 1);
+        winrs_delete_shell(&p->shell, 1);
         if (create_shell(p) != 0)
             return finish(out, RUN_FAILED, NANOSH_EXIT_FAILURE);
     }
@@ -349,7 +349,7 @@ int ps_run(ps_session *p, const char *text, size_t len, const ps_io *io, ps_outc
 void ps_session_close(ps_session *p, int quiet)
 {
     forget_process(p, 1);
-    run_delete_shell(&p->shell, quiet);
+    winrs_delete_shell(&p->shell, quiet);
     free(p->location);
     free(p->last_exit_code);
     memset(p, 0, sizeof *p);

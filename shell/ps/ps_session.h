@@ -5,7 +5,7 @@
 #include "shell/ps/clixml.h"
 #include "shell/cli/options.h"
 #include "shell/ps/ps_framing.h"
-#include "shell/run/run.h"
+#include "shell/cli/winrs.h"
 #include "wsman/wsman.h"
 
 typedef struct ps_session {

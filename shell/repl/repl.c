@@ -23,9 +23,9 @@ static int repl_open(repl *r)
     long poll = run_poll_ms(r->o, r->interactive);
     if (r->interactive && !r->o->operation_timeout_ms && (!poll || poll > RUN_INTERACTIVE_POLL_MS))
         poll = RUN_INTERACTIVE_POLL_MS;
-    int rc = session_open(&r->s, r->o, poll, NULL);
+    int rc = winrs_open(&r->s, &r->conn, r->o, poll);
     if (rc != 0) {
-        session_close(&r->s, 1);
+        winrs_close(&r->s, 1);
         return rc;
     }
     r->opened = 1;
@@ -338,7 +338,7 @@ int repl_run(const nanosh_opts *o)
     if (r.ps_opened)
         ps_session_close(&r.ps, status == NANOSH_EXIT_FAILURE);
     if (r.opened)
-        session_close(&r.s, status == NANOSH_EXIT_FAILURE);
+        winrs_close(&r.s, status == NANOSH_EXIT_FAILURE);
     free(r.cwd);
     return status;
 }

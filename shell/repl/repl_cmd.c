@@ -29,7 +29,7 @@ static int run_line(repl *r, const char *line, ws_buf *capture, int *quit)
 {
     int status;
     run_request rq = {.command_line = line, .forward_stdin = 0, .capture = capture};
-    run_end end = session_run(&r->s, &rq, &status);
+    run_end end = winrs_run(&r->s, &r->conn, &rq, &status);
     /* After ^C the prompt goes on a line of its own, as in bash. */
     if (r->interactive && signals_interrupts())
         fputs("\n", stdout);
@@ -99,7 +99,7 @@ static int change_directory(repl *r, const char *arg, int *quit)
         char *dir = last_line(&out);
         if (!dir)
             status = fail("check the directory name", "the server did not report the new directory");
-        else if (*arg && session_new_shell(&r->s, dir) != 0) {
+        else if (*arg && winrs_new_shell(&r->s, &r->conn, dir) != 0) {
             status = NANOSH_EXIT_FAILURE;
             *quit = !r->interactive;
             free(dir);
@@ -120,7 +120,7 @@ int cmd_mode_enter(repl *r, const char *dir, int *quit)
 {
     /* A drive path from PowerShell's location carries over; "HKLM:\" and the like do not. */
     if (dir && isalpha((unsigned char)dir[0]) && dir[1] == ':' && dir[2] == '\\') {
-        if (session_new_shell(&r->s, dir) != 0)
+        if (winrs_new_shell(&r->s, &r->conn, dir) != 0)
             return NANOSH_EXIT_FAILURE;
         free(r->cwd);
         r->cwd = strdup(dir);
@@ -162,7 +162,7 @@ int cmd_list_dir(void *ud, const char *dir, name_list *out)
     ws_buf text = WS_BUF_INIT;
     int status;
     run_request rq = {.command_line = cmd, .capture = &text};
-    run_end end = session_run(&r->s, &rq, &status);
+    run_end end = winrs_run(&r->s, &r->conn, &rq, &status);
     free(cmd);
     int rc = end == RUN_DONE ? 0 : -1;
     int dirs = 1;

@@ -36,7 +36,7 @@ int ps_set_location(repl *r, const char *dir)
 
 int ps_mode_start(repl *r)
 {
-    int st = ps_session_open(&r->ps, r->o, r->s.client, &r->s.conn);
+    int st = ps_session_open(&r->ps, r->o, r->s.client, &r->conn);
     r->ps_opened = st == 0;
     if (st != 0)
         return st;

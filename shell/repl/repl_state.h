@@ -7,7 +7,7 @@
 #include "shell/repl/rl_loader.h"
 #include "shell/cli/options.h"
 #include "shell/ps/ps_session.h"
-#include "shell/run/run.h"
+#include "shell/cli/winrs.h"
 
 typedef enum shell_mode { SHELL_PS, SHELL_CMD } shell_mode;
 
@@ -24,6 +24,7 @@ typedef struct tty_editor {
 typedef struct repl {
     const nanosh_opts *o;
     session s;            /* the client, and the shell for cmd.exe lines and listings */
+    connect_ctx conn;     /* the client's --timeout deadline and Kerberos note */
     int opened;
     ps_session ps;        /* powershell.exe in a shell of its own on the same client */
     int ps_opened;

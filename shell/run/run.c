@@ -1,11 +1,9 @@
-/* The CLI's WinRS runs: one session (client and shell) reused from one command to the
- * next, each command run by the library runner (wsman/run.h) with nanosh's own ends. */
+/* WinRS runs: one session (client and shell) reused from one command to the next, each
+ * command run by the library runner (wsman/run.h) with the ends the caller configured.
+ * Failures are returned as values; the caller decides how to show them. */
 #include "shell/run/run.h"
 #include "wsman/run.h"
 #include "shell/ps/clixml.h"
-#include "shell/cli/connect.h"
-#include "shell/cli/errors.h"
-#include "shell/cli/signals.h"
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -13,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The CLI's side of a run: fd 1 and 2 as the library runner's sinks (or a buffer),
- * fd 0 as its input, the signal flag as its cancel flag; it reports how the run ended. */
+/* The session's side of a run: its descriptors as the library runner's sinks (or a
+ * buffer) and input, the caller's cancel flag; it says how the run ended. */
 typedef struct fd_sink {
     int fd;
     int write_errno;            /* why a write failed; EPIPE: the reader went away */
@@ -84,90 +82,76 @@ static int capture_write(void *ud, const void *data, size_t len)
     return -1;
 }
 
-unsigned run_idle_timeout_s(const nanosh_opts *o)
-{
-    if (o->idle_timeout_s)
-        return o->idle_timeout_s;
-    int interactive = o->command_kind == COMMAND_NONE && !o->stdin_null && isatty(STDIN_FILENO);
-    return interactive ? RUN_IDLE_TIMEOUT_INTERACTIVE_S : RUN_IDLE_TIMEOUT_S;
-}
-
-static int create_shell(session *s, const char *working_dir)
+static ws_rc create_shell(session *s, const char *working_dir, ws_error *err)
 {
     ws_shell_opts so;
     memset(&so, 0, sizeof so);
     so.working_dir = working_dir;
-    so.idle_timeout_s = run_idle_timeout_s(s->o);
-    ws_error err;
-    memset(&err, 0, sizeof err);
-    if (ws_shell_create(s->client, &so, &s->shell, &err) != WS_OK) {
-        int rc = connect_report(&s->conn, &err);
-        ws_error_clear(&err);
+    so.idle_timeout_s = s->cfg.idle_timeout_s;
+    if (ws_shell_create(s->client, &so, &s->shell, err) != WS_OK) {
         s->shell = NULL;
-        return rc;
+        return err->rc;
     }
     s->shell_stale = 0;
-    return 0;
+    return WS_OK;
 }
 
-void run_delete_shell(ws_shell **shell, int quiet)
+void run_delete_shell(ws_shell **shell, ws_error *warning)
 {
     if (!*shell)
         return;
     ws_error err;
     memset(&err, 0, sizeof err);
-    if (ws_shell_delete(*shell, &err) != WS_OK && !quiet)
-        warn_line("it closes itself after the server's idle timeout",
-                  "could not delete the remote shell %s (%s)", ws_shell_id(*shell),
-                  err.what[0] ? err.what : ws_rc_name(err.rc));
+    if (ws_shell_delete(*shell, &err) != WS_OK)
+        ws_error_set(warning, err.rc, "it closes itself after the server's idle timeout",
+                     "could not delete the remote shell %s (%s)", ws_shell_id(*shell),
+                     err.what[0] ? err.what : ws_rc_name(err.rc));
     ws_error_clear(&err);
     ws_shell_free(*shell);
     *shell = NULL;
 }
 
-static void delete_shell(session *s, int quiet)
+/* Replacing a shell: the old one's failed Delete is not worth a word. */
+static void delete_shell_quietly(session *s)
 {
-    run_delete_shell(&s->shell, quiet);
+    ws_error ignored;
+    memset(&ignored, 0, sizeof ignored);
+    run_delete_shell(&s->shell, &ignored);
+    ws_error_clear(&ignored);
 }
 
-long run_poll_ms(const nanosh_opts *o, int want_short)
+static ws_rc set_working_dir(session *s, const char *working_dir, ws_error *err)
 {
-    if (o->operation_timeout_ms)
-        return o->operation_timeout_ms;
-    if (o->timeout_ms)
-        return RUN_DEADLINE_POLL_MS;
-    return want_short ? RUN_SHORT_POLL_MS : 0;
+    char *copy = strdup(working_dir);
+    if (!copy)
+        return ws_error_set(err, WS_E_NOMEM, NULL, "out of memory");
+    free(s->working_dir);
+    s->working_dir = copy;
+    return WS_OK;
 }
 
-int session_open(session *s, const nanosh_opts *o, long poll_ms, const char *working_dir)
+ws_rc session_open(session *s, ws_client *client, const run_config *cfg,
+                   const char *working_dir, ws_error *err)
 {
     memset(s, 0, sizeof *s);
-    s->o = o;
-    s->poll_ms = poll_ms;
-    int rc = connect_client(&s->conn, o, 1, poll_ms, &s->client);
-    if (rc != 0)
-        return rc;
-    if (working_dir && !(s->working_dir = strdup(working_dir)))
-        return fail(NULL, "out of memory");
-    return create_shell(s, s->working_dir);
+    s->client = client;
+    s->cfg = *cfg;
+    if (working_dir && set_working_dir(s, working_dir, err) != WS_OK)
+        return err->rc;
+    return create_shell(s, s->working_dir, err);
 }
 
-int session_new_shell(session *s, const char *working_dir)
+ws_rc session_new_shell(session *s, const char *working_dir, ws_error *err)
 {
-    if (working_dir) {
-        char *copy = strdup(working_dir);
-        if (!copy)
-            return fail(NULL, "out of memory");
-        free(s->working_dir);
-        s->working_dir = copy;
-    }
-    delete_shell(s, 1);
-    return create_shell(s, s->working_dir);
+    if (working_dir && set_working_dir(s, working_dir, err) != WS_OK)
+        return err->rc;
+    delete_shell_quietly(s);
+    return create_shell(s, s->working_dir, err);
 }
 
-void session_close(session *s, int quiet)
+void session_close(session *s, ws_error *warning)
 {
-    delete_shell(s, quiet);
+    run_delete_shell(&s->shell, warning);
     ws_client_free(s->client);
     free(s->working_dir);
     memset(s, 0, sizeof *s);
@@ -221,22 +205,22 @@ static run_end finish(session *s, run_end end, int *status, int value)
 
 /* A sink stopped the run: a closed pipe ends quietly with 141, like a killed writer. */
 static run_end output_closed(session *s, const fd_sink *out, const fd_sink *err_sink,
-                             const capture_sink *cap, int *status)
+                             const capture_sink *cap, int *status, ws_error *err)
 {
     int e = out->write_errno ? out->write_errno : err_sink->write_errno;
     s->shell_stale = 1;
     if (e == EPIPE)
         return finish(s, RUN_PIPE_CLOSED, status, 128 + SIGPIPE);
     if (cap->nomem || !e)
-        *status = fail(NULL, "out of memory");
+        ws_error_set(err, WS_E_NOMEM, NULL, "out of memory");
     else
-        *status = fail("check where nanosh's output goes", "cannot write the output: %s",
-                       strerror(e));
-    return RUN_FAILED;
+        ws_error_set(err, WS_E_IO, "check where nanosh's output goes",
+                     "cannot write the output: %s", strerror(e));
+    return finish(s, RUN_FAILED, status, RUN_STATUS_FAILED);
 }
 
 /* How the library run ended, as nanosh reports it and the exit status it gives. */
-static run_end run_outcome(session *s, const ws_run_result *res, int *status)
+static run_end run_outcome(session *s, const ws_run_result *res, int *status, ws_error *err)
 {
     if (res->end == WS_RUN_CANCELLED)
         return res->cancel == WS_CANCEL_TERMINATE ?
@@ -245,23 +229,24 @@ static run_end run_outcome(session *s, const ws_run_result *res, int *status)
     if (res->ctrl_c_sent)
         return finish(s, RUN_DONE, status, 130);
     if (!res->has_exit_code) {
-        *status = fail("the server reported no exit code; -v shows the exchange",
-                       "the command finished without an exit code");
+        ws_error_set(err, WS_E_PROTOCOL, "the server reported no exit code; -v shows the exchange",
+                     "the command finished without an exit code");
+        *status = RUN_STATUS_FAILED;
         return RUN_FAILED;
     }
     return finish(s, RUN_DONE, status, run_exit_status(res->exit_code));
 }
 
-run_end session_run(session *s, const run_request *rq, int *status)
+run_end session_run(session *s, const run_request *rq, int *status, ws_error *err)
 {
-    if (s->shell_stale && session_new_shell(s, NULL) != 0)
-        return finish(s, RUN_FAILED, status, NANOSH_EXIT_FAILURE);
-    fd_sink out = {.fd = STDOUT_FILENO}, err_sink = {.fd = STDERR_FILENO};
+    if (s->shell_stale && session_new_shell(s, NULL, err) != WS_OK)
+        return finish(s, RUN_FAILED, status, RUN_STATUS_FAILED);
+    fd_sink out = {.fd = s->cfg.out_fd}, err_sink = {.fd = s->cfg.err_fd};
     capture_sink cap = {.buf = rq->capture};
-    int in_fd = STDIN_FILENO;
+    int in_fd = s->cfg.in_fd;
     ws_source in = {.read = fd_read_ready, .ud = &in_fd};
-    ws_run_opts ro = {.command_line = rq->command_line, .poll_ms = s->poll_ms,
-                      .deadline_ms = s->conn.deadline_ms, .cancel = signals_cancel_flag(),
+    ws_run_opts ro = {.command_line = rq->command_line, .poll_ms = s->cfg.poll_ms,
+                      .deadline_ms = s->cfg.deadline_ms, .cancel = s->cfg.cancel,
                       .in = rq->forward_stdin ? &in : NULL,
                       .out = {fd_write, &out}, .err = {fd_write, &err_sink}};
     if (rq->capture)
@@ -272,46 +257,19 @@ run_end session_run(session *s, const run_request *rq, int *status)
         ro.err = (ws_sink){clixml_write, &clixml};
     }
     ws_run_result res;
-    ws_error err;
-    memset(&err, 0, sizeof err);
     run_end end;
-    ws_rc rc = ws_run(s->client, s->shell, &ro, &res, &err);
+    ws_rc rc = ws_run(s->client, s->shell, &ro, &res, err);
     s->shell_stale = res.shell_stale;
     if (rc != WS_OK) {
-        *status = connect_report(&s->conn, &err);
+        *status = RUN_STATUS_FAILED;
         end = RUN_FAILED;
     } else if (res.end == WS_RUN_OUTPUT_CLOSED)
-        end = output_closed(s, &out, &err_sink, &cap, status);
+        end = output_closed(s, &out, &err_sink, &cap, status, err);
     else
-        end = run_outcome(s, &res, status);
+        end = run_outcome(s, &res, status, err);
     if (rq->decode_clixml) {
         clixml_flush(&clixml);
         clixml_free(&clixml);
     }
-    ws_error_clear(&err);
     return end;
-}
-
-int run_one_shot(const nanosh_opts *o, const char *command_line)
-{
-    return run_one_shot_ex(o, command_line, 0);
-}
-
-int run_one_shot_ex(const nanosh_opts *o, const char *command_line, int decode_clixml)
-{
-    session s;
-    int on_tty = isatty(STDIN_FILENO);
-    int forward = !o->stdin_null && !on_tty;
-    /* Short polls when input must flow or a user at the terminal may press Ctrl-C. */
-    int status = session_open(&s, o, run_poll_ms(o, forward || on_tty), NULL);
-    if (status != 0) {
-        session_close(&s, 1);
-        return status;
-    }
-    run_request rq = {.command_line = command_line, .forward_stdin = forward,
-                      .decode_clixml = decode_clixml};
-    run_end end = session_run(&s, &rq, &status);
-    /* A failed run leaves the connection in doubt: clean up without a second message. */
-    session_close(&s, end == RUN_FAILED);
-    return status;
 }

@@ -25,11 +25,7 @@ FRONT = ('shell/cli', 'shell/repl')
 KNOWN = {
     # (file, rule): rule is "includes ROOM" or "prints". Calling the front end's fail()
     # shows up as including it.
-    ('shell/localfs/readfile.c', 'includes shell/front'),
-    ('shell/run/run.c', 'includes shell/front'),
     ('shell/run/run.c', 'includes shell/ps'),        # the CLIXML decoder as a stderr sink
-    ('shell/run/run.c', 'prints'),
-    ('shell/run/run.h', 'includes shell/front'),
     ('shell/ps/powershell.c', 'includes shell/front'),
     ('shell/ps/ps_session.c', 'includes shell/front'),
     ('shell/ps/ps_session.c', 'prints'),

@@ -1,0 +1,52 @@
+/* The command line's side of WinRS runs (shell/run/run.h): the run settings from the
+ * options, the client from connect_client, and the run layer's errors as one line. */
+#ifndef NANOSH_SHELL_CLI_WINRS_H
+#define NANOSH_SHELL_CLI_WINRS_H
+#include "shell/cli/connect.h"
+#include "shell/cli/options.h"
+#include "shell/run/run.h"
+
+/* Receive long-poll length while nanosh also feeds stdin or watches the keyboard, so
+ * input and Ctrl-C are not held up behind a 20 s poll. */
+#define RUN_SHORT_POLL_MS 2000L
+/* At the interactive prompt Ctrl-C must take effect within a second or so. */
+#define RUN_INTERACTIVE_POLL_MS 1000L
+/* With --timeout, polls end soon after it runs out, within CONNECT_CLEANUP_GRACE_MS. */
+#define RUN_DEADLINE_POLL_MS 1000L
+/* The EOF grace and the upload polls of a run are the library runner's (wsman/run.c). */
+
+/* IdleTimeOut sent on every shell Create (MS-WSMV 2.2.4.37): the server deletes a shell
+ * that gets no request this long, which is all that frees it when nanosh is killed or
+ * crashes. A run deletes its own shell at the end, so this only bounds such a leak:
+ * 15 minutes, an eighth of Windows' 7200 s, and still far beyond the pauses a running
+ * command causes (output held up by a slow pager). A person at the prompt may pause
+ * longer, and would lose the PowerShell state: there it stays Windows' default. */
+#define RUN_IDLE_TIMEOUT_S 900u
+#define RUN_IDLE_TIMEOUT_INTERACTIVE_S 7200u
+
+/* OperationTimeout for a session: --operation-timeout if given, else short polls when
+ * --timeout is set or want_short (stdin to feed, a user who may press Ctrl-C), else 0
+ * for the library default. */
+long run_poll_ms(const nanosh_opts *o, int want_short);
+
+/* IdleTimeOut for the shells of this run: --idle-timeout, else one of the defaults. */
+unsigned run_idle_timeout_s(const nanosh_opts *o);
+
+/* Connects (cx gets the --timeout deadline) and opens the session on fd 0, 1 and 2 with
+ * the signal flag as its cancel flag. Returns 0, or 255 after a one-line error. */
+int winrs_open(session *s, connect_ctx *cx, const nanosh_opts *o, long poll_ms);
+/* session_new_shell, saying why it failed. Returns 0 or 255. */
+int winrs_new_shell(session *s, const connect_ctx *cx, const char *working_dir);
+/* session_run, saying why it failed. */
+run_end winrs_run(session *s, const connect_ctx *cx, const run_request *rq, int *status);
+/* session_close, warning of a failed Delete unless quiet. */
+void winrs_close(session *s, int quiet);
+/* run_delete_shell, warning of a failed Delete unless quiet. */
+void winrs_delete_shell(ws_shell **shell, int quiet);
+
+/* One-shot: open, run one command line, close. Returns the exit status. */
+int run_one_shot(const nanosh_opts *o, const char *command_line);
+/* The same, decoding a CLIXML stderr into text when decode_clixml is set. */
+int run_one_shot_ex(const nanosh_opts *o, const char *command_line, int decode_clixml);
+
+#endif
