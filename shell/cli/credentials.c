@@ -14,9 +14,6 @@
 
 #define PASSWORD_MAX 1024
 
-/* NANOSH_PASSWORD and NANOSH_NT_HASH, moved out of the environment at start-up. */
-static char *env_password, *env_nt_hash;
-
 void credentials_wipe(char *secret)
 {
     ws_wipe_str(secret);
@@ -44,19 +41,31 @@ static int take_env(const char *name, char **out)
     return n && !*out ? -1 : 0;
 }
 
-int credentials_take_env(void)
+int credentials_take_env(credentials_env *env)
 {
-    if (take_env("NANOSH_PASSWORD", &env_password) < 0 ||
-        take_env("NANOSH_NT_HASH", &env_nt_hash) < 0)
+    env->password = env->nt_hash = NULL;
+    if (take_env("NANOSH_PASSWORD", &env->password) < 0 ||
+        take_env("NANOSH_NT_HASH", &env->nt_hash) < 0)
         return fail(NULL, "out of memory");
     return 0;
 }
 
-void credentials_forget(void)
+void credentials_forget(credentials_env *env)
 {
-    ws_wipe_str(env_password);
-    ws_wipe_str(env_nt_hash);
-    env_password = env_nt_hash = NULL;
+    ws_wipe_str(env->password);
+    ws_wipe_str(env->nt_hash);
+    env->password = env->nt_hash = NULL;
+}
+
+/* What credentials_take_env kept for this run, or nothing (a caller without one). */
+static const char *env_password(const nanosh_opts *o)
+{
+    return o->env_secrets ? o->env_secrets->password : NULL;
+}
+
+static const char *env_nt_hash(const nanosh_opts *o)
+{
+    return o->env_secrets ? o->env_secrets->nt_hash : NULL;
 }
 
 const char *credentials_user(const nanosh_opts *o)
@@ -194,8 +203,8 @@ int credentials_password(const nanosh_opts *o, const char *user, char **out)
     *out = NULL;
     if (o->password_file)
         return password_from_file(o->password_file, out);
-    if (env_password) {
-        *out = strdup(env_password);
+    if (env_password(o)) {
+        *out = strdup(env_password(o));
         return *out ? 0 : fail(NULL, "out of memory");
     }
     return password_from_tty(user, o->host, out);
@@ -203,7 +212,7 @@ int credentials_password(const nanosh_opts *o, const char *user, char **out)
 
 int credentials_password_given(const nanosh_opts *o)
 {
-    return o->password_file != NULL || env_password != NULL;
+    return o->password_file != NULL || env_password(o) != NULL;
 }
 
 /* MS-NLMP 3.3.2: NTLM needs only the NT hash (NTOWFv1) of the password. */
@@ -218,8 +227,8 @@ int credentials_nt_hash(const nanosh_opts *o, unsigned char hash[16], int *have)
         if ((rc = password_from_file(o->nt_hash_file, &text)) != 0)
             return rc;
         source = o->nt_hash_file;
-    } else if (env_nt_hash) {
-        if (!(text = strdup(env_nt_hash)))
+    } else if (env_nt_hash(o)) {
+        if (!(text = strdup(env_nt_hash(o))))
             return fail(NULL, "out of memory");
     } else {
         return 0;

@@ -17,9 +17,13 @@ int credentials_nt_hash(const nanosh_opts *o, unsigned char hash[16], int *have)
 
 /* Moves NANOSH_PASSWORD and NANOSH_NT_HASH out of the environment (DESIGN.md,
  * "Security"): call first thing in main. Returns 0, or 255 after a one-line error. */
-int credentials_take_env(void);
+struct credentials_env {
+    char *password;    /* NANOSH_PASSWORD, NULL when unset */
+    char *nt_hash;     /* NANOSH_NT_HASH, NULL when unset */
+};
+int credentials_take_env(credentials_env *env);
 /* Wipes what credentials_take_env kept. */
-void credentials_forget(void);
+void credentials_forget(credentials_env *env);
 
 /* Zeroes and frees a secret. NULL is fine. */
 void credentials_wipe(char *secret);

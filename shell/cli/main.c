@@ -4,7 +4,7 @@
 #include "shell/cli/credentials.h"
 #include "shell/cli/errors.h"
 #include "shell/cli/options.h"
-#include "shell/ps/powershell.h"
+#include "shell/cli/ps_cli.h"
 #include "shell/repl/repl.h"
 #include "shell/cli/winrs.h"
 #include "shell/cli/signals.h"
@@ -45,10 +45,12 @@ static int dispatch(const nanosh_opts *o)
 int main(int argc, char **argv)
 {
     nanosh_opts o;
+    credentials_env env_secrets;
     keep_secrets_in();
-    if (credentials_take_env() != 0)
+    if (credentials_take_env(&env_secrets) != 0)
         return 255;
     int rc = options_parse(argc, argv, &o);
+    o.env_secrets = &env_secrets;
     if (rc == 0)
         rc = config_apply(&o);
     if (rc == 0) {
@@ -68,7 +70,7 @@ int main(int argc, char **argv)
         }
     }
     options_free(&o);
-    credentials_forget();
+    credentials_forget(&env_secrets);
     xmlCleanupParser();
     return rc < 0 ? 0 : rc;
 }

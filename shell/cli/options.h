@@ -25,6 +25,9 @@ typedef enum command_kind {
     COMMAND_PS_FILE,     /* -f: a PowerShell script file, "-" for stdin */
 } command_kind;
 
+/* Secrets moved out of the environment at start-up (shell/cli/credentials.h). */
+typedef struct credentials_env credentials_env;
+
 typedef struct nanosh_opts {
     nanosh_mode mode;
     char *target_arg;            /* the [user@]host[:port] argument as typed */
@@ -40,6 +43,7 @@ typedef struct nanosh_opts {
     int insecure;
     int allow_unencrypted;
     const char *password_file;
+    const credentials_env *env_secrets;  /* owned by main; NULL: none were read */
     const char *nt_hash_file;
     const char *keytab;
     const char *spn;
