@@ -69,8 +69,7 @@ run_end winrs_run(session *s, const connect_ctx *cx, const run_request *rq, int 
     return end;
 }
 
-/* A failed Delete, said as a warning (the run goes on) unless quiet. */
-static void warn_delete(ws_error *warning, int quiet)
+void winrs_warn(ws_error *warning, int quiet)
 {
     if (warning->rc != WS_OK && !quiet)
         warn_ws(warning);
@@ -82,15 +81,7 @@ void winrs_close(session *s, int quiet)
     ws_error warning;
     memset(&warning, 0, sizeof warning);
     session_close(s, &warning);
-    warn_delete(&warning, quiet);
-}
-
-void winrs_delete_shell(ws_shell **shell, int quiet)
-{
-    ws_error warning;
-    memset(&warning, 0, sizeof warning);
-    run_delete_shell(shell, &warning);
-    warn_delete(&warning, quiet);
+    winrs_warn(&warning, quiet);
 }
 
 int run_one_shot(const nanosh_opts *o, const char *command_line)

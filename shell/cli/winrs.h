@@ -41,8 +41,9 @@ int winrs_new_shell(session *s, const connect_ctx *cx, const char *working_dir);
 run_end winrs_run(session *s, const connect_ctx *cx, const run_request *rq, int *status);
 /* session_close, warning of a failed Delete unless quiet. */
 void winrs_close(session *s, int quiet);
-/* run_delete_shell, warning of a failed Delete unless quiet. */
-void winrs_delete_shell(ws_shell **shell, int quiet);
+/* A failed Delete in *warning, said as a warning (the run goes on) unless quiet; then
+ * the warning is freed. */
+void winrs_warn(ws_error *warning, int quiet);
 
 /* One-shot: open, run one command line, close. Returns the exit status. */
 int run_one_shot(const nanosh_opts *o, const char *command_line);

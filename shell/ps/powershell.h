@@ -1,6 +1,7 @@
 /* PowerShell through the cmd shell (PROTOCOL.md 9): -p TEXT and -f FILE. */
 #ifndef NANOSH_SHELL_POWERSHELL_H
 #define NANOSH_SHELL_POWERSHELL_H
+#include "base/error.h"
 #include <stddef.h>
 
 /* cmd.exe rejects longer command lines. */
@@ -10,17 +11,10 @@
 #define POWERSHELL_TOO_LONG (-2)
 
 /* Builds "powershell.exe ... -EncodedCommand BASE64(UTF-16LE(text))" in *out (malloc'd).
- * Returns 0, POWERSHELL_TOO_LONG (no message), or 255 after a one-line error. */
-int powershell_encoded_command(const char *text, size_t len, char **out);
+ * Returns 0, POWERSHELL_TOO_LONG (err untouched), or -1 with err (the caller's, zeroed)
+ * saying why. Prints nothing. */
+int powershell_encoded_command(const char *text, size_t len, char **out, ws_error *err);
 /* The same for a one-shot script, after a prologue that silences progress records. */
-int powershell_command_line(const char *script, size_t len, char **out);
-
-/* -p TEXT / -f FILE: runs the script and returns the exit status. */
-struct nanosh_opts;
-int powershell_run(const struct nanosh_opts *o);
-
-/* Reads a script file ("-": stdin) into *out, NUL-terminated, without a UTF-8 BOM.
- * Returns 0, or 255 after a one-line error. */
-int powershell_read_script(const char *path, char **out, size_t *len);
+int powershell_command_line(const char *script, size_t len, char **out, ws_error *err);
 
 #endif

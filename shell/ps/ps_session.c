@@ -4,15 +4,13 @@
  * input and the next input starts a new process. */
 #include "shell/ps/ps_session.h"
 #include "shell/ps/clixml.h"
-#include "shell/cli/connect.h"
-#include "shell/cli/errors.h"
 #include "shell/ps/powershell.h"
-#include "shell/cli/signals.h"
+#include "base/clock.h"
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* Snippet 2 of docs/powershell-snippets.md; "@N@" stands for the nonce. Each input
  * line is dot-sourced so variables, functions and the location persist; "| Out-Default"
@@ -30,7 +28,7 @@ static const char loop_script[] =
     "$host.UI.WriteLine(\"`n@N@ $__nanosh_ok $LASTEXITCODE $((Get-Location).Path)\")}\n";
 
 /* The cmd.exe command line that starts the loop with this session's nonce. */
-static int ps_session_command_line(const char *nonce, char **out)
+static ws_rc ps_session_command_line(const char *nonce, char **out, ws_error *err)
 {
     ws_buf script = WS_BUF_INIT;
     const char *p = loop_script;
@@ -40,13 +38,14 @@ static int ps_session_command_line(const char *nonce, char **out)
     }
     if (ws_buf_appends(&script, p) != 0) {
         ws_buf_free(&script);
-        return fail(NULL, "out of memory");
+        return ws_error_set(err, WS_E_NOMEM, NULL, "out of memory");
     }
-    int rc = powershell_encoded_command(script.data, script.len, out);
+    int rc = powershell_encoded_command(script.data, script.len, out, err);
     ws_buf_free(&script);
     if (rc == POWERSHELL_TOO_LONG)
-        rc = fail(NULL, "the PowerShell loop script does not fit a cmd.exe command line");
-    return rc;
+        return ws_error_set(err, WS_E_USAGE, NULL,
+                            "the PowerShell loop script does not fit a cmd.exe command line");
+    return rc == 0 ? WS_OK : err->rc;
 }
 
 typedef struct frame_io {
@@ -71,7 +70,7 @@ static int to_stdout(void *ud, const char *data, size_t len)
     frame_io *f = ud;
     if (f->io->out)
         return capture(f, f->io->out, data, len);
-    if (run_write_all(STDOUT_FILENO, data, len) != 0) {
+    if (run_write_all(f->p->cfg.out_fd, data, len) != 0) {
         f->write_errno = errno ? errno : EIO;
         return -1;
     }
@@ -84,7 +83,7 @@ static int to_stderr(void *ud, const char *data, size_t len)
     frame_io *f = ud;
     if (f->io->err)
         return capture(f, f->io->err, data, len);
-    if (run_write_all(STDERR_FILENO, data, len) != 0) {
+    if (run_write_all(f->p->cfg.err_fd, data, len) != 0) {
         f->write_errno = errno ? errno : EIO;
         return -1;
     }
@@ -109,32 +108,27 @@ static int on_stream(void *ud, const char *stream, const void *data, size_t len)
     return clixml_feed(&f->p->clixml, data, len);
 }
 
-static int create_shell(ps_session *p)
+static ws_rc create_shell(ps_session *p, ws_error *err)
 {
     ws_shell_opts so;
     memset(&so, 0, sizeof so);   /* code page 65001 is the library default */
-    so.idle_timeout_s = run_idle_timeout_s(p->o);
-    ws_error err;
-    memset(&err, 0, sizeof err);
-    if (ws_shell_create(p->client, &so, &p->shell, &err) != WS_OK) {
-        int rc = connect_report(p->conn, &err);
-        ws_error_clear(&err);
-        return rc;
-    }
+    so.idle_timeout_s = p->cfg.idle_timeout_s;
+    if (ws_shell_create(p->client, &so, &p->shell, err) != WS_OK)
+        return err->rc;
     p->shell_stale = 0;
-    return 0;
+    return WS_OK;
 }
 
-int ps_session_open(ps_session *p, const nanosh_opts *o, ws_client *c, const connect_ctx *conn)
+ws_rc ps_session_open(ps_session *p, const ps_config *cfg, ws_client *c, ws_error *err)
 {
     memset(p, 0, sizeof *p);
-    p->o = o;
+    p->cfg = *cfg;
     p->client = c;
-    p->conn = conn;
     p->out_at_line_start = 1;
     if (ps_new_nonce(p->nonce) != 0)
-        return fail("check the system's random source (getrandom)", "cannot make a session nonce");
-    return create_shell(p);
+        return ws_error_set(err, WS_E_IO, "check the system's random source (getrandom)",
+                            "cannot make a session nonce");
+    return create_shell(p, err);
 }
 
 static void signal_quietly(ps_session *p, const char *code)
@@ -158,78 +152,71 @@ static void forget_process(ps_session *p, int terminate)
     p->frames_done = 0;
 }
 
-static int launch(ps_session *p)
+static ws_rc launch(ps_session *p, ws_error *err)
 {
     char *cmdline = NULL;
-    if (ps_session_command_line(p->nonce, &cmdline) != 0)
-        return NANOSH_EXIT_FAILURE;
-    ws_error err;
-    memset(&err, 0, sizeof err);
-    ws_rc rc = ws_shell_command(p->shell, cmdline, NULL, 0, &p->cid, &err);
+    if (ps_session_command_line(p->nonce, &cmdline, err) != WS_OK)
+        return err->rc;
+    ws_rc rc = ws_shell_command(p->shell, cmdline, NULL, 0, &p->cid, err);
     free(cmdline);
-    if (rc != WS_OK) {
-        int st = connect_report(p->conn, &err);
-        ws_error_clear(&err);
-        return st;
-    }
+    if (rc != WS_OK)
+        return rc;
     p->processes++;
     clixml_init(&p->clixml, decoded_stderr, p);
-    return 0;
+    return WS_OK;
 }
 
-static int send_frame(ps_session *p, const char *text, size_t len)
+static ws_rc send_frame(ps_session *p, const char *text, size_t len, ws_error *err)
 {
     ws_buf frame = WS_BUF_INIT;
     if (ps_frame_encode(text, len, &frame) != 0)
-        return fail(NULL, "out of memory");
+        return ws_error_set(err, WS_E_NOMEM, NULL, "out of memory");
     size_t chunk = ws_shell_max_send(p->shell);
     if (chunk == 0)
         chunk = 1;
-    ws_error err;
-    memset(&err, 0, sizeof err);
-    int st = 0;
-    for (size_t off = 0; off < frame.len && st == 0; off += chunk) {
+    ws_rc rc = WS_OK;
+    for (size_t off = 0; off < frame.len && rc == WS_OK; off += chunk) {
         size_t n = frame.len - off < chunk ? frame.len - off : chunk;
-        if (ws_shell_send(p->shell, p->cid, frame.data + off, n, 0, &err) != WS_OK) {
-            st = connect_report(p->conn, &err);
-            ws_error_clear(&err);
-        }
+        rc = ws_shell_send(p->shell, p->cid, frame.data + off, n, 0, err);
     }
     ws_buf_free(&frame);
-    return st;
+    return rc;
 }
 
 /* Applies the stdout marker's status to the session. */
-static int take_status(ps_session *p, frame_filter *out)
+static ws_rc take_status(ps_session *p, frame_filter *out, ws_error *err)
 {
     int ok;
     const char *lec, *loc;
     if (ps_parse_status(out->status.data ? out->status.data : "", &ok, &lec, &loc) != 0)
-        return fail("-v shows the exchange", "PowerShell sent a malformed end-of-output marker");
+        return ws_error_set(err, WS_E_PROTOCOL, "-v shows the exchange",
+                            "PowerShell sent a malformed end-of-output marker");
     char *l = strdup(loc), *e = strdup(lec);
     if (!l || !e) {
         free(l);
         free(e);
-        return fail(NULL, "out of memory");
+        return ws_error_set(err, WS_E_NOMEM, NULL, "out of memory");
     }
     free(p->location);
     free(p->last_exit_code);
     p->location = l;
     p->last_exit_code = e;
     p->ok = ok;
-    return 0;
+    return WS_OK;
 }
 
 /* The host sent more than an input can: say which bound it hit. The process is gone. */
-static int report_capped(const frame_io *f)
+static void report_capped(const frame_io *f, ws_error *err)
 {
     const char *fix = "the PowerShell was stopped and the next input starts a new one; "
                       "-v shows what the host sent";
+    ws_error_clear(err);
     if (f->capture_full)
-        return fail(fix, "PowerShell answered a request of nanosh's with more than %zu KiB "
-                    "of output (the limit)", PS_CAPTURE_MAX / 1024);
-    return fail(fix, "PowerShell sent an end-of-output marker line longer than %zu KiB "
-                "(the limit)", PS_MARKER_LINE_MAX / 1024);
+        ws_error_set(err, WS_E_PROTOCOL, fix, "PowerShell answered a request of nanosh's "
+                     "with more than %zu KiB of output (the limit)", PS_CAPTURE_MAX / 1024);
+    else
+        ws_error_set(err, WS_E_PROTOCOL, fix, "PowerShell sent an end-of-output marker line "
+                     "longer than %zu KiB (the limit)", PS_MARKER_LINE_MAX / 1024);
 }
 
 static void frame_io_free(frame_io *f)
@@ -245,44 +232,62 @@ static int finish(ps_outcome *out, run_end end, int status)
     return status;
 }
 
-int ps_run(ps_session *p, const char *text, size_t len, const ps_io *io, ps_outcome *out)
+/* The caller's cancel flag: Ctrl-Cs counted up to 2, or 128 + a fatal signal. */
+static int cancel_state(const ps_session *p)
+{
+    return p->cfg.cancel ? atomic_load(p->cfg.cancel) : 0;
+}
+
+static int deadline_passed(const ps_session *p)
+{
+    return p->cfg.deadline_ms && ws_now_ms() >= p->cfg.deadline_ms;
+}
+
+/* A failed request: the process is gone with it. 255, with err saying why. */
+static int request_failed(ps_session *p, ps_outcome *out)
+{
+    forget_process(p, 1);
+    p->shell_stale = 1;
+    return finish(out, RUN_FAILED, RUN_STATUS_FAILED);
+}
+
+int ps_run(ps_session *p, const char *text, size_t len, const ps_io *io, ps_outcome *out,
+           ws_error *err)
 {
     memset(out, 0, sizeof *out);
     if (p->shell_stale) {
         /* As cmd.exe mode does (run.c): whatever the failure was, start afresh. */
-        winrs_delete_shell(&p->shell, 1);
-        if (create_shell(p) != 0)
-            return finish(out, RUN_FAILED, NANOSH_EXIT_FAILURE);
+        ws_error gone;
+        memset(&gone, 0, sizeof gone);
+        run_delete_shell(&p->shell, &gone);
+        ws_error_clear(&gone);
+        if (create_shell(p, err) != WS_OK)
+            return finish(out, RUN_FAILED, RUN_STATUS_FAILED);
     }
-    if (!p->cid && launch(p) != 0) {
+    if (!p->cid && launch(p, err) != WS_OK) {
         p->shell_stale = 1;
-        return finish(out, RUN_FAILED, NANOSH_EXIT_FAILURE);
+        return finish(out, RUN_FAILED, RUN_STATUS_FAILED);
     }
-    if (send_frame(p, text, len) != 0) {
-        forget_process(p, 1);
-        p->shell_stale = 1;
-        return finish(out, RUN_FAILED, NANOSH_EXIT_FAILURE);
-    }
+    if (send_frame(p, text, len, err) != WS_OK)
+        return request_failed(p, out);
 
     frame_io f = {.p = p, .io = io};
     frame_filter_init(&f.out, p->nonce, to_stdout, &f);
     frame_filter_init(&f.err, p->nonce, to_stderr, &f);
     p->frame = &f;
-    ws_error err;
-    memset(&err, 0, sizeof err);
     ws_receive r;
     memset(&r, 0, sizeof r);
     int ctrl_c_sent = 0, st = 0;
     run_end end = RUN_DONE;
 
     for (;;) {
-        int sig = signals_fatal();
-        if (sig) {
+        int cancel = cancel_state(p);
+        if (cancel >= PS_CANCEL_SIGNAL_BASE) {
             forget_process(p, 1);
-            end = RUN_SIGNALLED, st = 128 + sig;
+            end = RUN_SIGNALLED, st = cancel;
             break;
         }
-        int interrupts = io->interruptible ? signals_interrupts() : 0;
+        int interrupts = io->interruptible ? cancel : 0;
         if (interrupts >= 2) {
             /* Second Ctrl-C: end the process for good (DESIGN.md, "No hangs"). */
             forget_process(p, 1);
@@ -294,32 +299,32 @@ int ps_run(ps_session *p, const char *text, size_t len, const ps_io *io, ps_outc
             ctrl_c_sent = 1;
             signal_quietly(p, WS_SIGNAL_CTRL_C);
         }
-        if (connect_deadline_left(p->conn) == 0) {
+        if (deadline_passed(p)) {
             forget_process(p, 1);
-            ws_error_set(&err, WS_E_TIMEOUT, NULL, "timed out");
-            end = RUN_FAILED, st = connect_report(p->conn, &err);
+            ws_error_set(err, WS_E_TIMEOUT, NULL, "timed out");
+            end = RUN_FAILED, st = RUN_STATUS_FAILED;
             break;
         }
         ws_receive_free(&r);
         memset(&r, 0, sizeof r);
-        if (ws_shell_receive(p->shell, p->cid, on_stream, &f, &r, &err) != WS_OK) {
+        if (ws_shell_receive(p->shell, p->cid, on_stream, &f, &r, err) != WS_OK) {
             forget_process(p, 1);
+            end = RUN_FAILED, st = RUN_STATUS_FAILED;
             if (f.capture_full || f.out.too_long || f.err.too_long)
-                end = RUN_FAILED, st = report_capped(&f);
+                report_capped(&f, err);
             else if (f.write_errno == EPIPE)
                 end = RUN_PIPE_CLOSED, st = 128 + SIGPIPE;
-            else if (f.write_errno)
-                end = RUN_FAILED, st = fail("check where nanosh's output goes",
-                                            "cannot write the output: %s", strerror(f.write_errno));
-            else
-                end = RUN_FAILED, st = connect_report(p->conn, &err);
+            else if (f.write_errno) {
+                ws_error_clear(err);
+                ws_error_set(err, WS_E_IO, "check where nanosh's output goes",
+                             "cannot write the output: %s", strerror(f.write_errno));
+            }
             break;
         }
         if (f.out.found && f.err.found) {
             p->frames_done++;
-            st = take_status(p, &f.out);
-            if (st != 0)
-                end = RUN_FAILED;
+            if (take_status(p, &f.out, err) != WS_OK)
+                end = RUN_FAILED, st = RUN_STATUS_FAILED;
             else
                 st = ctrl_c_sent ? 130 : p->ok ? 0 : 1;
             break;
@@ -339,17 +344,18 @@ int ps_run(ps_session *p, const char *text, size_t len, const ps_io *io, ps_outc
     }
     if (end == RUN_FAILED && !p->cid)
         p->shell_stale = 1;      /* the process was lost with the request: the shell too? */
+    if (end == RUN_PIPE_CLOSED)
+        ws_error_clear(err);
     ws_receive_free(&r);
-    ws_error_clear(&err);
     p->frame = NULL;
     frame_io_free(&f);
     return finish(out, end, st);
 }
 
-void ps_session_close(ps_session *p, int quiet)
+void ps_session_close(ps_session *p, ws_error *warning)
 {
     forget_process(p, 1);
-    winrs_delete_shell(&p->shell, quiet);
+    run_delete_shell(&p->shell, warning);
     free(p->location);
     free(p->last_exit_code);
     memset(p, 0, sizeof *p);

@@ -3,15 +3,27 @@
 #ifndef NANOSH_SHELL_PS_SESSION_H
 #define NANOSH_SHELL_PS_SESSION_H
 #include "shell/ps/clixml.h"
-#include "shell/cli/options.h"
 #include "shell/ps/ps_framing.h"
-#include "shell/cli/winrs.h"
+#include "shell/run/run.h"
 #include "wsman/wsman.h"
 
+/* What a session needs from its caller, who fills it from its own settings (the CLI
+ * from the command line and its signal flag): no options, no terminal, no process-wide
+ * state here. */
+#define PS_CANCEL_SIGNAL_BASE 128
+
+typedef struct ps_config {
+    unsigned idle_timeout_s;     /* IdleTimeOut sent on every shell Create */
+    long long deadline_ms;       /* CLOCK_MONOTONIC ms when inputs must end; 0: none */
+    const _Atomic int *cancel;   /* may be NULL: 1 or 2 Ctrl-Cs (WS_CANCEL_*), or
+                                    PS_CANCEL_SIGNAL_BASE + a signal number, which ends
+                                    the input at once with that as its status */
+    int out_fd, err_fd;          /* where the remote output goes unless ps_io collects it */
+} ps_config;
+
 typedef struct ps_session {
-    const nanosh_opts *o;
+    ps_config cfg;
     ws_client *client;           /* borrowed */
-    const connect_ctx *conn;     /* the client's, borrowed: --timeout deadline */
     ws_shell *shell;
     int shell_stale;             /* an input failed: the shell may be gone (idle timeout, a
                                     WinRM restart), so the next input gets a new one */
@@ -46,14 +58,17 @@ typedef struct ps_outcome {
     unsigned long long exit_code;   /* of the ended process */
 } ps_outcome;
 
-/* Creates the shell on c (kept by the caller, with conn, its connect_ctx). 0, or 255
- * after a one-line error. */
-int ps_session_open(ps_session *p, const nanosh_opts *o, ws_client *c, const connect_ctx *conn);
+/* Creates the shell on c (kept by the caller). Returns WS_OK, or the error with err
+ * filled. Every err and warning below is the caller's, zeroed, never NULL; nothing is
+ * printed: only the remote output goes to cfg's descriptors. */
+ws_rc ps_session_open(ps_session *p, const ps_config *cfg, ws_client *c, ws_error *err);
 /* Runs one input; starts powershell.exe first when none runs, in a new shell when the
- * last input failed (shell_stale). Returns the outcome's status. Output streams to the
- * terminal as it arrives unless io collects it. */
-int ps_run(ps_session *p, const char *text, size_t len, const ps_io *io, ps_outcome *out);
-/* Stops powershell.exe and deletes the shell (quietly when quiet). */
-void ps_session_close(ps_session *p, int quiet);
+ * last input failed (shell_stale). Returns the outcome's status. Output streams to
+ * cfg's descriptors as it arrives unless io collects it. On RUN_FAILED (status 255) err
+ * says why; a passed deadline gives WS_E_TIMEOUT. */
+int ps_run(ps_session *p, const char *text, size_t len, const ps_io *io, ps_outcome *out,
+           ws_error *err);
+/* Stops powershell.exe and deletes the shell; a failed Delete goes to *warning. */
+void ps_session_close(ps_session *p, ws_error *warning);
 
 #endif

@@ -92,7 +92,7 @@ static int handle_meta(repl *r, meta_kind kind, const char *args, int *quit)
         if (!r->ps_usable)
             return fail("copy the file another way", ":put and :get need PowerShell on the host, "
                         "which did not start");
-        return transfer_command(&r->ps, kind == META_PUT, args);
+        return transfer_command(&r->ps, &r->conn, kind == META_PUT, args);
     case META_EXIT:
         *quit = 1;
         return r->last_status;
@@ -336,7 +336,7 @@ int repl_run(const nanosh_opts *o)
             status = r.interactive ? interactive_loop(&r) : script_loop(&r);
     }
     if (r.ps_opened)
-        ps_session_close(&r.ps, status == NANOSH_EXIT_FAILURE);
+        ps_cli_close(&r.ps, status == NANOSH_EXIT_FAILURE);
     if (r.opened)
         winrs_close(&r.s, status == NANOSH_EXIT_FAILURE);
     free(r.cwd);

@@ -18,7 +18,7 @@ static int run_quietly(repl *r, const char *text, ws_buf *out, ps_outcome *oc)
 {
     ws_buf err = WS_BUF_INIT;
     ps_io io = {.out = out, .err = &err};
-    int st = ps_run(&r->ps, text, strlen(text), &io, oc);
+    int st = ps_cli_run(&r->ps, &r->conn, text, strlen(text), &io, oc);
     ws_buf_free(&err);
     return st;
 }
@@ -36,7 +36,7 @@ int ps_set_location(repl *r, const char *dir)
 
 int ps_mode_start(repl *r)
 {
-    int st = ps_session_open(&r->ps, r->o, r->s.client, &r->conn);
+    int st = ps_cli_open(&r->ps, r->o, r->s.client, &r->conn);
     r->ps_opened = st == 0;
     if (st != 0)
         return st;
@@ -44,7 +44,7 @@ int ps_mode_start(repl *r)
     ws_buf out = WS_BUF_INIT, err = WS_BUF_INIT;
     ps_io io = {.out = &out, .err = &err};
     ps_outcome oc;
-    st = ps_run(&r->ps, "", 0, &io, &oc);
+    st = ps_cli_run(&r->ps, &r->conn, "", 0, &io, &oc);
     ws_buf_free(&out);
     if (oc.end == RUN_DONE && !oc.process_ended) {
         ws_buf_free(&err);
@@ -62,7 +62,7 @@ int ps_mode_start(repl *r)
               "PowerShell did not start (exit status %d%s%s)", st, *why ? ": " : "", why);
     ws_buf_free(&err);
     /* Its shell is of no use now: free it for the user's MaxShellsPerUser. */
-    ps_session_close(&r->ps, 1);
+    ps_cli_close(&r->ps, 1);
     r->ps_opened = 0;
     return 1;
 }
@@ -100,7 +100,7 @@ int ps_mode_line(repl *r, const char *text, int *quit)
         }
     }
     ps_io io = {.interruptible = 1};
-    int st = ps_run(&r->ps, text, strlen(text), &io, &oc);
+    int st = ps_cli_run(&r->ps, &r->conn, text, strlen(text), &io, &oc);
     if (r->interactive && signals_interrupts() && r->ps.out_at_line_start == 0)
         fputs("\n", stdout);
     signals_reset_interrupts();

@@ -6,7 +6,7 @@
 #include "shell/repl/history.h"
 #include "shell/repl/rl_loader.h"
 #include "shell/cli/options.h"
-#include "shell/ps/ps_session.h"
+#include "shell/cli/ps_cli.h"
 #include "shell/cli/winrs.h"
 
 typedef enum shell_mode { SHELL_PS, SHELL_CMD } shell_mode;

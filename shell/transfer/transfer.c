@@ -3,6 +3,7 @@
  * string literal; paths go as base64 too (shell/ps/ps_snippets.c). Slow next to SMB, but it needs nothing beyond WinRM. */
 #include "shell/transfer/transfer.h"
 #include "shell/cli/errors.h"
+#include "shell/cli/ps_cli.h"
 #include "shell/repl/meta.h"
 #include "shell/ps/ps_snippets.h"
 #include "base/base64.h"
@@ -27,12 +28,12 @@ static int out_of_memory(void)
 }
 
 /* Runs one snippet; its output lands in out (trimmed). Errors are printed. 0 or 1. */
-static int remote(ps_session *ps, const char *text, ws_buf *out)
+static int remote(ps_session *ps, const connect_ctx *cx, const char *text, ws_buf *out)
 {
     ws_buf err = WS_BUF_INIT;
     ps_io io = {.out = out, .err = &err};
     ps_outcome oc;
-    ps_run(ps, text, strlen(text), &io, &oc);
+    ps_cli_run(ps, cx, text, strlen(text), &io, &oc);
     int ok = oc.end == RUN_DONE && !oc.process_ended && ps->ok;
     if (!ok) {
         /* Server text: through the control-character filter of errors.c, as faults are. */
@@ -101,7 +102,8 @@ static int sha256_file(const char *path, char *hexout)
     return ok ? 0 : -1;
 }
 
-static int put_file(ps_session *ps, const char *local, const char *remote_arg)
+static int put_file(ps_session *ps, const connect_ctx *cx, const char *local,
+                    const char *remote_arg)
 {
     char hash[65];
     FILE *f = fopen(local, "rb");
@@ -135,7 +137,7 @@ static int put_file(ps_session *ps, const char *local, const char *remote_arg)
             rc = out_of_memory();
             break;
         }
-        rc = remote(ps, text, NULL);
+        rc = remote(ps, cx, text, NULL);
         free(text);
         total += n;
         if (n < TRANSFER_CHUNK)
@@ -152,7 +154,7 @@ static int put_file(ps_session *ps, const char *local, const char *remote_arg)
         if (!text)
             rc = out_of_memory();
         else
-            rc = remote(ps, text, &got);
+            rc = remote(ps, cx, text, &got);
         free(text);
         if (rc == 0 && (!got.data || strcasecmp(got.data, hash) != 0)) {
             warn_line("try again", "SHA-256 mismatch for %s (local %s, remote %s); the remote "
@@ -171,11 +173,12 @@ static int put_file(ps_session *ps, const char *local, const char *remote_arg)
 }
 
 /* The size and SHA-256 the host reports for src (snippet 7). 0, or 1 after a message. */
-static int remote_info(ps_session *ps, const char *src, unsigned long long *size, char want[65])
+static int remote_info(ps_session *ps, const connect_ctx *cx, const char *src,
+                       unsigned long long *size, char want[65])
 {
     char *text = ps_snippet_get_info(src);
     ws_buf info = WS_BUF_INIT;
-    int rc = text ? remote(ps, text, &info) : out_of_memory();
+    int rc = text ? remote(ps, cx, text, &info) : out_of_memory();
     free(text);
     if (rc == 0 && (!info.data || sscanf(info.data, "%llu %64s", size, want) != 2)) {
         warn_line("check that it is a file", "the host did not report the size and hash of %s",
@@ -204,8 +207,8 @@ static int decode_chunk(const ws_buf *chunk, ws_buf *raw, int asked)
 
 /* Copies the announced size bytes of src into f (snippet 8), and no more; the SHA-256 of
  * what was written goes to got. 0, or 1 after a message. */
-static int fetch(ps_session *ps, const char *src, unsigned long long size, safe_file *f,
-                 char got[65])
+static int fetch(ps_session *ps, const connect_ctx *cx, const char *src,
+                 unsigned long long size, safe_file *f, char got[65])
 {
     ws_buf raw = WS_BUF_INIT;
     unsigned char md[32];
@@ -221,7 +224,7 @@ static int fetch(ps_session *ps, const char *src, unsigned long long size, safe_
         } else if (!(text = ps_snippet_get_chunk(src, off, asked)))
             rc = out_of_memory();
         else
-            rc = remote(ps, text, &chunk);
+            rc = remote(ps, cx, text, &chunk);
         free(text);
         int n = rc == 0 ? decode_chunk(&chunk, &raw, asked) : 0;
         if (rc == 0 && n == CHUNK_NOMEM)
@@ -265,12 +268,13 @@ static char *local_target(const char *local_arg, const char *src)
     return local;
 }
 
-static int get_file(ps_session *ps, const char *remote_arg, const char *local_arg)
+static int get_file(ps_session *ps, const connect_ctx *cx, const char *remote_arg,
+                    const char *local_arg)
 {
     char *src = remote_path(ps, remote_arg, NULL), *local = NULL;
     unsigned long long size = 0;
     char want[65] = "", got[65] = "";
-    int rc = src ? remote_info(ps, src, &size, want) : out_of_memory();
+    int rc = src ? remote_info(ps, cx, src, &size, want) : out_of_memory();
     if (rc == 0 && !(local = local_target(local_arg, src)))
         rc = out_of_memory();
     /* The host's word for the size is all there is: it must fit before a byte is taken. */
@@ -290,7 +294,7 @@ static int get_file(ps_session *ps, const char *remote_arg, const char *local_ar
         rc = 1;
     }
     if (rc == 0)
-        rc = fetch(ps, src, size, &f, got);
+        rc = fetch(ps, cx, src, size, &f, got);
     if (rc == 0 && strcasecmp(got, want) != 0) {
         warn_line("try again", "SHA-256 mismatch for %s (remote %s, received %s); nothing was "
                   "written", local, want, got);
@@ -309,14 +313,14 @@ static int get_file(ps_session *ps, const char *remote_arg, const char *local_ar
     return rc;
 }
 
-int transfer_command(ps_session *ps, int put, const char *args)
+int transfer_command(ps_session *ps, const connect_ctx *cx, int put, const char *args)
 {
     char *a, *b;
     if (meta_two_args(args, &a, &b) != 0) {
         fprintf(stderr, "nanosh: usage: %s\n", put ? ":put LOCAL REMOTE" : ":get REMOTE LOCAL");
         return 1;
     }
-    int rc = put ? put_file(ps, a, b) : get_file(ps, a, b);
+    int rc = put ? put_file(ps, cx, a, b) : get_file(ps, cx, a, b);
     signals_reset_interrupts();
     free(a);
     free(b);

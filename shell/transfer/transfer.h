@@ -6,6 +6,7 @@
 #include "shell/ps/ps_session.h"
 
 /* args: "LOCAL REMOTE" for put, "REMOTE LOCAL" for get. Returns 0, or 1 after a message. */
-int transfer_command(ps_session *ps, int put, const char *args);
+struct connect_ctx;
+int transfer_command(ps_session *ps, const struct connect_ctx *cx, int put, const char *args);
 
 #endif

@@ -3,7 +3,7 @@
 the front end (shell/cli, shell/repl) prints.
 
 Layers, bottom up (a room may include its own layer and the ones below):
-  base < auth < wsman < lib < shell/localfs < shell/run < shell/ps < shell/transfer
+  base < auth < wsman < lib < shell/localfs < shell/run < shell/ps < shell/transfer < shell/push
   < the front end: shell/cli and shell/repl (one layer: main dispatches to the shell,
     the shell uses the command line's options and error lines).
 "Prints" means naming stdout or stderr (or their descriptors) or calling printf, puts,
@@ -19,17 +19,13 @@ import sys
 ROOT = os.environ.get('TOP_SRCDIR') or os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 LAYERS = ['base', 'auth', 'wsman', 'lib', 'shell/localfs', 'shell/run', 'shell/ps',
-          'shell/transfer', 'shell/front']
+          'shell/transfer', 'shell/push', 'shell/front']
 FRONT = ('shell/cli', 'shell/repl')
 
 KNOWN = {
     # (file, rule): rule is "includes ROOM" or "prints". Calling the front end's fail()
     # shows up as including it.
     ('shell/run/run.c', 'includes shell/ps'),        # the CLIXML decoder as a stderr sink
-    ('shell/ps/powershell.c', 'includes shell/front'),
-    ('shell/ps/ps_session.c', 'includes shell/front'),
-    ('shell/ps/ps_session.c', 'prints'),
-    ('shell/ps/ps_session.h', 'includes shell/front'),
     ('shell/transfer/transfer.c', 'includes shell/front'),
     ('shell/transfer/transfer.c', 'prints'),
 }

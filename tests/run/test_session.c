@@ -1,11 +1,13 @@
-/* The run layer (shell/run/run.h) and the local file reader (shell/localfs/readfile.h)
- * return their failures as values and print nothing: the same error can then go to a
+/* The run layer (shell/run/run.h), the persistent PowerShell (shell/ps/ps_session.h) and
+ * the local file reader (shell/localfs/readfile.h) return their failures as values and
+ * print nothing: the same error can then go to a
  * terminal, into a report or to a library caller. Against the test server
  * (tests/server/winrm_sim.py), which it stops at the end to make a Delete fail; needs
  * SIM_PORT, SIM_PID, SIM_USER, SIM_PASSWORD. */
 #include "tests/tap.h"
 #include "auth/auth.h"
 #include "shell/localfs/readfile.h"
+#include "shell/ps/ps_session.h"
 #include "shell/run/run.h"
 #include "wsman/global.h"
 #include <fcntl.h>
@@ -62,13 +64,18 @@ static run_config config(int err_fd)
     return (run_config){.idle_timeout_s = 60, .in_fd = -1, .out_fd = -1, .err_fd = err_fd};
 }
 
-/* Deletes the session's shell behind its back, as a server's idle timeout would. */
-static void lose_shell(session *s)
+/* Deletes a shell behind its owner's back, as a server's idle timeout would. */
+static void delete_shell(ws_shell *shell)
 {
     ws_error err;
     memset(&err, 0, sizeof err);
-    ws_shell_delete(s->shell, &err);
+    ws_shell_delete(shell, &err);
     ws_error_clear(&err);
+}
+
+static void lose_shell(session *s)
+{
+    delete_shell(s->shell);
 }
 
 /* Runs in s, which stays open for delete_fails_at_close. */
@@ -145,6 +152,87 @@ static void refused_open(void)
     ws_error_clear(&err);
 }
 
+/* One input of the PowerShell session in p, collecting its output in out. */
+static int ps_input(ps_session *p, const char *text, ws_buf *out, ps_outcome *oc, ws_error *err)
+{
+    ps_io io = {.out = out};
+    ws_buf_reset(out);
+    return ps_run(p, text, strlen(text), &io, oc, err);
+}
+
+/* The stand-in powershell.exe of the test server runs its inputs with /bin/sh. */
+static void ps_session_fails_quietly(int port)
+{
+    ws_client *c = client_on(port);
+    char path[] = "/tmp/nanosh-test-session-out-XXXXXX";
+    int out_fd = mkstemp(path);
+    unlink(path);
+    ps_config cfg = {.idle_timeout_s = 60, .out_fd = out_fd, .err_fd = STDERR_FILENO};
+    ps_session p;
+    ps_outcome oc;
+    ws_error err;
+    memset(&err, 0, sizeof err);
+    ws_buf out = {0};
+
+    quiet_begin();
+    ws_rc rc = ps_session_open(&p, &cfg, c, &err);
+    ps_io to_fds = {0};
+    int st = rc == WS_OK ? ps_run(&p, "echo hi", 7, &to_fds, &oc, &err) : -1;
+    long printed = quiet_end();
+    char got[16] = "";
+    ssize_t n = pread(out_fd, got, sizeof got - 1, 0);
+    TAP_OK(rc == WS_OK && st == 0 && oc.end == RUN_DONE, "PowerShell: an input runs: %d", st);
+    TAP_OK(n >= 2 && !memcmp(got, "hi", 2), "... its output went to the caller's descriptor");
+    TAP_OK(printed == 0, "... and nothing else was printed (%ld bytes)", printed);
+
+    delete_shell(p.shell);
+    quiet_begin();
+    st = ps_input(&p, "echo again", &out, &oc, &err);
+    printed = quiet_end();
+    TAP_OK(oc.end == RUN_FAILED && st == RUN_STATUS_FAILED,
+           "PowerShell: an input in a lost shell fails: %d", st);
+    TAP_OK(err.rc != WS_OK && err.what[0], "... and returns why: %s", err.what);
+    TAP_OK(printed == 0, "... without printing it (%ld bytes)", printed);
+    ws_error_clear(&err);
+    st = ps_input(&p, "echo again", &out, &oc, &err);
+    TAP_OK(st == 0 && out.len >= 5 && !memcmp(out.data, "again", 5),
+           "... and the next input gets a new shell and PowerShell");
+
+    quiet_begin();
+    st = ps_input(&p, "head -c 2000000 /dev/zero | tr '\\0' x", &out, &oc, &err);
+    printed = quiet_end();
+    TAP_OK(oc.end == RUN_FAILED && st == RUN_STATUS_FAILED, "PowerShell: too much output fails");
+    TAP_STR_EQ(err.what, "PowerShell answered a request of nanosh's with more than 1024 KiB "
+               "of output (the limit)", "... returning today's message");
+    TAP_STR_EQ(err.fix, "the PowerShell was stopped and the next input starts a new one; "
+               "-v shows what the host sent", "... and fix");
+    TAP_OK(printed == 0, "... without printing it (%ld bytes)", printed);
+    ws_error_clear(&err);
+
+    _Atomic int cancel = PS_CANCEL_SIGNAL_BASE + SIGTERM;
+    p.cfg.cancel = &cancel;
+    st = ps_input(&p, "echo never", &out, &oc, &err);
+    TAP_OK(oc.end == RUN_SIGNALLED && st == PS_CANCEL_SIGNAL_BASE + SIGTERM && err.rc == WS_OK,
+           "PowerShell: the caller's cancel flag ends an input: %d", st);
+    p.cfg.cancel = NULL;
+    p.cfg.deadline_ms = 1;
+    st = ps_input(&p, "echo never", &out, &oc, &err);
+    TAP_OK(oc.end == RUN_FAILED && err.rc == WS_E_TIMEOUT,
+           "... and a passed deadline is returned as a timeout: %s", err.what);
+    ws_error_clear(&err);
+
+    ws_error warning;
+    memset(&warning, 0, sizeof warning);
+    quiet_begin();
+    ps_session_close(&p, &warning);
+    printed = quiet_end();
+    TAP_OK(warning.rc == WS_OK && printed == 0, "PowerShell: closing prints nothing");
+    ws_error_clear(&warning);
+    ws_client_free(c);
+    ws_buf_free(&out);
+    close(out_fd);
+}
+
 static void readfile_error(void)
 {
     ws_error err;
@@ -177,6 +265,7 @@ int main(void)
     session s;
     runs_and_fails_quietly(atoi(p), &s);
     refused_open();
+    ps_session_fails_quietly(atoi(p));
     readfile_error();
     delete_fails_at_close(&s, (pid_t)atoi(pid));
     ws_global_cleanup();
