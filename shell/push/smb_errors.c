@@ -1,0 +1,57 @@
+/* errno from libsmbclient to error values (see smb_errors.h). libsmbclient maps
+ * NTSTATUS to errno (Samba lib/util/errmap_unix.c): ACCESS_DENIED and LOGON_FAILURE
+ * both arrive as EACCES or EPERM, so smb_connect_error tells them apart by the step. */
+#include "shell/push/smb_errors.h"
+#include <errno.h>
+#include <string.h>
+
+#define UAC_FIX "check the user and password; for C$/ADMIN$ as a local account that is not " \
+    "the built-in Administrator, set LocalAccountTokenFilterPolicy=1 (remote UAC)"
+
+static ws_rc unreachable(ws_error *err, ws_rc rc, int e, const smb_where *w)
+{
+    return ws_error_set(err, rc, "File and Printer Sharing firewall group closed? "
+                        "Open TCP port 445, or use WinRM",
+                        "cannot reach the share on %s:%u: %s", w->host, w->port, strerror(e));
+}
+
+ws_rc smb_errno_error(ws_error *err, int e, const char *op, const smb_where *w)
+{
+    switch (e) {
+    case ECONNREFUSED: case EHOSTUNREACH: case ENETUNREACH: case ECONNRESET:
+        return unreachable(err, WS_E_CONNECT, e, w);
+    case ETIMEDOUT:
+        return unreachable(err, WS_E_TIMEOUT, e, w);
+    case EACCES: case EPERM:
+        return ws_error_set(err, WS_E_IO, "check the file's permissions and that it is not "
+                            "in use or read-only", "access denied to \\\\%s\\%s\\%s (%s)",
+                            w->host, w->share, w->path, op);
+    case ENOENT: case ENOTDIR:
+        return ws_error_set(err, WS_E_IO, "check the path; create the directory first",
+                            "path not found: \\\\%s\\%s\\%s (%s)", w->host, w->share, w->path, op);
+    case ENOSPC: case EDQUOT:
+        return ws_error_set(err, WS_E_IO, "free space on the remote disk",
+                            "remote disk full writing \\\\%s\\%s\\%s", w->host, w->share, w->path);
+    case EEXIST:
+        return ws_error_set(err, WS_E_IO, "add --force to replace it",
+                            "remote file \\\\%s\\%s\\%s exists", w->host, w->share, w->path);
+    case EBUSY: case ETXTBSY:
+        return ws_error_set(err, WS_E_IO, "stop what holds the file open, then retry",
+                            "remote file \\\\%s\\%s\\%s is in use", w->host, w->share, w->path);
+    default:
+        return ws_error_set(err, WS_E_IO, "", "SMB %s of \\\\%s\\%s\\%s failed: %s", op,
+                            w->host, w->share, w->path, strerror(e));
+    }
+}
+
+ws_rc smb_connect_error(ws_error *err, int e, const char *user, const smb_where *w)
+{
+    if (e == EACCES || e == EPERM)
+        return ws_error_set(err, WS_E_AUTH, UAC_FIX, "logon to \\\\%s\\%s as %s refused: "
+                            "wrong user or password, or no access to the share",
+                            w->host, w->share, user);
+    if (e == ENOENT || e == ENODEV)
+        return ws_error_set(err, WS_E_IO, "check the share name (admin shares: C$, ADMIN$)",
+                            "no share %s on %s", w->share, w->host);
+    return smb_errno_error(err, e, "connect", w);
+}

@@ -1,0 +1,15 @@
+#!/bin/bash
+# nanosh neither links libsmbclient nor loads it when no transfer uses SMB: linking it
+# would map about 110 libraries on every start (DESIGN.md, "Performance").
+. "$TOP_SRCDIR/tests/lib/tap.sh"
+[ -x "$NANOSH" ] || skip_all "nanosh not built"
+command -v objdump >/dev/null || skip_all "objdump missing (binutils)"
+needed=$(objdump -p "$NANOSH" | awk '$1 == "NEEDED" { print $2 }')
+like "nanosh has NEEDED entries (objdump reads it)" "$needed" 'libc\.so'
+if printf '%s\n' "$needed" | grep -q smbclient; then fail "libsmbclient is not NEEDED"; diag "$needed"
+else ok "libsmbclient is not NEEDED"; fi
+loaded=$(LD_DEBUG=files "$NANOSH" --version 2>&1 >/dev/null)
+like "LD_DEBUG=files lists what nanosh --version loads" "$loaded" 'file=libc\.so'
+if printf '%s\n' "$loaded" | grep -q 'smbclient'; then fail "nanosh --version loads no libsmbclient"
+else ok "nanosh --version loads no libsmbclient"; fi
+tap_done
