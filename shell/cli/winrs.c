@@ -3,6 +3,7 @@
 #include "shell/cli/winrs.h"
 #include "shell/cli/errors.h"
 #include "shell/cli/signals.h"
+#include "shell/ps/clixml.h"
 #include <string.h>
 #include <unistd.h>
 
@@ -84,6 +85,39 @@ void winrs_close(session *s, int quiet)
     winrs_warn(&warning, quiet);
 }
 
+/* powershell.exe's "#< CLIXML" stderr decoded into text, which goes on to the run's
+ * stderr like any other error text. */
+typedef struct clixml_filter {
+    clixml_decoder decoder;
+    ws_sink to;
+} clixml_filter;
+
+static int clixml_emit(void *ud, const char *text, size_t len)
+{
+    const ws_sink *to = ud;
+    return to->write(to->ud, text, len);
+}
+
+static void clixml_start(void *ud, ws_sink to)
+{
+    clixml_filter *f = ud;
+    f->to = to;
+    clixml_init(&f->decoder, clixml_emit, &f->to);
+}
+
+static int clixml_write(void *ud, const void *data, size_t len)
+{
+    clixml_filter *f = ud;
+    return clixml_feed(&f->decoder, data, len);
+}
+
+static void clixml_finish(void *ud)
+{
+    clixml_filter *f = ud;
+    clixml_flush(&f->decoder);
+    clixml_free(&f->decoder);
+}
+
 int run_one_shot(const nanosh_opts *o, const char *command_line)
 {
     return run_one_shot_ex(o, command_line, 0);
@@ -102,8 +136,10 @@ int run_one_shot_ex(const nanosh_opts *o, const char *command_line, int decode_c
         winrs_close(&s, 1);
         return status;
     }
+    clixml_filter clixml;
+    run_filter filter = {clixml_start, clixml_write, clixml_finish, &clixml};
     run_request rq = {.command_line = command_line, .forward_stdin = forward,
-                      .decode_clixml = decode_clixml};
+                      .err_filter = decode_clixml ? &filter : NULL};
     run_end end = winrs_run(&s, &cx, &rq, &status);
     /* A failed run leaves the connection in doubt: clean up without a second message. */
     winrs_close(&s, end == RUN_FAILED);

@@ -3,7 +3,6 @@
  * Failures are returned as values; the caller decides how to show them. */
 #include "shell/run/run.h"
 #include "wsman/run.h"
-#include "shell/ps/clixml.h"
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -55,17 +54,6 @@ static int fd_write(void *ud, const void *data, size_t len)
         return -1;
     }
     return 0;
-}
-
-/* Decoded CLIXML goes to stderr like any other error text. */
-static int clixml_to_fd(void *ud, const char *text, size_t len)
-{
-    return fd_write(ud, text, len);
-}
-
-static int clixml_write(void *ud, const void *data, size_t len)
-{
-    return clixml_feed(ud, data, len);
 }
 
 typedef struct capture_sink {
@@ -251,10 +239,10 @@ run_end session_run(session *s, const run_request *rq, int *status, ws_error *er
                       .out = {fd_write, &out}, .err = {fd_write, &err_sink}};
     if (rq->capture)
         ro.out = (ws_sink){capture_write, &cap};
-    clixml_decoder clixml;
-    if (rq->decode_clixml) {
-        clixml_init(&clixml, clixml_to_fd, &err_sink);
-        ro.err = (ws_sink){clixml_write, &clixml};
+    const run_filter *filter = rq->err_filter;
+    if (filter) {
+        filter->start(filter->ud, ro.err);
+        ro.err = (ws_sink){filter->write, filter->ud};
     }
     ws_run_result res;
     run_end end;
@@ -267,9 +255,7 @@ run_end session_run(session *s, const run_request *rq, int *status, ws_error *er
         end = output_closed(s, &out, &err_sink, &cap, status, err);
     else
         end = run_outcome(s, &res, status, err);
-    if (rq->decode_clixml) {
-        clixml_flush(&clixml);
-        clixml_free(&clixml);
-    }
+    if (filter)
+        filter->finish(filter->ud);
     return end;
 }

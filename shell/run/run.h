@@ -4,6 +4,7 @@
 #define NANOSH_SHELL_RUN_H
 #include "base/buf.h"
 #include "base/error.h"
+#include "wsman/run.h"
 #include "wsman/wsman.h"
 
 /* What a session needs from its caller, who fills it from its own settings (the CLI
@@ -35,11 +36,21 @@ typedef enum run_end {
     RUN_FAILED,            /* nanosh failed: the error says why; status 255 */
 } run_end;
 
+/* A caller's filter on the command's stderr on its way to err_fd (the CLI's decoder of
+ * powershell.exe's "#< CLIXML" stream): start hands it the sink for its text before the
+ * run, write gets the raw stream, finish flushes and frees it after the run. */
+typedef struct run_filter {
+    void (*start)(void *ud, ws_sink to);
+    int (*write)(void *ud, const void *data, size_t len);
+    void (*finish)(void *ud);
+    void *ud;
+} run_filter;
+
 typedef struct run_request {
     const char *command_line;  /* passed whole as the WinRS Command, for cmd.exe to parse */
     int forward_stdin;         /* copy our stdin to the command until EOF */
     ws_buf *capture;           /* non-NULL: collect stdout here instead of writing fd 1 */
-    int decode_clixml;         /* stderr is powershell.exe's "#< CLIXML" stream: decode it */
+    const run_filter *err_filter;  /* non-NULL: stderr passes through it */
 } run_request;
 
 /* Takes client (freed by session_close even when this fails) and creates the shell in

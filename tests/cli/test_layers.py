@@ -25,7 +25,6 @@ FRONT = ('shell/cli', 'shell/repl')
 KNOWN = {
     # (file, rule): rule is "includes ROOM" or "prints". Calling the front end's fail()
     # shows up as including it.
-    ('shell/run/run.c', 'includes shell/ps'),        # the CLIXML decoder as a stderr sink
     ('shell/transfer/transfer.c', 'includes shell/front'),
     ('shell/transfer/transfer.c', 'prints'),
 }
