@@ -9,7 +9,6 @@
 #include "shell/repl/multiline.h"
 #include "shell/repl/repl_state.h"
 #include "shell/cli/signals.h"
-#include "shell/transfer/transfer.h"
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -92,7 +91,7 @@ static int handle_meta(repl *r, meta_kind kind, const char *args, int *quit)
         if (!r->ps_usable)
             return fail("copy the file another way", ":put and :get need PowerShell on the host, "
                         "which did not start");
-        return transfer_command(&r->ps, &r->conn, kind == META_PUT, args);
+        return ps_transfer(r, kind == META_PUT, args);
     case META_EXIT:
         *quit = 1;
         return r->last_status;

@@ -49,5 +49,7 @@ int ps_mode_start(repl *r);
 int ps_mode_line(repl *r, const char *text, int *quit);
 int ps_set_location(repl *r, const char *dir);
 int ps_list_commands(void *r, name_list *out);
+/* :put LOCAL REMOTE / :get REMOTE LOCAL (args); 0, or 1 after a message. */
+int ps_transfer(repl *r, int put, const char *args);
 
 #endif

@@ -1,17 +1,16 @@
 /* Small-file copies through the PowerShell session (snippets 5-7 of
  * docs/powershell-snippets.md): each chunk is one input, base64 inside a PowerShell
- * string literal; paths go as base64 too (shell/ps/ps_snippets.c). Slow next to SMB, but it needs nothing beyond WinRM. */
+ * string literal; paths go as base64 too (shell/ps/ps_snippets.c). Slow next to SMB, but it needs nothing beyond WinRM. Prints nothing: what it has to say goes
+ * to the caller (transfer.h). */
 #include "shell/transfer/transfer.h"
-#include "shell/cli/errors.h"
-#include "shell/cli/ps_cli.h"
-#include "shell/repl/meta.h"
 #include "shell/ps/ps_snippets.h"
 #include "base/base64.h"
 #include "shell/localfs/safe_file.h"
-#include "shell/cli/signals.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,29 +20,72 @@
 /* Raw bytes per input: its base64 and the frame's base64 keep one Send under 150 KiB. */
 #define TRANSFER_CHUNK (48 * 1024)
 
-static int out_of_memory(void)
+/* Hands the caller a message about the copy. Returns 1, the copy's failure status. */
+static int say(const transfer_ctx *t, const char *fix, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int say(const transfer_ctx *t, const char *fix, const char *fmt, ...)
 {
-    fail(NULL, "out of memory");
+    char what[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    t->message(t->ud, what, fix);
     return 1;
 }
 
-/* Runs one snippet; its output lands in out (trimmed). Errors are printed. 0 or 1. */
-static int remote(ps_session *ps, const connect_ctx *cx, const char *text, ws_buf *out)
+/* Hands the caller the summary of a finished copy. 0, or 1 when it cannot be made. */
+static int done(const transfer_ctx *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int done(const transfer_ctx *t, const char *fmt, ...)
 {
+    char *summary = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vasprintf(&summary, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return say(t, NULL, "out of memory");
+    t->done(t->ud, summary);
+    free(summary);
+    return 0;
+}
+
+static int out_of_memory(const transfer_ctx *t)
+{
+    return say(t, NULL, "out of memory");
+}
+
+/* A Ctrl-C arrived: the flag counts them below the signal numbers' base. */
+static int interrupted(const transfer_ctx *t)
+{
+    int v = t->cancel ? atomic_load(t->cancel) : 0;
+    return v > 0 && v < PS_CANCEL_SIGNAL_BASE;
+}
+
+/* Runs one snippet; its output lands in out (trimmed). Failures go to the caller. 0 or 1. */
+static int remote(const transfer_ctx *t, const char *text, ws_buf *out)
+{
+    ps_session *ps = t->ps;
     ws_buf err = WS_BUF_INIT;
     ps_io io = {.out = out, .err = &err};
     ps_outcome oc;
-    ps_cli_run(ps, cx, text, strlen(text), &io, &oc);
+    ws_error failure;
+    memset(&failure, 0, sizeof failure);
+    ps_run(ps, text, strlen(text), &io, &oc, &failure);
+    if (oc.end == RUN_FAILED)
+        t->session_failed(t->ud, &failure);
+    ws_error_clear(&failure);
     int ok = oc.end == RUN_DONE && !oc.process_ended && ps->ok;
     if (!ok) {
-        /* Server text: through the control-character filter of errors.c, as faults are. */
+        /* Server text: the caller folds control characters, as it does for faults. */
         if (err.data && err.len)
-            warn_line(NULL, "the host said: %s", err.data);
+            say(t, NULL, "the host said: %s", err.data);
         else
-            warn_line("try again", "the remote side of the copy failed");
+            say(t, "try again", "the remote side of the copy failed");
         if (oc.process_ended)
-            fputs("nanosh: the remote PowerShell ended during the copy; the next line starts a "
-                  "new one, without the state of this one\n", stderr);
+            say(t, NULL, "the remote PowerShell ended during the copy; the next line starts a "
+                "new one, without the state of this one");
     }
     ws_buf_free(&err);
     while (out && out->len && strchr("\r\n ", out->data[out->len - 1]))
@@ -102,86 +144,82 @@ static int sha256_file(const char *path, char *hexout)
     return ok ? 0 : -1;
 }
 
-static int put_file(ps_session *ps, const connect_ctx *cx, const char *local,
-                    const char *remote_arg)
+int transfer_put(const transfer_ctx *t, const char *local, const char *remote_arg)
 {
     char hash[65];
     FILE *f = fopen(local, "rb");
     if (!f || sha256_file(local, hash) != 0) {
-        fprintf(stderr, "nanosh: cannot read %s: %s\n", local, strerror(errno));
+        int e = errno;
         if (f)
             fclose(f);
-        return 1;
+        return say(t, strerror(e), "cannot read %s", local);
     }
-    char *dst = remote_path(ps, remote_arg, base_name(local, "/"));
+    char *dst = remote_path(t->ps, remote_arg, base_name(local, "/"));
     char *tmp = NULL;
     if (dst && asprintf(&tmp, "%s.nanosh-part", dst) < 0)
         tmp = NULL;
     unsigned char *raw = malloc(TRANSFER_CHUNK);
     ws_buf b64 = WS_BUF_INIT;
-    int rc = !dst || !tmp || !raw ? out_of_memory() : 0;
+    int rc = !dst || !tmp || !raw ? out_of_memory(t) : 0;
     unsigned long long total = 0;
     for (int first = 1; rc == 0; first = 0) {
         size_t n = fread(raw, 1, TRANSFER_CHUNK, f);
         if (n == 0 && !first)
             break;
-        if (signals_interrupts()) {
-            fputs("nanosh: copy stopped; the final name was not written\n", stderr);
-            rc = 1;
+        if (interrupted(t)) {
+            rc = say(t, NULL, "copy stopped; the final name was not written");
             break;
         }
         ws_buf_reset(&b64);
         char *text = ws_base64_encode(raw, n, &b64) == 0
                      ? ps_snippet_put_chunk(b64.data, tmp, first) : NULL;
         if (!text) {
-            rc = out_of_memory();
+            rc = out_of_memory(t);
             break;
         }
-        rc = remote(ps, cx, text, NULL);
+        rc = remote(t, text, NULL);
         free(text);
         total += n;
         if (n < TRANSFER_CHUNK)
             break;
     }
     if (rc == 0 && ferror(f)) {
-        fprintf(stderr, "nanosh: cannot read %s: %s\n", local, strerror(errno));
-        rc = 1;
+        rc = say(t, strerror(errno), "cannot read %s", local);
     }
     fclose(f);
     if (rc == 0) {
         char *text = ps_snippet_put_finish(tmp, hash, dst);
         ws_buf got = WS_BUF_INIT;
         if (!text)
-            rc = out_of_memory();
+            rc = out_of_memory(t);
         else
-            rc = remote(ps, cx, text, &got);
+            rc = remote(t, text, &got);
         free(text);
         if (rc == 0 && (!got.data || strcasecmp(got.data, hash) != 0)) {
-            warn_line("try again", "SHA-256 mismatch for %s (local %s, remote %s); the remote "
+            say(t, "try again", "SHA-256 mismatch for %s (local %s, remote %s); the remote "
                       "copy was removed", dst, hash, got.data ? got.data : "none");
             rc = 1;
         } else if (rc == 0)
-            printf("%s -> %s: %llu bytes, SHA-256 %s\n", local, dst, total, hash);
+            rc = done(t, "%s -> %s: %llu bytes, SHA-256 %s", local, dst, total, hash);
         ws_buf_free(&got);
     }
     free(raw);
     ws_buf_free(&b64);
     free(dst);
     free(tmp);
-    fflush(stdout);
     return rc;
 }
 
 /* The size and SHA-256 the host reports for src (snippet 7). 0, or 1 after a message. */
-static int remote_info(ps_session *ps, const connect_ctx *cx, const char *src,
+static int remote_info(const transfer_ctx *t, const char *src,
                        unsigned long long *size, char want[65])
 {
     char *text = ps_snippet_get_info(src);
     ws_buf info = WS_BUF_INIT;
-    int rc = text ? remote(ps, cx, text, &info) : out_of_memory();
+    int rc = text ? remote(t, text, &info) : out_of_memory(t);
     free(text);
     if (rc == 0 && (!info.data || sscanf(info.data, "%llu %64s", size, want) != 2)) {
-        warn_line("check that it is a file", "the host did not report the size and hash of %s",
+        say(t, "check that it is a file", "the host did not report the size and hash of %s",
                   src);
         rc = 1;
     }
@@ -207,40 +245,39 @@ static int decode_chunk(const ws_buf *chunk, ws_buf *raw, int asked)
 
 /* Copies the announced size bytes of src into f (snippet 8), and no more; the SHA-256 of
  * what was written goes to got. 0, or 1 after a message. */
-static int fetch(ps_session *ps, const connect_ctx *cx, const char *src,
+static int fetch(const transfer_ctx *t, const char *src,
                  unsigned long long size, safe_file *f, char got[65])
 {
     ws_buf raw = WS_BUF_INIT;
     unsigned char md[32];
     EVP_MD_CTX *sha = EVP_MD_CTX_new();
-    int rc = sha && EVP_DigestInit_ex(sha, EVP_sha256(), NULL) == 1 ? 0 : out_of_memory();
+    int rc = sha && EVP_DigestInit_ex(sha, EVP_sha256(), NULL) == 1 ? 0 : out_of_memory(t);
     for (unsigned long long off = 0; rc == 0 && off < size; off += TRANSFER_CHUNK) {
         int asked = size - off < TRANSFER_CHUNK ? (int)(size - off) : TRANSFER_CHUNK;
         char *text = NULL;
         ws_buf chunk = WS_BUF_INIT;
-        if (signals_interrupts()) {
-            fputs("nanosh: copy stopped; the final name was not written\n", stderr);
-            rc = 1;
+        if (interrupted(t)) {
+            rc = say(t, NULL, "copy stopped; the final name was not written");
         } else if (!(text = ps_snippet_get_chunk(src, off, asked)))
-            rc = out_of_memory();
+            rc = out_of_memory(t);
         else
-            rc = remote(ps, cx, text, &chunk);
+            rc = remote(t, text, &chunk);
         free(text);
         int n = rc == 0 ? decode_chunk(&chunk, &raw, asked) : 0;
         if (rc == 0 && n == CHUNK_NOMEM)
-            rc = out_of_memory();
+            rc = out_of_memory(t);
         else if (rc == 0 && n < 0) {
-            warn_line("try again", "the host sent more than the %d bytes asked for at byte %llu "
+            say(t, "try again", "the host sent more than the %d bytes asked for at byte %llu "
                       "of %s, which it announced as %llu bytes; nothing was written", asked, off,
                       src, size);
             rc = 1;
         } else if (rc == 0 && n < asked) {
-            warn_line("try again", "the copy of %s broke off at byte %llu of %llu; nothing was "
+            say(t, "try again", "the copy of %s broke off at byte %llu of %llu; nothing was "
                       "written", src, off + (unsigned)n, size);
             rc = 1;
         } else if (rc == 0 && (safe_file_write(f, raw.data, (size_t)n) != 0 ||
                                EVP_DigestUpdate(sha, raw.data, (size_t)n) != 1)) {
-            warn_line("check the disk", "cannot write %s: %s; nothing was written", f->target,
+            say(t, "check the disk", "cannot write %s: %s; nothing was written", f->target,
                       strerror(errno));
             rc = 1;
         }
@@ -248,7 +285,7 @@ static int fetch(ps_session *ps, const connect_ctx *cx, const char *src,
     }
     unsigned mdlen = 0;
     if (rc == 0 && EVP_DigestFinal_ex(sha, md, &mdlen) != 1)
-        rc = out_of_memory();
+        rc = out_of_memory(t);
     if (rc == 0)
         hex(md, 32, got);
     EVP_MD_CTX_free(sha);
@@ -268,61 +305,45 @@ static char *local_target(const char *local_arg, const char *src)
     return local;
 }
 
-static int get_file(ps_session *ps, const connect_ctx *cx, const char *remote_arg,
-                    const char *local_arg)
+int transfer_get(const transfer_ctx *t, const char *remote_arg, const char *local_arg)
 {
-    char *src = remote_path(ps, remote_arg, NULL), *local = NULL;
+    char *src = remote_path(t->ps, remote_arg, NULL), *local = NULL;
     unsigned long long size = 0;
     char want[65] = "", got[65] = "";
-    int rc = src ? remote_info(ps, cx, src, &size, want) : out_of_memory();
+    int rc = src ? remote_info(t, src, &size, want) : out_of_memory(t);
     if (rc == 0 && !(local = local_target(local_arg, src)))
-        rc = out_of_memory();
+        rc = out_of_memory(t);
     /* The host's word for the size is all there is: it must fit before a byte is taken. */
     if (rc == 0 && safe_file_fits(local, size) != 0) {
         if (errno == ENOSPC)
-            warn_line("free some space or copy it elsewhere", "%s is %llu bytes, more than the "
+            say(t, "free some space or copy it elsewhere", "%s is %llu bytes, more than the "
                       "free space where %s goes; nothing was written", src, size, local);
         else
-            warn_line("check the path", "cannot check the free space for %s: %s", local,
+            say(t, "check the path", "cannot check the free space for %s: %s", local,
                       strerror(errno));
         rc = 1;
     }
     safe_file f = {.fd = -1};
     if (rc == 0 && safe_file_open(&f, local, 0666) != 0) {
-        warn_line("check the directory's permissions", "cannot create a file next to %s: %s",
+        say(t, "check the directory's permissions", "cannot create a file next to %s: %s",
                   local, strerror(errno));
         rc = 1;
     }
     if (rc == 0)
-        rc = fetch(ps, cx, src, size, &f, got);
+        rc = fetch(t, src, size, &f, got);
     if (rc == 0 && strcasecmp(got, want) != 0) {
-        warn_line("try again", "SHA-256 mismatch for %s (remote %s, received %s); nothing was "
+        say(t, "try again", "SHA-256 mismatch for %s (remote %s, received %s); nothing was "
                   "written", local, want, got);
         rc = 1;
     }
     if (rc == 0 && safe_file_commit(&f) != 0) {
-        warn_line("check the directory", "cannot put %s in place: %s", local, strerror(errno));
+        say(t, "check the directory", "cannot put %s in place: %s", local, strerror(errno));
         rc = 1;
     }
     safe_file_abort(&f);
     if (rc == 0)
-        printf("%s -> %s: %llu bytes, SHA-256 %s\n", src, local, size, got);
-    fflush(stdout);
+        rc = done(t, "%s -> %s: %llu bytes, SHA-256 %s", src, local, size, got);
     free(src);
     free(local);
-    return rc;
-}
-
-int transfer_command(ps_session *ps, const connect_ctx *cx, int put, const char *args)
-{
-    char *a, *b;
-    if (meta_two_args(args, &a, &b) != 0) {
-        fprintf(stderr, "nanosh: usage: %s\n", put ? ":put LOCAL REMOTE" : ":get REMOTE LOCAL");
-        return 1;
-    }
-    int rc = put ? put_file(ps, cx, a, b) : get_file(ps, cx, a, b);
-    signals_reset_interrupts();
-    free(a);
-    free(b);
     return rc;
 }
