@@ -1,7 +1,8 @@
 # A private Samba server for tests (after /work/shared/peers/samba.sh). Source this file.
 #   samba_start   Starts smbd on 127.0.0.1 with a free port and a fresh temp dir; nothing
 #                 under /etc/samba is used. Shares: "share" and "C$" (the same directory,
-#                 writable), "ro" (read only = yes, the same directory). One user with a
+#                 writable), "ro" (read only = yes) and "enc" (SMB3 encryption required),
+#                 all the same directory. One user with a
 #                 password set by smbpasswd -a -s. Exports SMB_PORT SMB_DIR SMB_SHARE_DIR
 #                 SMB_USER SMB_PW SMB_CONF SMB_PID. Works inside `unshare --net` with lo up.
 #                 Skips the whole test (skip_all from tests/lib/tap.sh) when smbd is missing
@@ -54,6 +55,11 @@ samba_conf() {
     path = $SMB_SHARE_DIR
     read only = yes
     valid users = $SMB_USER
+[enc]
+    path = $SMB_SHARE_DIR
+    read only = no
+    valid users = $SMB_USER
+    server smb encrypt = required
 CONF
 }
 

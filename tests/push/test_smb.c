@@ -186,6 +186,36 @@ static void test_errors(smb_conn *c)
     TAP_OK(access(target, F_OK) != 0 && errno == ENOENT, "nor a file under the target name");
 }
 
+/* A share that demands SMB3 encryption, and a user given as DOMAIN\user. */
+static void test_encrypted_and_domain(void)
+{
+    char user[256], local[512], remote[4096];
+    snprintf(user, sizeof user, "TESTDOM\\%s", getenv("SMB_USER"));
+    smb_creds creds = { user, getenv("SMB_PW"), 0 };
+    smb_conn *c = NULL;
+    ws_error err = {0};
+    ws_rc rc = smb_conn_open(&c, host, port, &creds, 10000, &err);
+    make_local(local, sizeof local, "enc.bin", (1 << 20) + 7);
+    smb_xfer x;
+    if (rc == WS_OK)
+        rc = smb_put(c, local, "enc", "encrypted.bin", 0, &x, &err);
+    snprintf(remote, sizeof remote, "%s/encrypted.bin", share_dir);
+    TAP_OK(rc == WS_OK && same_sha(remote, x.sha256),
+           "put as %s to a share that requires encryption (%s)", user, rc ? err.what : "ok");
+    /* The connection is still open: smbd lists its tree connect with the cipher. */
+    char cmd[4096], line[512];
+    snprintf(cmd, sizeof cmd, "smbstatus -s '%s' -S 2>/dev/null", getenv("SMB_CONF"));
+    FILE *p = popen(cmd, "r");
+    int encrypted = 0;
+    while (p && fgets(line, sizeof line, p))
+        encrypted |= strncmp(line, "enc ", 4) == 0 && strstr(line, "AES-") != NULL;
+    if (p)
+        pclose(p);
+    TAP_OK(encrypted, "smbstatus shows the tree connect encrypted (AES)");
+    smb_conn_close(c);
+    unlink(remote);
+}
+
 static void test_logon(void)
 {
     smb_conn *bad = connect_as("wrong-password", 0);
@@ -273,6 +303,7 @@ int main(void)
         test_dirs(c);
     }
     smb_conn_close(c);
+    test_encrypted_and_domain();
     test_logon();
     test_unreachable();
     char cmd[128];
