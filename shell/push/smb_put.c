@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,22 @@ static char *temp_path(const char *path, ws_rc *rc, ws_error *err)
     return t;
 }
 
-/* Sends what fd holds to f in SMB_CHUNK writes, hashing as it goes. */
+/* One chunk hashed on its own thread while the same bytes go out over SMB: done in line,
+ * SHA-256 took the put from 0.87 to 0.60 of smbclient's rate (bench/smb_put.sh). */
+typedef struct hash_job {
+    EVP_MD_CTX *md;
+    const unsigned char *buf;
+    size_t len;
+} hash_job;
+
+static void *hash_chunk(void *arg)
+{
+    hash_job *j = arg;
+    EVP_DigestUpdate(j->md, j->buf, j->len);
+    return NULL;
+}
+
+/* Sends what fd holds to f in SMB_CHUNK writes, hashing each chunk as it is written. */
 static ws_rc send_all(smb_conn *c, int fd, SMBCFILE *f, EVP_MD_CTX *md, smb_xfer *x,
                       const smb_where *w, const char *local, ws_error *err)
 {
@@ -57,7 +73,11 @@ static ws_rc send_all(smb_conn *c, int fd, SMBCFILE *f, EVP_MD_CTX *md, smb_xfer
         }
         if (n == 0)
             break;
-        EVP_DigestUpdate(md, buf, (size_t)n);
+        hash_job job = { md, buf, (size_t)n };
+        pthread_t th;
+        int threaded = pthread_create(&th, NULL, hash_chunk, &job) == 0;
+        if (!threaded)
+            hash_chunk(&job);
         for (ssize_t off = 0; off < n && rc == WS_OK;) {
             ssize_t m = wr(c->ctx, f, buf + off, (size_t)(n - off));
             if (m <= 0)
@@ -65,6 +85,8 @@ static ws_rc send_all(smb_conn *c, int fd, SMBCFILE *f, EVP_MD_CTX *md, smb_xfer
             else
                 off += m;
         }
+        if (threaded)
+            pthread_join(th, NULL);    /* buf is reused by the next read */
         if (rc != WS_OK)
             break;
         x->bytes += (unsigned long long)n;
