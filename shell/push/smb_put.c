@@ -38,60 +38,83 @@ static char *temp_path(const char *path, ws_rc *rc, ws_error *err)
     return t;
 }
 
-/* One chunk hashed on its own thread while the same bytes go out over SMB: done in line,
- * SHA-256 took the put from 0.87 to 0.60 of smbclient's rate (bench/smb_put.sh). */
-typedef struct hash_job {
+/* While one chunk goes out over SMB, a thread hashes it and reads the next one into the
+ * other buffer: done in line, SHA-256 and the local read took the put from 0.87 to 0.60
+ * of smbclient's rate (bench/smb_put.sh). */
+typedef struct chunk_job {
     EVP_MD_CTX *md;
-    const unsigned char *buf;
-    size_t len;
-} hash_job;
+    int fd;
+    const unsigned char *sent;    /* hashed first */
+    size_t sent_len;
+    unsigned char *next;          /* then the next chunk read into it */
+    ssize_t got;                  /* its length, 0 at the end, -1 on error */
+    int read_errno;
+} chunk_job;
 
-static void *hash_chunk(void *arg)
+static ssize_t read_chunk(int fd, unsigned char *buf, int *e)
 {
-    hash_job *j = arg;
-    EVP_DigestUpdate(j->md, j->buf, j->len);
+    for (;;) {
+        ssize_t n = read(fd, buf, SMB_CHUNK);
+        if (n >= 0 || errno != EINTR) {
+            *e = n < 0 ? errno : 0;
+            return n;
+        }
+    }
+}
+
+static void *hash_and_read(void *arg)
+{
+    chunk_job *j = arg;
+    EVP_DigestUpdate(j->md, j->sent, j->sent_len);
+    j->got = read_chunk(j->fd, j->next, &j->read_errno);
     return NULL;
+}
+
+/* One chunk to f; libsmbclient splits it into the server's max write size. */
+static ws_rc write_chunk(smb_conn *c, SMBCFILE *f, const unsigned char *buf, size_t n,
+                         const smb_where *w, ws_error *err)
+{
+    smbc_write_fn wr = c->api.smbc_getFunctionWrite(c->ctx);
+    for (size_t off = 0; off < n;) {
+        ssize_t m = wr(c->ctx, f, buf + off, n - off);
+        if (m <= 0)
+            return smb_errno_error(err, m < 0 ? errno : EIO, "write", w);
+        off += (size_t)m;
+    }
+    return WS_OK;
 }
 
 /* Sends what fd holds to f in SMB_CHUNK writes, hashing each chunk as it is written. */
 static ws_rc send_all(smb_conn *c, int fd, SMBCFILE *f, EVP_MD_CTX *md, smb_xfer *x,
                       const smb_where *w, const char *local, ws_error *err)
 {
-    unsigned char *buf = malloc(SMB_CHUNK);
-    if (!buf)
-        return ws_error_set(err, WS_E_NOMEM, "", "out of memory for a transfer buffer");
-    smbc_write_fn wr = c->api.smbc_getFunctionWrite(c->ctx);
+    unsigned char *bufs = malloc(2 * (size_t)SMB_CHUNK), *cur = bufs;
+    if (!bufs)
+        return ws_error_set(err, WS_E_NOMEM, "", "out of memory for transfer buffers");
+    int e = 0;
+    ssize_t n = read_chunk(fd, cur, &e);
     ws_rc rc = WS_OK;
-    for (;;) {
-        ssize_t n = read(fd, buf, SMB_CHUNK);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = ws_error_set(err, WS_E_IO, "check the local file", "cannot read %s: %s",
-                              local, strerror(errno));
-            break;
-        }
-        if (n == 0)
-            break;
-        hash_job job = { md, buf, (size_t)n };
+    while (n > 0) {
+        unsigned char *next = cur == bufs ? bufs + SMB_CHUNK : bufs;
+        chunk_job job = { md, fd, cur, (size_t)n, next, 0, 0 };
         pthread_t th;
-        int threaded = pthread_create(&th, NULL, hash_chunk, &job) == 0;
+        int threaded = pthread_create(&th, NULL, hash_and_read, &job) == 0;
         if (!threaded)
-            hash_chunk(&job);
-        for (ssize_t off = 0; off < n && rc == WS_OK;) {
-            ssize_t m = wr(c->ctx, f, buf + off, (size_t)(n - off));
-            if (m <= 0)
-                rc = smb_errno_error(err, m < 0 ? errno : EIO, "write", w);
-            else
-                off += m;
-        }
+            hash_and_read(&job);
+        rc = write_chunk(c, f, cur, (size_t)n, w, err);
         if (threaded)
-            pthread_join(th, NULL);    /* buf is reused by the next read */
+            pthread_join(th, NULL);
         if (rc != WS_OK)
             break;
         x->bytes += (unsigned long long)n;
+        n = job.got;
+        e = job.read_errno;
+        cur = next;
     }
-    free(buf);
+    if (rc == WS_OK && n < 0)
+        rc = ws_error_set(err, WS_E_IO, "check the local file", "cannot read %s: %s", local,
+                          strerror(e));
+    free(bufs);
     return rc;
 }
 
