@@ -5,14 +5,10 @@
 #include <stdatomic.h>
 #include <string.h>
 
-/* IdleTimeOut for the run's shell (MS-WSMV 2.2.4.37): a shell the call could not delete
- * (the process was killed, the network went) is freed by the host after 15 minutes. */
-#define RUN_SHELL_IDLE_TIMEOUT_S 900u
 /* The run's deadline and cancel flag are looked at between requests, so Receive polls
  * are kept short unless the caller chose their length: a cancel takes effect within
- * RUN_POLL_MS, a timeout within RUN_DEADLINE_POLL_MS of running out. */
+ * RUN_POLL_MS, a timeout within WS_RUN_DEADLINE_POLL_MS of running out. */
 #define RUN_POLL_MS 2000L
-#define RUN_DEADLINE_POLL_MS 1000L
 
 void nanosh_cancel(nanosh_client *c, int how)
 {
@@ -84,7 +80,7 @@ nanosh_rc nanosh_run(nanosh_client *c, const char *command_line,
     memset(&e, 0, sizeof e);
     ws_shell *shell = NULL;
     ws_shell_opts so = {.working_dir = o.working_dir,
-                        .idle_timeout_s = RUN_SHELL_IDLE_TIMEOUT_S};
+                        .idle_timeout_s = WS_RUN_IDLE_TIMEOUT_S};
     if (ws_shell_create(c->ws, &so, &shell, &e) != WS_OK) {
         nanosh_rc rc = api_error_from(c, &e, err);
         ws_error_clear(&e);
@@ -92,8 +88,8 @@ nanosh_rc nanosh_run(nanosh_client *c, const char *command_line,
         return rc;
     }
     long poll_ms = c->operation_timeout_ms ? c->operation_timeout_ms : RUN_POLL_MS;
-    if (o.timeout_ms && poll_ms > RUN_DEADLINE_POLL_MS)
-        poll_ms = RUN_DEADLINE_POLL_MS;
+    if (o.timeout_ms && poll_ms > WS_RUN_DEADLINE_POLL_MS)
+        poll_ms = WS_RUN_DEADLINE_POLL_MS;
     ws_run_opts ro = {
         .command_line = command_line,
         .out = {.write = o.out, .ud = o.out_ud},

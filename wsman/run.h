@@ -73,6 +73,16 @@ typedef struct ws_run_result {
 ws_rc ws_run(ws_client *c, ws_shell *shell, const ws_run_opts *o, ws_run_result *res,
              ws_error *err);
 
+/* IdleTimeOut for the shell a run creates (MS-WSMV 2.2.4.37): the host deletes a shell
+ * that gets no request this long, which is all that frees it when the caller is killed
+ * or the network goes. A run deletes its own shell at the end, so this only bounds such
+ * a leak: 15 minutes, an eighth of Windows' 7200 s, and still far beyond the pauses a
+ * running command causes (output held up by a slow pager). */
+#define WS_RUN_IDLE_TIMEOUT_S 900u
+/* Receive poll length while a deadline is set: the deadline is looked at between
+ * requests, so a run ends within this of it running out. */
+#define WS_RUN_DEADLINE_POLL_MS 1000L
+
 /* Milliseconds on the CLOCK_MONOTONIC clock, the one ws_run_opts.deadline_ms uses. */
 long long ws_run_now_ms(void);
 

@@ -12,7 +12,7 @@ long run_poll_ms(const nanosh_opts *o, int want_short)
     if (o->operation_timeout_ms)
         return o->operation_timeout_ms;
     if (o->timeout_ms)
-        return RUN_DEADLINE_POLL_MS;
+        return WS_RUN_DEADLINE_POLL_MS;   /* --timeout: end soon after it runs out */
     return want_short ? RUN_SHORT_POLL_MS : 0;
 }
 
@@ -21,7 +21,7 @@ unsigned run_idle_timeout_s(const nanosh_opts *o)
     if (o->idle_timeout_s)
         return o->idle_timeout_s;
     int interactive = o->command_kind == COMMAND_NONE && !o->stdin_null && isatty(STDIN_FILENO);
-    return interactive ? RUN_IDLE_TIMEOUT_INTERACTIVE_S : RUN_IDLE_TIMEOUT_S;
+    return interactive ? RUN_IDLE_TIMEOUT_INTERACTIVE_S : WS_RUN_IDLE_TIMEOUT_S;
 }
 
 /* A failed run-layer call as one line (connect_report: a passed --timeout says so),

@@ -11,17 +11,11 @@
 #define RUN_SHORT_POLL_MS 2000L
 /* At the interactive prompt Ctrl-C must take effect within a second or so. */
 #define RUN_INTERACTIVE_POLL_MS 1000L
-/* With --timeout, polls end soon after it runs out, within CONNECT_CLEANUP_GRACE_MS. */
-#define RUN_DEADLINE_POLL_MS 1000L
 /* The EOF grace and the upload polls of a run are the library runner's (wsman/run.c). */
 
-/* IdleTimeOut sent on every shell Create (MS-WSMV 2.2.4.37): the server deletes a shell
- * that gets no request this long, which is all that frees it when nanosh is killed or
- * crashes. A run deletes its own shell at the end, so this only bounds such a leak:
- * 15 minutes, an eighth of Windows' 7200 s, and still far beyond the pauses a running
- * command causes (output held up by a slow pager). A person at the prompt may pause
- * longer, and would lose the PowerShell state: there it stays Windows' default. */
-#define RUN_IDLE_TIMEOUT_S 900u
+/* IdleTimeOut of every shell Create: the library's WS_RUN_IDLE_TIMEOUT_S (wsman/run.h),
+ * except at the prompt: a person may pause longer, and would lose the PowerShell state,
+ * so there it stays Windows' default. */
 #define RUN_IDLE_TIMEOUT_INTERACTIVE_S 7200u
 
 /* OperationTimeout for a session: --operation-timeout if given, else short polls when
