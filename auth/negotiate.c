@@ -339,3 +339,13 @@ int ws_negotiate_kerberos_ready(const ws_negotiate_opts *o, const char *host)
     ws_auth_free(a);
     return ready;
 }
+
+void ws_negotiate_explain(ws_error *e, const char *kerberos_skipped)
+{
+    if (e->rc != WS_E_AUTH || !kerberos_skipped || !kerberos_skipped[0] ||
+        strstr(e->what, "Kerberos was not used"))
+        return;
+    size_t len = strlen(e->what);
+    snprintf(e->what + len, sizeof e->what - len, " (Kerberos was not used: %.300s)",
+             kerberos_skipped);
+}

@@ -28,6 +28,10 @@ typedef struct ws_negotiate_opts {
 
 ws_auth *ws_auth_negotiate_new(const ws_negotiate_opts *o, ws_error *err);
 
+/* Adds to an authentication failure why Kerberos, which might have worked, was not used
+ * (the kerberos_skipped text of the handshake), once. Other errors are left alone. */
+void ws_negotiate_explain(ws_error *e, const char *kerberos_skipped);
+
 /* Whether Kerberos has credentials without a password (a ticket cache or keytab for
  * the user), so that nanosh need not ask for one. host is the target. */
 int ws_negotiate_kerberos_ready(const ws_negotiate_opts *o, const char *host);

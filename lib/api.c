@@ -63,13 +63,13 @@ nanosh_rc api_error_from(const nanosh_client *c, const ws_error *e, nanosh_error
         err->has_wsman_code = 1;
         err->wsman_code = e->fault.wsman_code;
     }
-    snprintf(err->what, sizeof err->what, "%s", e->what[0] ? e->what : ws_rc_name(e->rc));
+    ws_error told = *e;   /* shares the fault strings: not cleared here */
+    if (!told.what[0])
+        snprintf(told.what, sizeof told.what, "%s", ws_rc_name(e->rc));
+    if (c)
+        ws_negotiate_explain(&told, c->kerberos_skipped);
+    snprintf(err->what, sizeof err->what, "%s", told.what);
     snprintf(err->fix, sizeof err->fix, "%s", e->fix);
-    if (c && e->rc == WS_E_AUTH && c->kerberos_skipped[0] && !strstr(err->what, "Kerberos was not used")) {
-        size_t len = strlen(err->what);
-        snprintf(err->what + len, sizeof err->what - len, " (Kerberos was not used: %.300s)",
-                 c->kerberos_skipped);
-    }
     return rc;
 }
 

@@ -30,15 +30,9 @@ int connect_report(const connect_ctx *cx, const ws_error *e)
         return fail("raise --timeout if the command needs longer",
                     "timed out after %g s", (double)cx->timeout_ms / 1000.0);
     /* A rejected NTLM fallback: say why Kerberos, which might have worked, was not used. */
-    if (e->rc == WS_E_AUTH && cx->kerberos_skipped[0] &&
-        !strstr(e->what, "Kerberos was not used")) {
-        ws_error told = *e;   /* shares the fault strings: not cleared here */
-        size_t len = strlen(told.what);
-        snprintf(told.what + len, sizeof told.what - len, " (Kerberos was not used: %.300s)",
-                 cx->kerberos_skipped);
-        return fail_ws(&told);
-    }
-    return fail_ws(e);
+    ws_error told = *e;   /* shares the fault strings: not cleared here */
+    ws_negotiate_explain(&told, cx->kerberos_skipped);
+    return fail_ws(&told);
 }
 
 static int make_basic(const nanosh_opts *o, const char *user, ws_auth **out)
