@@ -65,12 +65,12 @@ static int capture(frame_io *f, ws_buf *b, const char *data, size_t len)
     return ws_buf_append(b, data, len);
 }
 
-static int to_stdout(void *ud, const char *data, size_t len)
+/* One stream of an input's output: into the caller's buffer when given, else to fd. */
+static int to_stream(frame_io *f, ws_buf *buf, int fd, const char *data, size_t len)
 {
-    frame_io *f = ud;
-    if (f->io->out)
-        return capture(f, f->io->out, data, len);
-    if (run_write_all(f->p->cfg.out_fd, data, len) != 0) {
+    if (buf)
+        return capture(f, buf, data, len);
+    if (run_write_all(fd, data, len) != 0) {
         f->write_errno = errno ? errno : EIO;
         return -1;
     }
@@ -78,17 +78,16 @@ static int to_stdout(void *ud, const char *data, size_t len)
     return 0;
 }
 
+static int to_stdout(void *ud, const char *data, size_t len)
+{
+    frame_io *f = ud;
+    return to_stream(f, f->io->out, f->p->cfg.out_fd, data, len);
+}
+
 static int to_stderr(void *ud, const char *data, size_t len)
 {
     frame_io *f = ud;
-    if (f->io->err)
-        return capture(f, f->io->err, data, len);
-    if (run_write_all(f->p->cfg.err_fd, data, len) != 0) {
-        f->write_errno = errno ? errno : EIO;
-        return -1;
-    }
-    f->p->out_at_line_start = data[len - 1] == '\n';
-    return 0;
+    return to_stream(f, f->io->err, f->p->cfg.err_fd, data, len);
 }
 
 /* The decoder lives as long as the process (the CLIXML header comes once); its text goes
