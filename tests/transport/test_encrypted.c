@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "tests/tap.h"
+#include "base/clock.h"
 #include "tests/transport/fixture.h"
 #include "tests/transport/test_mech.h"
 #include "wsman/encrypted.h"
@@ -380,12 +381,6 @@ static ws_rc post(ws_transport *tp, const char *body, unsigned flags, long *stat
 
 #define LOG(i, key) fixture_log_field(&fx, (i), (key))
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 #define SOAP_CTYPE "application/soap+xml;charset=UTF-8"
 
 /* Requests from log line idx on whose decrypted body was msg; *last, if given, gets the
@@ -528,9 +523,9 @@ static void test_reconnect_silent(void)
 
     ws_rc rc = post(tp, "<warm/>", 0, &status, &reply, &err);
     int idx = fixture_log_count(&fx);
-    long long t0 = now_ms();
+    long long t0 = ws_now_ms();
     rc = post(tp, "<drop-silent/>", WS_POST_IDEMPOTENT, &status, &reply, &err);
-    long long took = now_ms() - t0;
+    long long took = ws_now_ms() - t0;
     int unanswered = 0, seen = times_seen(idx, "<drop-silent/>", NULL);
     for (int i = idx; i < fixture_log_count(&fx); i++)
         unanswered += strcmp(LOG(i, "encerr"), "unanswered") == 0;
@@ -542,9 +537,9 @@ static void test_reconnect_silent(void)
            seen, unanswered);
 
     idx = fixture_log_count(&fx);
-    t0 = now_ms();
+    t0 = ws_now_ms();
     rc = post(tp, "<drop-silent-create/>", 0, &status, &reply, &err);
-    took = now_ms() - t0;
+    took = ws_now_ms() - t0;
     TAP_OK(rc == WS_E_CONNECT && strstr(err.what, "not sent again") && took < 8000 &&
            times_seen(idx, "<drop-silent-create/>", NULL) == 1,
            "one that is not safe to repeat fails at once, sent once (%lld ms; %s)", took, err.what);

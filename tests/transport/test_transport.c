@@ -15,6 +15,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include "tests/tap.h"
+#include "base/clock.h"
 #include "tests/transport/fixture.h"
 #include "tests/transport/test_mech.h"
 #include "wsman/global.h"
@@ -32,13 +33,6 @@ static fixture fx;
 #define LOG(i, key) fixture_log_field(&fx, (i), (key))
 
 /* ---- helpers ---- */
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static ws_transport *transport(const char *host, int port, int https, const char *path,
                                ws_conn_opts *o, ws_auth *auth)
@@ -380,9 +374,9 @@ static void test_no_probe_over_https(void)
     fake_state *st;
     int first = fixture_log_count(&fx);
     ws_transport *tp = transport("127.0.0.1", fx.https_port, 1, "/conn-silent", &o, fake_new(&st));
-    long long t0 = now_ms();
+    long long t0 = ws_now_ms();
     ws_rc rc = post(tp, "<one/>", 0, 0, &status, &err);
-    long long took = now_ms() - t0;
+    long long took = ws_now_ms() - t0;
     TAP_OK(rc == WS_OK && status == 200 && took < 15000,
            "a server silent to unauthenticated requests: authenticated over HTTPS without waiting (%lld ms; %s)",
            took, err.what);
@@ -580,9 +574,9 @@ static void test_network_errors(void)
     /* Accepts (the kernel completes the handshake) but never answers. */
     s = bound_socket(1);
     tp = transport("127.0.0.1", socket_port(s), 0, NULL, &o, basic(PASSWORD));
-    long long t0 = now_ms();
+    long long t0 = ws_now_ms();
     rc = post(tp, "<x/>", 0, 1500, &status, &err);
-    long long took = now_ms() - t0;
+    long long took = ws_now_ms() - t0;
     TAP_OK(rc == WS_E_TIMEOUT && strstr(err.what, "no answer") && strstr(err.fix, "--timeout"),
            "silent server gives WS_E_TIMEOUT (%s)", err.what);
     TAP_OK(took >= 1400 && took < 4000, "within the 1.5 s bound (%lld ms)", took);
@@ -591,9 +585,9 @@ static void test_network_errors(void)
     o.deadline_ms = 1000;
     o.operation_timeout_ms = 60000;
     tp = transport("127.0.0.1", socket_port(s), 0, NULL, &o, basic(PASSWORD));
-    t0 = now_ms();
+    t0 = ws_now_ms();
     rc = post(tp, "<x/>", 0, 0, &status, &err);
-    took = now_ms() - t0;
+    took = ws_now_ms() - t0;
     TAP_OK(rc == WS_E_TIMEOUT && took < 3000,
            "the overall deadline caps a request (%lld ms; %s)", took, err.what);
     rc = post(tp, "<x/>", 0, 0, &status, &err);
