@@ -1,6 +1,7 @@
 /* libnanosh: running one cmd.exe command line (lib/nanosh.h) with the WinRS runner of
  * wsman/run.h, in a shell of its own that the call creates and deletes. */
 #include "lib/api_int.h"
+#include "base/clock.h"
 #include "wsman/run.h"
 #include <stdatomic.h>
 #include <string.h>
@@ -95,7 +96,7 @@ nanosh_rc nanosh_run(nanosh_client *c, const char *command_line,
         .out = {.write = o.out, .ud = o.out_ud},
         .err = {.write = o.err, .ud = o.err_ud},
         .poll_ms = poll_ms,
-        .deadline_ms = o.timeout_ms ? ws_run_now_ms() + o.timeout_ms : 0,
+        .deadline_ms = o.timeout_ms ? ws_now_ms() + o.timeout_ms : 0,
         .cancel = &c->cancel,
     };
     run_input_ud input = {o.in, o.in_ud};

@@ -26,11 +26,6 @@ typedef struct run_state {
     int sink_closed;
 } run_state;
 
-long long ws_run_now_ms(void)
-{
-    return ws_now_ms();
-}
-
 /* Output goes out as it arrives: no buffering between the server and the sink. */
 static int on_stream(void *ud, const char *stream, const void *data, size_t len)
 {

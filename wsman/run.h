@@ -44,7 +44,7 @@ typedef struct ws_run_opts {
     const ws_source *in;         /* NULL: no input; the command gets EOF if it waits */
     long poll_ms;                /* Receive OperationTimeout; 0: the client's default. The
                                   * client's timeout is set back to this after each poll. */
-    long long deadline_ms;       /* absolute CLOCK_MONOTONIC time in ms; 0: none. Past it the
+    long long deadline_ms;       /* absolute, on ws_now_ms() (base/clock.h); 0: none. Past it the
                                   * command is terminated and the run fails, WS_E_TIMEOUT */
     const _Atomic int *cancel;   /* owned by the caller, may be NULL; safe to set from a
                                   * signal handler or another thread */
@@ -82,8 +82,5 @@ ws_rc ws_run(ws_client *c, ws_shell *shell, const ws_run_opts *o, ws_run_result 
 /* Receive poll length while a deadline is set: the deadline is looked at between
  * requests, so a run ends within this of it running out. */
 #define WS_RUN_DEADLINE_POLL_MS 1000L
-
-/* Milliseconds on the CLOCK_MONOTONIC clock, the one ws_run_opts.deadline_ms uses. */
-long long ws_run_now_ms(void);
 
 #endif
