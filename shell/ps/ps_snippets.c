@@ -22,6 +22,45 @@ static const char get_chunk_fmt[] =
     "$__nanosh_b=New-Object byte[] %d;$__nanosh_n=$__nanosh_f.Read($__nanosh_b,0,%d);"
     "$__nanosh_f.Close();[Convert]::ToBase64String($__nanosh_b,0,$__nanosh_n)";
 
+/* Snippets 9-12 run as their own processes: errors become one stderr line and exit 1.
+ * $ErrorActionPreference='Stop' makes cmdlet errors (Get-FileHash) catchable; the
+ * unwrapped .NET exception names the kind; HResult's low word is the Win32 error
+ * (39/112: disk full, 80/183: exists). */
+static const char stream_head[] =
+    "$ProgressPreference='SilentlyContinue';$ErrorActionPreference='Stop';try{";
+static const char stream_tail[] =
+    "}catch{$e=$_.Exception;while($e.InnerException){$e=$e.InnerException};$k='io';"
+    "$c=$e.HResult -band 65535;if($e -is [UnauthorizedAccessException]){$k='denied'}"
+    "elseif($e -is [IO.FileNotFoundException] -or $e -is [IO.DirectoryNotFoundException])"
+    "{$k='notfound'}elseif($c -eq 39 -or $c -eq 112){$k='diskfull'}"
+    "elseif($c -eq 80 -or $c -eq 183){$k='exists'};"
+    "[Console]::Error.WriteLine('NANOSH-E '+$k+' '+$e.Message);exit 1}";
+static const char stream_stat_fmt[] =
+    "%s$p=%s;$t=%s;$l=%lld;foreach($x in $p,$t){if([IO.File]::Exists($x))"
+    "{'F '+(New-Object IO.FileInfo $x).Length}elseif([IO.Directory]::Exists($x)){'D'}"
+    "else{'N'}};if([IO.File]::Exists($p) -and ($l -lt 0 -or "
+    "(New-Object IO.FileInfo $p).Length -eq $l))"
+    "{(Get-FileHash -Algorithm SHA256 -LiteralPath $p).Hash}else{'-'}%s";
+static const char stream_write_fmt[] =
+    "%s$t=%s;[void][IO.Directory]::CreateDirectory([IO.Path]::GetDirectoryName($t));"
+    "$f=[IO.File]::Open($t,'%s','Write','ReadWrite');try{$f.Position=%llu;"
+    "[Console]::OpenStandardInput().CopyTo($f,1048576);'W '+$f.Position}"
+    "finally{$f.Close()}%s";
+/* Without force, [IO.File]::Move refuses an existing target. With it, Delete then Move:
+ * File.Replace and Move's overwrite flag are not in Nano 2016's CoreCLR. */
+static const char stream_finish_fmt[] =
+    "%s$t=%s;$p=%s;$f=[IO.File]::Open($t,'Open','Write','None');"
+    "try{$f.SetLength(%llu)}finally{$f.Close()};"
+    "$h=(Get-FileHash -Algorithm SHA256 -LiteralPath $t).Hash;"
+    "if($h -ne '%s'){[IO.File]::Delete($t);'M '+$h}else{if(%s){if([IO.File]::Exists($p))"
+    "{[IO.File]::Delete($p)};[IO.File]::Move($t,$p)}else{try{[IO.File]::Move($t,$p)}"
+    "catch{[IO.File]::Delete($t);throw}};'K '+$h}%s";
+static const char stream_read_fmt[] =
+    "%s$s=%s;$f=[IO.File]::Open($s,'Open','Read','ReadWrite');try{$f.Position=%llu;"
+    "$o=[Console]::OpenStandardOutput();$b=New-Object byte[] 1048576;$r=[long]%llu;"
+    "while($r -gt 0){$n=$f.Read($b,0,[int][Math]::Min($r,$b.Length));if($n -le 0){break};"
+    "$o.Write($b,0,$n);$r-=$n};$o.Flush()}finally{$f.Close()}%s";
+
 /* The expression that yields s on the host. */
 static char *decoded(const char *s)
 {
@@ -79,6 +118,59 @@ char *ps_snippet_get_info(const char *src)
 char *ps_snippet_get_chunk(const char *src, unsigned long long offset, int len)
 {
     char *s = decoded(src), *text = s ? filled(get_chunk_fmt, s, offset, len, len) : NULL;
+    free(s);
+    return text;
+}
+
+/* 1 when hash is 64 upper-case hex digits, the only form its literal may take. */
+static int is_sha256_hex(const char *h)
+{
+    size_t n = 0;
+    for (; h[n]; n++)
+        if (!((h[n] >= '0' && h[n] <= '9') || (h[n] >= 'A' && h[n] <= 'F')))
+            return 0;
+    return n == 64;
+}
+
+char *ps_snippet_stream_stat(const char *path, const char *part, long long hash_if_size)
+{
+    char *p = decoded(path), *t = p ? decoded(part) : NULL;
+    char *text = t ? filled(stream_stat_fmt, stream_head, p, t, hash_if_size, stream_tail)
+                   : NULL;
+    free(p);
+    free(t);
+    return text;
+}
+
+char *ps_snippet_stream_write(const char *part, unsigned long long offset, int create)
+{
+    char *t = decoded(part);
+    char *text = t ? filled(stream_write_fmt, stream_head, t, create ? "Create" : "OpenOrCreate",
+                            offset, stream_tail)
+                   : NULL;
+    free(t);
+    return text;
+}
+
+char *ps_snippet_stream_finish(const char *part, const char *path, unsigned long long size,
+                               const char *hash, int force)
+{
+    if (!is_sha256_hex(hash))
+        return NULL;
+    char *t = decoded(part), *p = t ? decoded(path) : NULL;
+    char *text = p ? filled(stream_finish_fmt, stream_head, t, p, size, hash,
+                            force ? "$true" : "$false", stream_tail)
+                   : NULL;
+    free(t);
+    free(p);
+    return text;
+}
+
+char *ps_snippet_stream_read(const char *src, unsigned long long offset,
+                             unsigned long long len)
+{
+    char *s = decoded(src);
+    char *text = s ? filled(stream_read_fmt, stream_head, s, offset, len, stream_tail) : NULL;
     free(s);
     return text;
 }

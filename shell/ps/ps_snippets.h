@@ -16,4 +16,22 @@ char *ps_snippet_get_info(const char *src);
 /* Snippet 8: the base64 of up to len bytes of src from offset. */
 char *ps_snippet_get_chunk(const char *src, unsigned long long offset, int len);
 
+/* Snippets 9-12: the streamed copies of push and pull, each run as its own
+ * powershell.exe (docs/powershell-snippets.md). On failure each writes one line
+ * "NANOSH-E KIND MESSAGE" to stderr (KIND: denied, notfound, diskfull, exists, io) and
+ * exits 1. */
+/* Snippet 9: one line per path, "F SIZE", "D" or "N", for path then part; then the
+ * SHA-256 of path when it is a file and hash_if_size < 0 or equals its size, else "-". */
+char *ps_snippet_stream_stat(const char *path, const char *part, long long hash_if_size);
+/* Snippet 10: stdin to part from offset (parent directories made; create: truncate
+ * first), then "W END_POSITION". */
+char *ps_snippet_stream_write(const char *part, unsigned long long offset, int create);
+/* Snippet 11: part cut to size; "K HASH" after renaming it to path when its SHA-256 is
+ * hash (hex, upper case), replacing path only with force; else "M HASH" and part removed. */
+char *ps_snippet_stream_finish(const char *part, const char *path, unsigned long long size,
+                               const char *hash, int force);
+/* Snippet 12: len bytes of src from offset to stdout, raw. */
+char *ps_snippet_stream_read(const char *src, unsigned long long offset,
+                             unsigned long long len);
+
 #endif

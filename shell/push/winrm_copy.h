@@ -1,0 +1,55 @@
+/* Push and pull over WinRM alone, for hosts whose share cannot be reached: each file is
+ * streamed through one remote powershell.exe over its stdin (push) or stdout (pull),
+ * never one command per chunk (docs/powershell-snippets.md, snippets 9-12).
+ *
+ * Push: stat the target (9); skip it when it already holds the bytes; refuse it when it
+ * exists and force is not set; write the partial copy from stdin (10), from where an
+ * earlier run stopped with resume; finish (11): the host hashes the partial copy with
+ * Get-FileHash, renames it over the target when the hash is the local one, else removes
+ * it. Pull: stat the source (9) for its size and SHA-256; read it (12) into a local
+ * partial file (O_EXCL|O_NOFOLLOW, or continued with resume), check the hash, fsync,
+ * rename. With streams > 1 the bytes go as that many ranges on as many connections at
+ * once, each a process of its own.
+ *
+ * Functions return ws_error values and print nothing; progress goes to the callback.
+ * A winrm_copy holds one connection's shell; it is not shared between threads. */
+#ifndef NANOSH_SHELL_PUSH_WINRM_COPY_H
+#define NANOSH_SHELL_PUSH_WINRM_COPY_H
+#include "shell/push/xfer.h"
+#include "wsman/wsman.h"
+
+typedef struct winrm_copy winrm_copy;
+
+typedef struct winrm_copy_cfg {
+    ws_client *client;       /* borrowed: the host's connection, kept by the caller */
+    /* Makes one more authenticated client to the same host, for streams > 1; NULL: none
+     * can be made, and copies run as one stream. The copy frees what it makes. */
+    ws_rc (*connect)(void *ud, ws_client **out, ws_error *err);
+    void *connect_ud;
+    long poll_ms;            /* Receive OperationTimeout; 0: the library default */
+} winrm_copy_cfg;
+
+/* Creates the WinRS shell the copies run in. */
+ws_rc winrm_copy_open(winrm_copy **out, const winrm_copy_cfg *cfg, ws_error *err);
+/* Deletes the shell; a failed Delete goes to *warning (may be NULL). */
+void winrm_copy_close(winrm_copy *c, ws_error *warning);
+
+typedef struct remote_stat {
+    char kind;                /* 'F' file, 'D' directory, 'N' nothing there */
+    unsigned long long size;  /* for 'F' */
+    char sha256[65];          /* "" unless asked for and a file */
+} remote_stat;
+
+/* What is at path; its SHA-256 too when hash is set and it is a file. */
+ws_rc winrm_stat(winrm_copy *c, const char *path, int hash, remote_stat *st,
+                 xfer_kind *kind, ws_error *err);
+
+/* Copies the local file to the remote file path (absolute, the final name; its
+ * directories are made). */
+ws_rc winrm_put(winrm_copy *c, const char *local, const char *remote, const xfer_opts *o,
+                xfer_result *r, xfer_kind *kind, ws_error *err);
+/* Copies the remote file to the local path (the final name; its directory must exist). */
+ws_rc winrm_get(winrm_copy *c, const char *remote, const char *local, const xfer_opts *o,
+                xfer_result *r, xfer_kind *kind, ws_error *err);
+
+#endif
