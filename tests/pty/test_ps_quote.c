@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_LITERALS 8
+#define MAX_LITERALS 24
 
 typedef struct tokens {
     ws_buf skeleton;                    /* the text with each literal's content as '#' */
@@ -108,6 +108,36 @@ static const char get_chunk_tpl[] =
     "$__nanosh_b=New-Object byte[] 49152;$__nanosh_n=$__nanosh_f.Read($__nanosh_b,0,49152);"
     "$__nanosh_f.Close();[Convert]::ToBase64String($__nanosh_b,0,$__nanosh_n)";
 
+/* Snippets 9-12 (the streamed copies), from docs/powershell-snippets.md with the numbers
+ * the checks below pass. */
+#define HEAD_TPL "$ProgressPreference='#';$ErrorActionPreference='#';try{"
+#define TAIL_TPL \
+    "}catch{$e=$_.Exception;while($e.InnerException){$e=$e.InnerException};$k='#';" \
+    "$c=$e.HResult -band 65535;if($e -is [UnauthorizedAccessException]){$k='#'}" \
+    "elseif($e -is [IO.FileNotFoundException] -or $e -is [IO.DirectoryNotFoundException])" \
+    "{$k='#'}elseif($c -eq 39 -or $c -eq 112){$k='#'}elseif($c -eq 80 -or $c -eq 183)" \
+    "{$k='#'};[Console]::Error.WriteLine('#'+$k+'#'+$e.Message);exit 1}"
+static const char stream_stat_tpl[] =
+    HEAD_TPL "$p=" DEC ";$t=" DEC ";$l=1234;foreach($x in $p,$t){if([IO.File]::Exists($x))"
+    "{'#'+(New-Object IO.FileInfo $x).Length}elseif([IO.Directory]::Exists($x)){'#'}"
+    "else{'#'}};if([IO.File]::Exists($p) -and ($l -lt 0 -or (New-Object IO.FileInfo $p)"
+    ".Length -eq $l)){(Get-FileHash -Algorithm SHA256 -LiteralPath $p).Hash}else{'#'}" TAIL_TPL;
+static const char stream_write_tpl[] =
+    HEAD_TPL "$t=" DEC ";[void][IO.Directory]::CreateDirectory([IO.Path]::GetDirectoryName($t));"
+    "$f=[IO.File]::Open($t,'#','#','#');try{$f.Position=5678;[Console]::OpenStandardInput()"
+    ".CopyTo($f,1048576);'#'+$f.Position}finally{$f.Close()}" TAIL_TPL;
+static const char stream_finish_tpl[] =
+    HEAD_TPL "$t=" DEC ";$p=" DEC ";$f=[IO.File]::Open($t,'#','#','#');try{$f.SetLength(4321)}"
+    "finally{$f.Close()};$h=(Get-FileHash -Algorithm SHA256 -LiteralPath $t).Hash;"
+    "if($h -ne '#'){[IO.File]::Delete($t);'#'+$h}else{if($false){if([IO.File]::Exists($p))"
+    "{[IO.File]::Delete($p)};[IO.File]::Move($t,$p)}else{try{[IO.File]::Move($t,$p)}"
+    "catch{[IO.File]::Delete($t);throw}};'#'+$h}" TAIL_TPL;
+static const char stream_read_tpl[] =
+    HEAD_TPL "$s=" DEC ";$f=[IO.File]::Open($s,'#','#','#');try{$f.Position=98304;"
+    "$o=[Console]::OpenStandardOutput();$b=New-Object byte[] 1048576;$r=[long]49152;"
+    "while($r -gt 0){$n=$f.Read($b,0,[int][Math]::Min($r,$b.Length));if($n -le 0){break};"
+    "$o.Write($b,0,$n);$r-=$n};$o.Flush()}finally{$f.Close()}" TAIL_TPL;
+
 /* Literal i must be base64 whose UTF-8 is name. */
 static int carries(const tokens *t, int i, const char *name)
 {
@@ -149,6 +179,49 @@ static void check_snippets(int i)
                   i);
     check_snippet("get chunk", ps_snippet_get_chunk(name, 98304, 49152), get_chunk_tpl,
                   (const int[]){0, -1}, one, i);
+    /* Snippets 9-12: the name as the file and as the partial copy, each with the other
+     * path fixed; literals 0-1 are the head's. */
+    const char *part_two[] = {"C:\\dst", name}, *dst_two[] = {name, "C:\\dst"};
+    check_snippet("stream stat", ps_snippet_stream_stat(name, "C:\\dst", 1234), stream_stat_tpl,
+                  (const int[]){2, 3, -1}, dst_two, i);
+    check_snippet("stream stat (part)", ps_snippet_stream_stat("C:\\dst", name, 1234),
+                  stream_stat_tpl, (const int[]){2, 3, -1}, part_two, i);
+    check_snippet("stream write", ps_snippet_stream_write(name, 5678, 1), stream_write_tpl,
+                  (const int[]){2, -1}, one, i);
+    check_snippet("stream finish", ps_snippet_stream_finish(name, "C:\\dst", 4321, hash, 0),
+                  stream_finish_tpl, (const int[]){2, 3, -1}, dst_two, i);
+    check_snippet("stream finish (target)", ps_snippet_stream_finish("C:\\dst", name, 4321, hash, 0),
+                  stream_finish_tpl, (const int[]){2, 3, -1}, part_two, i);
+    check_snippet("stream read", ps_snippet_stream_read(name, 98304, 49152), stream_read_tpl,
+                  (const int[]){2, -1}, one, i);
+}
+
+/* The fixed words of snippets 9-12 that change with the arguments: the mode of 10,
+ * the hash and --force of 11. */
+static void check_stream_words(void)
+{
+    static const char hash[] = "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF";
+    tokens t;
+    char *text = ps_snippet_stream_write("C:\\a", 0, 1);
+    tokenize(text ? text : "", &t);
+    TAP_STR_EQ(t.literal[3].data, "Create", "stream write: a fresh copy is opened with Create");
+    tokens_free(&t);
+    free(text);
+    text = ps_snippet_stream_write("C:\\a", 7, 0);
+    tokenize(text ? text : "", &t);
+    TAP_STR_EQ(t.literal[3].data, "OpenOrCreate", "stream write: a resumed copy with OpenOrCreate");
+    TAP_OK(text && strstr(text, "$f.Position=7;"), "stream write: the offset is the number given");
+    tokens_free(&t);
+    free(text);
+    text = ps_snippet_stream_finish("C:\\a", "C:\\b", 9, hash, 1);
+    tokenize(text ? text : "", &t);
+    TAP_STR_EQ(t.literal[7].data, hash, "stream finish: the hash literal is the hash");
+    TAP_OK(text && strstr(text, "else{if($true){"), "stream finish: --force is $true");
+    tokens_free(&t);
+    free(text);
+    text = ps_snippet_stream_finish("C:\\a", "C:\\b", 9, "0123'", 0);
+    TAP_OK(text == NULL, "stream finish: a hash that is not 64 hex digits is refused");
+    free(text);
 }
 
 /* ps_quote_literal: the whole output is one literal whose value is the input. */
@@ -174,6 +247,7 @@ static void check_literal(int i)
 
 int main(void)
 {
+    check_stream_words();
     for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
         check_snippets((int)i);
         check_literal((int)i);
