@@ -227,8 +227,10 @@ class Interpreter:
         words = text.split(None, 1)
         if not words or words[0].strip('"').lower() not in POWERSHELL_NAMES or '|' in text:
             return text
-        return '%s %s --sandbox %s %s' % (shlex.quote(sys.executable), shlex.quote(POWERSHELL_STANDIN),
-                                          shlex.quote(self.sandbox.root), words[1] if len(words) > 1 else '')
+        deny = ''.join(' --deny-path %s' % shlex.quote(d) for d in getattr(self.sandbox, 'deny', ()))
+        return '%s %s --sandbox %s%s %s' % (shlex.quote(sys.executable), shlex.quote(POWERSHELL_STANDIN),
+                                            shlex.quote(self.sandbox.root), deny,
+                                            words[1] if len(words) > 1 else '')
 
     def missing_program(self, text):
         """The first word of a pipeline stage that names no program, as cmd would say."""

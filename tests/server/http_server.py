@@ -5,10 +5,12 @@ request size limits, and the Windows HTTP.sys look (Server header, empty 401s).
 import http.server
 import socket
 import socketserver
+import struct
 
 import encryption
 from auth import COMPLETE, CONTINUE
 from channel_binding import Channel
+from stdin_drop import DropConnection
 from wsman_service import Context
 
 SOAP_TYPE = 'application/soap+xml;charset=UTF-8'
@@ -69,6 +71,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.requests_here += 1
         try:
             self.handle_post(body)
+        except DropConnection:
+            # Test hook (--fault-drop-after-stdin-bytes): no reply; the close resets the
+            # connection (SO_LINGER 0), as a network drop looks to the client.
+            sim.log('%s dropping the connection in the middle of stdin' % self.client_address[0])
+            self.request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+            self.close_connection = True
         finally:
             limit = sim.config.drop_connection_after
             if limit and self.requests_here >= limit:

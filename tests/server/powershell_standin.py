@@ -7,10 +7,15 @@ under WinRS with -EncodedCommand (PROTOCOL.md 9): a "#< CLIXML" header, a
 progress record, then <S S="Error"> lines with _xHHHH_ escapes. A ctrl_c reaches
 its whole process group, so it dies the way a script-run powershell.exe stops.
 
-Usage (from the cmd layer): powershell_standin.py --sandbox ROOT [-NoLogo ...]
-        (-EncodedCommand B64 | -Command TEXT)
+Snippets 9-12 (push and pull, streamed) are in standin_stream.py.
+
+Usage (from the cmd layer): powershell_standin.py --sandbox ROOT [--deny-path WINPATH]...
+        [-NoLogo ...] (-EncodedCommand B64 | -Command TEXT)
+--deny-path (repeatable, from winrm_sim.py --deny-path) makes the file snippets (5-8
+and 9-12) fail with access denied for that Windows path and everything under it.
 """
 import base64
+import errno
 import os
 import re
 import secrets
@@ -19,6 +24,9 @@ import signal
 import subprocess
 import sys
 import threading
+
+import standin_stream
+from standin_stream import DEC
 
 PROLOGUE = "$ProgressPreference = 'SilentlyContinue'\n"
 # Snippet 2, with @N@ for the nonce: must equal loop_script in shell/ps/ps_session.c.
@@ -33,10 +41,6 @@ LOOP = (
     "$host.UI.WriteLine(\"`n@N@ $__nanosh_ok $LASTEXITCODE $((Get-Location).Path)\")}\n")
 LOOP_RE = re.compile('^' + re.escape(LOOP).replace('@N@', '([0-9a-f]{32})') + '$', re.S)
 
-# User text arrives as base64 of UTF-8 decoded on the host (docs/powershell-snippets.md,
-# "Quoting"); FromBase64String throws on anything but base64, so the pattern takes only that.
-DEC = (r"\(\[Text\.Encoding\]::UTF8\.GetString\(\[Convert\]::FromBase64String\("
-       r"'((?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?)'\)\)\)")
 SET_LOCATION = re.compile(r"^Set-Location -LiteralPath " + DEC + "$")
 LIST_COMMANDS = "(Get-Command -CommandType Alias,Function,Cmdlet).Name"
 PUT_CHUNK = re.compile(r"^\$__nanosh_b=\[Convert\]::FromBase64String\('([A-Za-z0-9+/=]*)'\);"
@@ -116,8 +120,16 @@ def decoded(b64):
 
 
 class Sandbox:
-    def __init__(self, root):
+    def __init__(self, root, deny=()):
         self.root = os.path.realpath(root)
+        self.deny = list(deny)
+
+    def checked(self, win, cwd):
+        """to_host for a file snippet: PermissionError under a --deny-path, as the ACL would."""
+        host = standin_stream.Host(self.root, self.deny, cwd)
+        if host.denied(win):
+            raise PermissionError(errno.EACCES, "Access to the path '%s' is denied." % host.full(win))
+        return self.to_host(win, cwd)
 
     def to_host(self, win, cwd):
         win = win.replace('/', '\\')
@@ -275,17 +287,17 @@ class Loop:
 
     # --- the :put / :get snippets ---------------------------------------------------------------
     def put_chunk(self, b64, path, mode):
-        with open(self.sandbox.to_host(decoded(path), self.cwd), 'wb' if mode == 'Create' else 'ab') as f:
+        with open(self.sandbox.checked(decoded(path), self.cwd), 'wb' if mode == 'Create' else 'ab') as f:
             f.write(base64.b64decode(b64))
         return True
 
     def put_finish(self, tmp, want, dst):
         import hashlib
-        tmp_host = self.sandbox.to_host(decoded(tmp), self.cwd)
+        tmp_host = self.sandbox.checked(decoded(tmp), self.cwd)
         with open(tmp_host, 'rb') as f:
             got = hashlib.sha256(f.read()).hexdigest().upper()
         if got == want:
-            os.replace(tmp_host, self.sandbox.to_host(decoded(dst), self.cwd))
+            os.replace(tmp_host, self.sandbox.checked(decoded(dst), self.cwd))
         else:
             os.unlink(tmp_host)
         out((got + '\n').encode())
@@ -293,7 +305,7 @@ class Loop:
 
     def get_info(self, path):
         import hashlib
-        host = self.sandbox.to_host(decoded(path), self.cwd)
+        host = self.sandbox.checked(decoded(path), self.cwd)
         if not os.path.isfile(host):
             self.err.line("Get-Item : Cannot find path '%s' because it does not exist.\r\n" % decoded(path))
             return False
@@ -311,7 +323,7 @@ class Loop:
     def get_chunk(self, path, offset, size):
         # Test hook (understate-get-size): it then sends whole chunks, past what it announced.
         want = max(int(size), 49152) if HOOK == 'understate-get-size' else int(size)
-        with open(self.sandbox.to_host(decoded(path), self.cwd), 'rb') as f:
+        with open(self.sandbox.checked(decoded(path), self.cwd), 'rb') as f:
             f.seek(int(offset))
             data = f.read(want)
         # Test hook: a hostile host that answers with more than the chunk asked for.
@@ -343,12 +355,16 @@ def run_once(text):
 def main(argv):
     # Ctrl-C (a WinRS ctrl_c reaches the process group) stops a script-run powershell.exe.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
-    sandbox, text, i = None, None, 0
+    root, deny, text, i = None, [], None, 0
     while i < len(argv):
         a = argv[i]
         low = a.lower()
         if a == '--sandbox':
-            sandbox, i = Sandbox(argv[i + 1]), i + 2
+            root, i = argv[i + 1], i + 2
+            continue
+        if a == '--deny-path':
+            deny.append(argv[i + 1])
+            i += 2
             continue
         if low in ('-encodedcommand', '-enc', '-e', '-ec'):
             text = base64.b64decode(argv[i + 1]).decode('utf-16-le')
@@ -369,8 +385,16 @@ def main(argv):
         sys.stderr.write("'powershell.exe' is not recognized as an internal or external command,\r\n"
                          "operable program or batch file.\r\n")
         return 1
+    sandbox = Sandbox(root or os.getcwd(), deny)
     if m:
-        return Loop(m.group(1), sandbox or Sandbox(os.getcwd())).run() & 0xff
+        return Loop(m.group(1), sandbox).run() & 0xff
+    rc = standin_stream.run(text, sandbox.root, deny)
+    if rc is not None:
+        return rc
+    if standin_stream.looks_like_stream_snippet(text):
+        sys.stderr.write('nanosh stand-in: refusing a text that is not exactly one of snippets 9-12 '
+                         '(docs/powershell-snippets.md, shell/ps/ps_snippets.c)\r\n')
+        return 1
     if text.startswith(PROLOGUE):
         text = text[len(PROLOGUE):]
     return run_once(text)

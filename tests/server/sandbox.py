@@ -14,8 +14,11 @@ class SandboxError(Exception):
 
 
 class Sandbox:
-    def __init__(self, root):
+    def __init__(self, root, deny=()):
         self.root = os.path.realpath(root)
+        # Windows path prefixes the account may not touch (winrm_sim.py --deny-path); the
+        # stand-in powershell.exe enforces them in its file snippets.
+        self.deny = list(deny)
 
     def normalize(self, path, cwd='C:\\'):
         """The absolute Windows form of path (C:\\...), resolved against cwd."""

@@ -9,6 +9,7 @@ Server 2016, for nanosh's tests.  Loopback only.
                [--auth basic,negotiate,kerberos,ntlm] [--offer Negotiate,Kerberos]
                [--keytab FILE] [--cbt strict|relaxed|none]
                [--tamper-reply-signature] [--drop-connection-after N] [--stuck-enumeration] [--fault-send-after-exit]
+               [--fault-drop-after-stdin-bytes N] [--deny-path WINPATH]...
 
 With --https and no --https-port, the one listener on --port speaks HTTPS;
 with --https-port, --port stays plain HTTP and a second listener speaks HTTPS.
@@ -72,6 +73,13 @@ def parse_args(argv):
     ap.add_argument('--fault-send-after-exit', action='store_true',
                     help='test hook: a Send waits (up to 10 s) for its command to exit, then faults '
                     'with "The pipe has been ended", as Windows does for a Send that loses that race')
+    ap.add_argument('--fault-drop-after-stdin-bytes', type=int, default=0, metavar='N',
+                    help='test hook, once per run: the first Send that brings a command\'s stdin to N '
+                    'bytes or more is not delivered; the command\'s processes are killed (a partial '
+                    'file stays) and the TCP connection closes without a reply (tests/server/stdin_drop.py)')
+    ap.add_argument('--deny-path', action='append', default=[], metavar='WINPATH',
+                    help='repeatable: the stand-in powershell.exe\'s file snippets fail with access '
+                    'denied for this Windows path and all under it (any letter case), as an ACL would')
     ap.add_argument('--ignore-unauthenticated', action='store_true',
                     help='test hook: never answer a request without Authorization on a connection '
                     'not yet authenticated, as OMI does')
@@ -101,13 +109,18 @@ def parse_args(argv):
         ap.error('--max-batch-items takes a count >= 1')
     if args.drop_connection_after < 0:
         ap.error('--drop-connection-after takes a count >= 0')
+    if args.fault_drop_after_stdin_bytes < 0:
+        ap.error('--fault-drop-after-stdin-bytes takes a count >= 0')
+    for d in args.deny_path:
+        if not (len(d) >= 3 and d[1] == ':' and d[2] in '\\/' and d[0].upper() == 'C'):
+            ap.error('--deny-path takes an absolute path on C:, like C:\\Denied')
     return args
 
 
 class Simulator:
     def __init__(self, config):
         self.config = config
-        self.sandbox = Sandbox(config.sandbox)
+        self.sandbox = Sandbox(config.sandbox, config.deny_path)
         self.registry = ShellRegistry()
         self.authenticator = Authenticator(config.auth, Accounts(config.accounts), config, config.offer)
         self.service = Service(config, self.sandbox, self.registry, self.write_state)
@@ -116,6 +129,7 @@ class Simulator:
         self.next_connection = 1
         self.lock = threading.Lock()
         self.log_file = open(config.log, 'a', buffering=1) if config.log else None
+        self.service.log_sink = self.log
         self.stopping = threading.Event()
 
     def log(self, text):

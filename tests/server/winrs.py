@@ -39,6 +39,7 @@ class Command:
         self.buffered = 0
         self.stdin = collections.deque()
         self.stdin_eof = False
+        self.stdin_bytes = 0                   # bytes that came by Send, in total
         self.procs = set()
         self.interrupted = False
         self.terminated = False
@@ -100,6 +101,7 @@ class Command:
                         return
                     data = self.stdin.popleft() if self.stdin else None
                     eof = self.stdin_eof and not self.stdin
+                    self.cond.notify_all()
                 if data:
                     proc.stdin.write(data)
                     proc.stdin.flush()
@@ -118,6 +120,7 @@ class Command:
         with self.cond:
             if data and not self.stdin_eof:
                 self.stdin.append(bytes(data))
+                self.stdin_bytes += len(data)
             if end:
                 self.stdin_eof = True
             self.cond.notify_all()
@@ -163,6 +166,11 @@ class Command:
                 self.cond.wait(min(0.02, max(0.0, deadline - time.monotonic())))
             return True
 
+    def wait_stdin_taken(self, timeout):
+        """True once every Send's bytes were taken for the process (or it ended)."""
+        with self.cond:
+            return self.cond.wait_for(lambda: not self.stdin or self.done or self.terminated, timeout)
+
     def wait_exit(self, timeout):
         """True once the command has exited, waiting at most timeout seconds."""
         with self.cond:
@@ -189,7 +197,7 @@ class Command:
 
     def summary(self):
         return {'id': self.id, 'state': 'Done' if self.done else 'Running', 'exit_code': self.exit_code,
-                'done_delivered': self.done_delivered}
+                'done_delivered': self.done_delivered, 'stdin_bytes': self.stdin_bytes}
 
 
 def _killpg(proc, sig):

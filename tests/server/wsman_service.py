@@ -10,6 +10,7 @@ import faults
 from cmd_layer import Environment
 from config_provider import ConfigProvider
 from enumeration import Enumerations
+from stdin_drop import DropConnection, StdinDrop
 from soap import (DECLS_DELETE, DECLS_RECEIVE, DECLS_TRANSFER, NS, WSMID_NS, BadRequest, envelope,
                   format_elapsed, format_seconds, parse_duration, parse_request, q, text_el)
 from winrs import Command, Shell
@@ -42,6 +43,8 @@ class Service:
         self.wmi = WmiProvider(config, sandbox, self.enumerations, self.process_environment, on_change)
         self.providers = (self.config_provider, self.wmi)
         self.action_counts = {}
+        self.log_sink = None                 # the simulator's request log, when it keeps one
+        self.stdin_drop = StdinDrop(getattr(config, 'fault_drop_after_stdin_bytes', 0), self.log)
         self.count_lock = threading.Lock()
         self.actions = {
             TRANSFER + 'create': self.create,
@@ -95,6 +98,10 @@ class Service:
         finally:
             shell.end()
 
+    def log(self, text):
+        if self.log_sink:
+            self.log_sink(text)
+
     def count_action(self, action):
         """Requests per action, by the action's last segment (Get, Pull, Create...)."""
         name = action.rstrip('/').rsplit('/', 1)[-1]
@@ -107,7 +114,8 @@ class Service:
         with self.count_lock:
             counts = dict(self.action_counts)
         out = {'wsman_actions': counts, 'config_client': self.config_provider.state(),
-               'enumerations_open': self.enumerations.open_count()}
+               'enumerations_open': self.enumerations.open_count(),
+               'fault_stdin_drop': self.stdin_drop.state()}
         out.update(self.wmi.state())
         return out
 
@@ -220,6 +228,11 @@ class Service:
                 data = base64.b64decode(stream.text or '', validate=False)
             except ValueError:
                 raise faults.invalid_parameter()
+            try:
+                self.stdin_drop.check(cmd, len(data))       # test hook: may drop the connection
+            except DropConnection:
+                self.on_change()
+                raise
             cmd.send(data, (stream.get('End') or '').lower() == 'true')
         return envelope(SHELL_URI + '/SendResponse', req.message_id, '<rsp:SendResponse/>', DECLS_TRANSFER)
 
