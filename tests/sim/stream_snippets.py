@@ -8,7 +8,6 @@ follow fails this test."""
 import base64
 import hashlib
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -17,54 +16,11 @@ import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from simlib import PYTHON, TOP, Tap  # noqa: E402
+from snippet_texts import HEAD, TAIL, C, dec, finish_text, read_text, sha, stat_text, write_text  # noqa: E402
 
 STANDIN = os.path.join(TOP, 'tests', 'server', 'powershell_standin.py')
 MIB = 1 << 20
-
-
-def c_strings(path):
-    """name -> value of every `static const char name[] = "..." "...";` in a C file."""
-    src = open(path, encoding='utf-8').read()
-    out = {}
-    for m in re.finditer(r'static const char (\w+)\[\]\s*=\s*((?:\s*"(?:[^"\\]|\\.)*")+)\s*;', src):
-        parts = re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(2))
-        out[m.group(1)] = ''.join(parts).encode('latin-1').decode('unicode_escape')
-    return out
-
-
-C = c_strings(os.path.join(TOP, 'shell', 'ps', 'ps_snippets.c'))
-HEAD, TAIL = C['stream_head'], C['stream_tail']
-
-
-def printf(fmt, *args):
-    return re.sub(r'%ll[du]', '%d', fmt) % args
-
-
-def dec(path):
-    """ps_append_text: the expression that yields path on the host."""
-    return ("([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('%s')))"
-            % base64.b64encode(path.encode('utf-8')).decode())
-
-
-def stat_text(path, part, hash_if):
-    return printf(C['stream_stat_fmt'], HEAD, dec(path), dec(part), hash_if, TAIL)
-
-
-def write_text(part, offset, create):
-    return printf(C['stream_write_fmt'], HEAD, dec(part), 'Create' if create else 'OpenOrCreate', offset, TAIL)
-
-
-def finish_text(part, path, size, digest, force):
-    return printf(C['stream_finish_fmt'], HEAD, dec(part), dec(path), size, digest,
-                  '$true' if force else '$false', TAIL)
-
-
-def read_text(src, offset, length):
-    return printf(C['stream_read_fmt'], HEAD, dec(src), offset, length, TAIL)
-
-
-def sha(data):
-    return hashlib.sha256(data).hexdigest().upper()
+assert HEAD and TAIL
 
 
 t = Tap()
@@ -98,6 +54,12 @@ def content(*parts):
 # The C file has the four formats (else everything below is void).
 t.ok(all(k in C for k in ('stream_stat_fmt', 'stream_write_fmt', 'stream_finish_fmt', 'stream_read_fmt')),
      'shell/ps/ps_snippets.c has stream_head, stream_tail and the four formats', sorted(C))
+sys.path.insert(0, os.path.join(TOP, 'tests', 'server'))
+import standin_stream  # noqa: E402
+for c_name, copy in (('stream_head', 'HEAD'), ('stream_tail', 'TAIL'), ('stream_stat_fmt', 'STAT_FMT'),
+                     ('stream_write_fmt', 'WRITE_FMT'), ('stream_finish_fmt', 'FINISH_FMT'),
+                     ('stream_read_fmt', 'READ_FMT')):
+    t.eq(getattr(standin_stream, copy), C.get(c_name), 'the stand-in\'s %s is ps_snippets.c\'s %s' % (copy, c_name))
 
 # --- 9 stat on nothing ---------------------------------------------------------------------------
 t.eq(ps(stat_text('C:\\Temp\\a.bin', 'C:\\Temp\\a.bin.nanosh-1.part', -1)), (0, b'N\r\nN\r\n-\r\n', b''),
