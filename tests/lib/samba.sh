@@ -7,6 +7,16 @@
 #                 SMB_USER SMB_PW SMB_CONF SMB_PID. Works inside `unshare --net` with lo up.
 #                 Skips the whole test (skip_all from tests/lib/tap.sh) when smbd is missing
 #                 or not root: smbd must switch to the test user.
+#                 With SAMBA_SHARE_DIR preset, the shares are that directory instead, e.g. the
+#                 WinRM test server's C:\ so that a file pushed over SMB is what remote commands see:
+#                   SIM_UMASK=000 sim_start; SAMBA_SHARE_DIR=$SIM_SANDBOX samba_start
+#                 Both sides then read and write each other's files: smbd works as the test user
+#                 and makes files 0664 owned by it, which root (the simulator) may do anything
+#                 with; the simulator runs as root, so samba_start makes what is already in the
+#                 directory writable by all (chmod -R a+rwX) and every ancestor searchable
+#                 (o+x), and SIM_UMASK=000 makes what the simulator creates later 0666/0777.
+#                 A directory a test chmods itself (0555) still refuses the test user, so
+#                 access-denied over SMB still works. samba_stop leaves that directory alone.
 #   samba_stop    Stops that smbd by its PID and removes the temp dir.
 SMB_USER=${SMB_USER:-nanosh_smbt}
 SMB_PW=${SMB_PW:-Smb-Passw0rd!}
@@ -63,6 +73,15 @@ samba_conf() {
 CONF
 }
 
+# Adds o+x to every ancestor of $1 that lacks it, so the test user can reach $1
+# (mktemp -d makes 0700 directories).
+samba_searchable() {
+  local d=$1
+  while d=$(dirname "$d") && [ "$d" != / ]; do
+    [ -n "$(find "$d" -maxdepth 0 -perm -o+x)" ] || chmod o+x "$d"
+  done
+}
+
 # Waits (bounded: 10 s) until smbd takes a logon; 1 when it exited or never did.
 samba_wait() {
   local i
@@ -83,9 +102,18 @@ samba_start() {
     || skip_all "cannot add the test user $SMB_USER"
   SMB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/nanosh-smb.XXXXXX")
   chmod 0755 "$SMB_DIR"   # the test user walks to its share
-  mkdir -p "$SMB_DIR"/{private,lock,state,cache,pid,log,ncalrpc,share}
-  SMB_SHARE_DIR=$SMB_DIR/share SMB_CONF=$SMB_DIR/smb.conf
-  chown "$SMB_USER" "$SMB_SHARE_DIR"; chmod 0775 "$SMB_SHARE_DIR"
+  mkdir -p "$SMB_DIR"/{private,lock,state,cache,pid,log,ncalrpc}
+  SMB_CONF=$SMB_DIR/smb.conf
+  if [ -n "${SAMBA_SHARE_DIR:-}" ]; then
+    SMB_SHARE_DIR=$(cd "$SAMBA_SHARE_DIR" 2>/dev/null && pwd -P) ||
+      { echo "# samba_start: SAMBA_SHARE_DIR=$SAMBA_SHARE_DIR is not a directory"; rm -rf "$SMB_DIR"; return 1; }
+    chmod -R a+rwX "$SMB_SHARE_DIR"
+    samba_searchable "$SMB_SHARE_DIR"
+  else
+    SMB_SHARE_DIR=$SMB_DIR/share
+    mkdir "$SMB_SHARE_DIR"
+    chown "$SMB_USER" "$SMB_SHARE_DIR"; chmod 0775 "$SMB_SHARE_DIR"
+  fi
   export SMB_DIR SMB_SHARE_DIR SMB_CONF SMB_USER SMB_PW
   local try
   for try in 1 2 3; do   # a free port can be taken between the probe and smbd's bind

@@ -11,7 +11,16 @@
 #       --kerberos KEYTAB accepts Kerberos (MIT krb5) under Negotiate and Kerberos
 #       with that service keytab.  Add --require-encryption and --offer negotiate,kerberos
 #       for a stock Windows host, and --cbt strict|relaxed|none, --tamper-reply-signature,
-#       --drop-connection-after N as needed (see winrm_sim.py --help).
+#       --drop-connection-after N as needed (see winrm_sim.py --help); for push/pull over WinRM,
+#       --deny-path 'C:\Denied' (repeatable: the stand-in powershell.exe's file snippets
+#       fail with access denied at and under that Windows path) and
+#       --fault-drop-after-stdin-bytes N (once per run: the Send that brings a command's
+#       stdin to N bytes kills that command, keeping its partial file, and closes the
+#       connection without a reply; s["fault_stdin_drop"] in the state file tells whether
+#       it fired, for which command id, after how many bytes).
+#       With SIM_UMASK set (e.g. SIM_UMASK=000) the server, and so every file and directory
+#       the stand-in and cmd.exe make in the sandbox, runs under that umask: with 000 they
+#       are writable by any user, which a Samba share of the sandbox needs (tests/lib/samba.sh).
 #       Exports SIM_PORT SIM_DIR SIM_SANDBOX SIM_STATE SIM_LOG SIM_PID SIM_USER SIM_PASSWORD
 #       SIM_USER2 SIM_PASSWORD2 SIM_HOST SIM_URL SIM_AUTH SIM_COMPUTER_NAME, with --https SIM_HTTPS_PORT
 #       SIM_CA SIM_HTTPS_URL, with --ntlm SIM_NT_HASH and SIM_NT_HASH2 (32 hex digits, for
@@ -98,9 +107,11 @@ sim_start() {
     export SIM_KEYTAB=$keytab
     extra+=(--keytab "$keytab")
   fi
-  "$SIM_PYTHON" "$SIM_SERVER" --bind 127.0.0.1 --port 0 --port-file "$SIM_DIR/port" \
-    --accounts "$SIM_DIR/accounts" --sandbox "$SIM_SANDBOX" --state-file "$SIM_STATE" \
-    --log "$SIM_LOG" "${extra[@]}" "$@" \
+  # The subshell execs the server, so $! is the server's PID.
+  ( if [ -n "${SIM_UMASK:-}" ]; then umask "$SIM_UMASK"; fi
+    exec "$SIM_PYTHON" "$SIM_SERVER" --bind 127.0.0.1 --port 0 --port-file "$SIM_DIR/port" \
+      --accounts "$SIM_DIR/accounts" --sandbox "$SIM_SANDBOX" --state-file "$SIM_STATE" \
+      --log "$SIM_LOG" "${extra[@]}" "$@" ) \
     >"$SIM_DIR/server.out" 2>&1 &
   export SIM_PID=$!
   trap sim_stop EXIT
