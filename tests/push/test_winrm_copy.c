@@ -1,0 +1,480 @@
+/* The WinRM copy engine (shell/push/winrm_copy.h) against the test server, whose stand-in
+ * powershell.exe runs snippets 9-12 on its sandbox (tests/server/standin_stream.py).
+ * Started by test_winrm_copy.sh with SIM_PORT, SIM_USER, SIM_PASSWORD and SIM_SANDBOX
+ * set, once per server configuration; argv[1] says which checks fit it:
+ *   main  sizes 0, 1, one Send chunk, one chunk + 1, 64 MiB both ways (byte for byte in
+ *         the sandbox, peak RSS far below the file), a Unicode name, unchanged, exists
+ *         with and without force, a denied path (--deny-path 'C:\Denied'), not found,
+ *         --streams 4 both ways, cancel, and --resume after a cancel
+ *   enc   the same transfers over a server that requires encryption (sealed NTLM)
+ *   drop  a connection dropped mid-upload (--fault-drop-after-stdin-bytes): no target,
+ *         the error says --resume, and --resume completes it moving fewer bytes
+ * Rates are printed as TAP comments. */
+#include "auth/ntlm.h"
+#include "base/clock.h"
+#include "base/random.h"
+#include "shell/push/winrm_copy.h"
+#include "tests/tap.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MIB (1ULL << 20)
+
+static int port;
+static const char *user, *password, *sandbox;
+static char local_dir[] = "/tmp/nanosh-winrm-copy.XXXXXX";
+static _Atomic int connects;
+
+static ws_rc connect_sim(void *ud, ws_client **out, ws_error *err)
+{
+    (void)ud;
+    atomic_fetch_add(&connects, 1);
+    ws_auth *auth = ws_auth_ntlm_new(user, password, NULL, "Negotiate", err);
+    ws_target t = {.host = "127.0.0.1", .port = port};
+    ws_conn_opts co = {0};
+    *out = NULL;
+    if (!auth)
+        return err->rc ? err->rc : WS_E_NOMEM;
+    return ws_client_new(&t, &co, auth, out, err);
+}
+
+/* A local file of size random bytes at dir/name. */
+static void make_file(const char *path, unsigned long long size)
+{
+    FILE *f = fopen(path, "wb");
+    static unsigned char buf[1 << 20];
+    for (unsigned long long left = size; f && left > 0;) {
+        size_t n = left < sizeof buf ? (size_t)left : sizeof buf;
+        ws_random_bytes(buf, n);
+        fwrite(buf, 1, n, f);
+        left -= n;
+    }
+    if (f)
+        fclose(f);
+}
+
+/* 1 when the two files hold the same bytes. */
+static int same_bytes(const char *a, const char *b)
+{
+    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+    int same = fa && fb;
+    static unsigned char ba[1 << 16], bb[1 << 16];
+    while (same) {
+        size_t na = fread(ba, 1, sizeof ba, fa), nb = fread(bb, 1, sizeof bb, fb);
+        same = na == nb && memcmp(ba, bb, na) == 0;
+        if (na == 0)
+            break;
+    }
+    if (fa)
+        fclose(fa);
+    if (fb)
+        fclose(fb);
+    return same;
+}
+
+/* The sandbox path of C:\nanosh-test\NAME. */
+static void in_sandbox(char *out, size_t cap, const char *name)
+{
+    snprintf(out, cap, "%s/nanosh-test/%s", sandbox, name);
+}
+
+static int exists(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0;
+}
+
+/* Counts names containing ".nanosh-" and ending ".part" in dir: partial copies. */
+static int part_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        size_t l = strlen(e->d_name);
+        n += strstr(e->d_name, ".nanosh-") && l > 5 && !strcmp(e->d_name + l - 5, ".part");
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static void remove_parts(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL)
+        if (strstr(e->d_name, ".nanosh-")) {
+            char p[4096];
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+            unlink(p);
+        }
+    if (d)
+        closedir(d);
+}
+
+static long max_rss_kib(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+/* Progress that cancels the copy once it has reached at_bytes. */
+typedef struct canceller {
+    _Atomic int flag;
+    unsigned long long at_bytes, last, calls;
+    int backwards;
+} canceller;
+
+static void on_progress(void *ud, unsigned long long done, unsigned long long size)
+{
+    canceller *k = ud;
+    k->backwards |= done < k->last || done > size;
+    k->last = done;
+    k->calls++;
+    if (k->at_bytes && done >= k->at_bytes)
+        atomic_store(&k->flag, 1);
+}
+
+static double rate(unsigned long long bytes, long long ms)
+{
+    return ms > 0 ? (double)bytes / 1e6 / ((double)ms / 1000.0) : 0.0;
+}
+
+/* Push of a fresh file of size bytes as name, checked in the sandbox, then pulled back. */
+static void round_trip(winrm_copy *c, const char *name, unsigned long long size,
+                       unsigned streams, const char *label)
+{
+    char local[512], back[512], remote[512], boxed[4096];
+    snprintf(local, sizeof local, "%s/src-%s", local_dir, label);
+    snprintf(back, sizeof back, "%s/back-%s", local_dir, label);
+    snprintf(remote, sizeof remote, "C:\\nanosh-test\\%s", name);
+    in_sandbox(boxed, sizeof boxed, name);
+    make_file(local, size);
+    canceller k = {0};
+    xfer_progress pr = {on_progress, &k};
+    xfer_opts o = {.streams = streams, .progress = &pr};
+    xfer_result r;
+    xfer_kind kind;
+    ws_error err = {0};
+    long long t0 = ws_now_ms();
+    ws_rc rc = winrm_put(c, local, remote, &o, &r, &kind, &err);
+    long long t1 = ws_now_ms();
+    TAP_OK(rc == WS_OK && kind == XFER_E_NONE && r.status == XFER_COPIED && r.size == size &&
+           r.moved == size, "push %s (%llu bytes): copied, all bytes moved (%s / %s)", label, size,
+           err.what, err.fix);
+    TAP_OK(same_bytes(local, boxed), "push %s: the host's file is the local file, byte for byte",
+           label);
+    char dir[4096];
+    in_sandbox(dir, sizeof dir, "");
+    TAP_OK(part_files(dir) == 0, "push %s: no partial copy left on the host", label);
+    TAP_OK(!k.backwards && (size == 0 || k.last == size), "push %s: progress went up to %llu",
+           label, k.last);
+    if (size >= 16 * MIB)
+        printf("# push %s: %.1f MB/s (%lld ms)\n", label, rate(size, t1 - t0), t1 - t0);
+    ws_error_clear(&err);
+    memset(&k, 0, sizeof k);
+    t0 = ws_now_ms();
+    rc = winrm_get(c, remote, back, &o, &r, &kind, &err);
+    t1 = ws_now_ms();
+    TAP_OK(rc == WS_OK && r.status == XFER_COPIED && r.moved == size && same_bytes(local, back),
+           "pull %s: the same bytes come back (%s / %s)", label, err.what, err.fix);
+    TAP_OK(part_files(local_dir) == 0, "pull %s: no partial file left", label);
+    TAP_OK(!k.backwards && (size == 0 || k.last == size), "pull %s: progress went up to %llu",
+           label, k.last);
+    struct stat st;
+    TAP_OK(stat(back, &st) == 0 && (st.st_mode & 0777) == (0644 & ~(mode_t)022),
+           "pull %s: the file is mode 0644 less the umask (%o)", label, st.st_mode & 0777);
+    if (size >= 16 * MIB)
+        printf("# pull %s: %.1f MB/s (%lld ms)\n", label, rate(size, t1 - t0), t1 - t0);
+    ws_error_clear(&err);
+    unlink(local);
+    unlink(back);
+    unlink(boxed);
+}
+
+/* Bytes of stdin in one Send on a fresh shell: what "one chunk" means. */
+static unsigned long long send_chunk(ws_client *cl)
+{
+    ws_shell *sh = NULL;
+    ws_shell_opts so = {0};
+    ws_error err = {0};
+    unsigned long long n = 0;
+    if (ws_shell_create(cl, &so, &sh, &err) == WS_OK) {
+        n = ws_shell_max_send(sh);
+        ws_shell_delete(sh, &err);
+        ws_shell_free(sh);
+    }
+    ws_error_clear(&err);
+    return n;
+}
+
+static void test_sizes(winrm_copy *c, ws_client *cl, int big)
+{
+    unsigned long long chunk = send_chunk(cl);
+    TAP_OK(chunk > 1000, "one Send carries %llu bytes of stdin", chunk);
+    round_trip(c, "zero.bin", 0, 1, "0");
+    round_trip(c, "one.bin", 1, 1, "1");
+    round_trip(c, "chunk.bin", chunk, 1, "chunk");
+    round_trip(c, "chunk1.bin", chunk + 1, 1, "chunk+1");
+    if (!big)
+        return;
+    long before = max_rss_kib();
+    round_trip(c, "big.bin", 64 * MIB, 1, "64MiB");
+    long grown = max_rss_kib() - before;
+    printf("# peak RSS grew by %ld KiB over the 64 MiB push and pull\n", grown);
+    TAP_OK(grown < 64 * 1024, "64 MiB both ways: peak RSS grew by %ld KiB, far below the file",
+           grown);
+}
+
+static void test_unicode(winrm_copy *c)
+{
+    round_trip(c, "Gr\xC3\xBC\xC3\x9F" "e \xE2\x80\x99quoted\xE2\x80\x99 \xF0\x9F\x98\x80.txt",
+               3000, 1, "unicode");
+}
+
+/* Same bytes: skipped; other bytes: refused without force, replaced with it. */
+static void test_exists(winrm_copy *c)
+{
+    char local[512], back[512], boxed[4096];
+    const char *remote = "C:\\nanosh-test\\exists.bin";
+    snprintf(local, sizeof local, "%s/exists.bin", local_dir);
+    snprintf(back, sizeof back, "%s/exists-back.bin", local_dir);
+    in_sandbox(boxed, sizeof boxed, "exists.bin");
+    make_file(local, 5000);
+    xfer_opts o = {0};
+    xfer_result r;
+    xfer_kind kind;
+    ws_error err = {0};
+    ws_rc rc = winrm_put(c, local, remote, &o, &r, &kind, &err);
+    TAP_OK(rc == WS_OK && r.status == XFER_COPIED, "push: first copy (%s)", err.what);
+    rc = winrm_put(c, local, remote, &o, &r, &kind, &err);
+    TAP_OK(rc == WS_OK && r.status == XFER_UNCHANGED && r.moved == 0,
+           "push again: unchanged, nothing sent (%s)", err.what);
+    rc = winrm_get(c, remote, back, &o, &r, &kind, &err);
+    TAP_OK(rc == WS_OK && r.status == XFER_COPIED, "pull: first copy (%s)", err.what);
+    rc = winrm_get(c, remote, back, &o, &r, &kind, &err);
+    TAP_OK(rc == WS_OK && r.status == XFER_UNCHANGED && r.moved == 0,
+           "pull again: unchanged, nothing read (%s)", err.what);
+
+    make_file(local, 5000);                  /* other bytes, same size */
+    rc = winrm_put(c, local, remote, &o, &r, &kind, &err);
+    TAP_OK(rc != WS_OK && kind == XFER_E_EXISTS && strstr(err.fix, "--force"),
+           "push other bytes without force: refused as exists (%s / %s)", err.what, err.fix);
+    TAP_OK(!same_bytes(local, boxed), "push without force: the host's file is left alone");
+    ws_error_clear(&err);
+    o.force = 1;
+    rc = winrm_put(c, local, remote, &o, &r, &kind, &err);
+    TAP_OK(rc == WS_OK && r.status == XFER_COPIED && same_bytes(local, boxed),
+           "push with force: replaced (%s)", err.what);
+    o.force = 0;
+    rc = winrm_get(c, remote, back, &o, &r, &kind, &err);
+    TAP_OK(rc != WS_OK && kind == XFER_E_EXISTS && !same_bytes(local, back),
+           "pull over other local bytes without force: refused as exists (%s)", err.what);
+    ws_error_clear(&err);
+    o.force = 1;
+    rc = winrm_get(c, remote, back, &o, &r, &kind, &err);
+    TAP_OK(rc == WS_OK && r.status == XFER_COPIED && same_bytes(local, back),
+           "pull with force: replaced (%s)", err.what);
+    TAP_OK(part_files(local_dir) == 0, "no partial file left locally");
+    ws_error_clear(&err);
+    unlink(local);
+    unlink(back);
+    unlink(boxed);
+}
+
+static void test_errors(winrm_copy *c)
+{
+    char local[512], back[512], denied_dir[4096], denied[4096];
+    snprintf(local, sizeof local, "%s/small.bin", local_dir);
+    snprintf(back, sizeof back, "%s/denied-back.bin", local_dir);
+    make_file(local, 100);
+    xfer_opts o = {0};
+    xfer_result r;
+    xfer_kind kind = XFER_E_NONE;
+    ws_error err = {0};
+    ws_rc rc = winrm_put(c, local, "C:\\Denied\\small.bin", &o, &r, &kind, &err);
+    TAP_OK(rc != WS_OK && kind == XFER_E_DENIED && strstr(err.what, "access denied"),
+           "push to a denied path: denied, said so (%s / %s)", err.what, err.fix);
+    ws_error_clear(&err);
+    snprintf(denied_dir, sizeof denied_dir, "%s/Denied", sandbox);
+    snprintf(denied, sizeof denied, "%s/Denied/there.bin", sandbox);
+    mkdir(denied_dir, 0755);
+    make_file(denied, 100);
+    rc = winrm_get(c, "C:\\Denied\\there.bin", back, &o, &r, &kind, &err);
+    TAP_OK(rc != WS_OK && kind == XFER_E_DENIED && !exists(back),
+           "pull from a denied path: denied, no local file (%s)", err.what);
+    ws_error_clear(&err);
+    rc = winrm_get(c, "C:\\nanosh-test\\no such file.bin", back, &o, &r, &kind, &err);
+    TAP_OK(rc != WS_OK && kind == XFER_E_NOTFOUND && !exists(back),
+           "pull of a missing file: not found (%s)", err.what);
+    ws_error_clear(&err);
+    rc = winrm_put(c, local, "C:\\nanosh-test", &o, &r, &kind, &err);
+    TAP_OK(rc != WS_OK && strstr(err.what, "directory"),
+           "push onto a directory: refused, said so (%s)", err.what);
+    ws_error_clear(&err);
+    rc = winrm_put(c, "/nonexistent/nanosh", "C:\\nanosh-test\\x.bin", &o, &r, &kind, &err);
+    TAP_OK(rc != WS_OK && kind == XFER_E_NOTFOUND, "push of a missing local file: not found (%s)",
+           err.what);
+    ws_error_clear(&err);
+    remote_stat st;
+    rc = winrm_stat(c, "C:\\Denied\\there.bin", 0, &st, &kind, &err);
+    TAP_OK(rc == WS_OK && st.kind == 'F' && st.size == 100 && !st.sha256[0],
+           "stat without hash: a file of 100 bytes (%s)", err.what);
+    ws_error_clear(&err);
+    unlink(local);
+}
+
+static void test_streams(winrm_copy *c)
+{
+    int before = atomic_load(&connects);
+    round_trip(c, "streams.bin", 32 * MIB, 4, "32MiB-streams4");
+    int made = atomic_load(&connects) - before;
+    TAP_OK(made == 6, "--streams 4: 3 more connections each way (%d made)", made);
+}
+
+/* Cancel half-way, then --resume: fewer bytes moved, same result. */
+static void test_cancel_resume(winrm_copy *c)
+{
+    char local[512], back[512], boxed[4096], dir[4096];
+    const char *remote = "C:\\nanosh-test\\cancel.bin";
+    unsigned long long size = 24 * MIB;
+    snprintf(local, sizeof local, "%s/cancel.bin", local_dir);
+    snprintf(back, sizeof back, "%s/cancel-back.bin", local_dir);
+    in_sandbox(boxed, sizeof boxed, "cancel.bin");
+    in_sandbox(dir, sizeof dir, "");
+    make_file(local, size);
+    canceller k = {.at_bytes = 6 * MIB};
+    xfer_progress pr = {on_progress, &k};
+    xfer_opts o = {.progress = &pr, .cancel = &k.flag};
+    xfer_result r;
+    xfer_kind kind;
+    ws_error err = {0};
+    long long t0 = ws_now_ms();
+    ws_rc rc = winrm_put(c, local, remote, &o, &r, &kind, &err);
+    long long took = ws_now_ms() - t0;
+    TAP_OK(rc != WS_OK && kind == XFER_E_CANCELLED && strstr(err.fix, "--resume"),
+           "push cancelled: cancelled, says --resume (%s / %s)", err.what, err.fix);
+    TAP_OK(!exists(boxed) && part_files(dir) == 1,
+           "push cancelled: no target, the partial copy stays on the host (%d)", part_files(dir));
+    printf("# push cancelled after %lld ms\n", took);
+    ws_error_clear(&err);
+    memset(&k, 0, sizeof k);
+    o.resume = 1;
+    rc = winrm_put(c, local, remote, &o, &r, &kind, &err);
+    TAP_OK(rc == WS_OK && r.status == XFER_COPIED && r.resumed_from > 0 && r.moved < size &&
+           r.moved + r.resumed_from == size && same_bytes(local, boxed),
+           "push --resume: completed from %llu, moving %llu bytes (%s)", r.resumed_from, r.moved,
+           err.what);
+    TAP_OK(part_files(dir) == 0, "push --resume: no partial copy left");
+    ws_error_clear(&err);
+
+    memset(&k, 0, sizeof k);
+    k.at_bytes = 6 * MIB;
+    o.resume = 0;
+    rc = winrm_get(c, remote, back, &o, &r, &kind, &err);
+    TAP_OK(rc != WS_OK && kind == XFER_E_CANCELLED && strstr(err.fix, "--resume"),
+           "pull cancelled: cancelled, says --resume (%s / %s)", err.what, err.fix);
+    TAP_OK(!exists(back) && part_files(local_dir) == 1,
+           "pull cancelled: no target, the partial file stays");
+    ws_error_clear(&err);
+    memset(&k, 0, sizeof k);
+    o.resume = 1;
+    rc = winrm_get(c, remote, back, &o, &r, &kind, &err);
+    TAP_OK(rc == WS_OK && r.status == XFER_COPIED && r.resumed_from > 0 && r.moved < size &&
+           same_bytes(local, back), "pull --resume: completed from %llu, moving %llu bytes (%s)",
+           r.resumed_from, r.moved, err.what);
+    TAP_OK(part_files(local_dir) == 0, "pull --resume: no partial file left");
+    ws_error_clear(&err);
+    unlink(local);
+    unlink(back);
+    unlink(boxed);
+}
+
+/* The server drops the connection once, DROP_AT stdin bytes into the upload. */
+static void test_drop(winrm_copy *c, unsigned long long drop_at)
+{
+    char local[512], boxed[4096], dir[4096];
+    const char *remote = "C:\\nanosh-test\\dropped.bin";
+    unsigned long long size = 16 * MIB;
+    snprintf(local, sizeof local, "%s/dropped.bin", local_dir);
+    in_sandbox(boxed, sizeof boxed, "dropped.bin");
+    in_sandbox(dir, sizeof dir, "");
+    make_file(local, size);
+    xfer_opts o = {.deadline_ms = ws_now_ms() + 120000};
+    xfer_result r;
+    xfer_kind kind;
+    ws_error err = {0};
+    ws_rc rc = winrm_put(c, local, remote, &o, &r, &kind, &err);
+    TAP_OK(rc != WS_OK && strstr(err.fix, "--resume"),
+           "push through a dropped connection fails, says --resume (%s / %s)", err.what, err.fix);
+    TAP_OK(!exists(boxed) && part_files(dir) == 1,
+           "dropped: no target file on the host, the partial copy stays");
+    ws_error_clear(&err);
+    o.resume = 1;
+    rc = winrm_put(c, local, remote, &o, &r, &kind, &err);
+    TAP_OK(rc == WS_OK && r.status == XFER_COPIED && r.resumed_from > 0 && r.moved < size &&
+           same_bytes(local, boxed), "--resume completes it from %llu (drop at %llu), moving "
+           "%llu bytes (%s)", r.resumed_from, drop_at, r.moved, err.what);
+    TAP_OK(part_files(dir) == 0, "--resume: no partial copy left");
+    ws_error_clear(&err);
+    unlink(local);
+    unlink(boxed);
+}
+
+int main(int argc, char **argv)
+{
+    const char *mode = argc > 1 ? argv[1] : "main";
+    const char *p = getenv("SIM_PORT");
+    user = getenv("SIM_USER");
+    password = getenv("SIM_PASSWORD");
+    sandbox = getenv("SIM_SANDBOX");
+    if (!p || !user || !password || !sandbox)
+        TAP_SKIP_ALL("needs SIM_PORT, SIM_USER, SIM_PASSWORD, SIM_SANDBOX (test_winrm_copy.sh)");
+    port = atoi(p);
+    if (!mkdtemp(local_dir)) {
+        TAP_OK(0, "a local temporary directory");
+        return tap_done();
+    }
+    ws_client *cl = NULL;
+    ws_error err = {0};
+    TAP_OK(connect_sim(NULL, &cl, &err) == WS_OK, "connected (%s)", err.what);
+    winrm_copy_cfg cfg = {.client = cl, .connect = connect_sim};
+    winrm_copy *c = NULL;
+    ws_rc rc = cl ? winrm_copy_open(&c, &cfg, &err) : WS_E_CONNECT;
+    TAP_OK(rc == WS_OK && c, "copy shell opened (%s)", err.what);
+    if (c && !strcmp(mode, "main")) {
+        test_sizes(c, cl, 1);
+        test_unicode(c);
+        test_exists(c);
+        test_errors(c);
+        test_streams(c);
+        test_cancel_resume(c);
+    } else if (c && !strcmp(mode, "enc")) {
+        test_sizes(c, cl, 1);
+        test_streams(c);
+    } else if (c && !strcmp(mode, "drop")) {
+        const char *at = getenv("DROP_AT");
+        test_drop(c, at ? strtoull(at, NULL, 10) : 0);
+    }
+    ws_error warning = {0};
+    winrm_copy_close(c, &warning);
+    TAP_OK(warning.rc == WS_OK, "copy shell deleted (%s)", warning.what);
+    ws_client_free(cl);
+    ws_error_clear(&err);
+    char dir[4096];
+    in_sandbox(dir, sizeof dir, "");
+    remove_parts(dir);
+    remove_parts(local_dir);
+    rmdir(local_dir);
+    return tap_done();
+}

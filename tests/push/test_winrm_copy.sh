@@ -1,0 +1,40 @@
+#!/bin/bash
+# The WinRM copy engine (tests/push/test_winrm_copy.c) against the test server, once per
+# server configuration: plain NTLM with a denied path, NTLM with encryption required,
+# and a connection dropped mid-upload. Each run's own TAP lines become comments here.
+. "$TOP_SRCDIR/tests/lib/tap.sh"
+. "$TOP_SRCDIR/tests/lib/sim.sh"
+prog=$TOP_BUILDDIR/tests/push/test_winrm_copy
+[ -x "$prog" ] || skip_all "tests/push/test_winrm_copy not built"
+# A small ASan quarantine, so that the RSS check measures the engine, not freed envelopes
+# held back by the sanitizer.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=8"
+
+# run_tap NAME MODE: the program's TAP lines become comments; it must pass.
+run_tap() {
+  local name=$1 out rc; shift
+  out=$(SIM_PORT=$SIM_PORT SIM_USER=$SIM_USER SIM_PASSWORD=$SIM_PASSWORD SIM_SANDBOX=$SIM_SANDBOX \
+        "$prog" "$@" 2>&1); rc=$?
+  printf '%s\n' "$out" | sed 's/^/# /'
+  is "$name: exit status" "$rc" 0
+  like "$name: every check ran" "$out" '1\.\.[1-9][0-9]*'
+  check "$name: no failed check" eval '! printf "%s\n" "$out" | grep -q "^not ok"'
+}
+
+if sim_start --ntlm --deny-path 'C:\Denied'; then
+  run_tap "NTLM" main
+  sim_stop
+else fail "server started (NTLM, --deny-path)"; fi
+
+if sim_start --ntlm --require-encryption; then
+  run_tap "NTLM, encryption required" enc
+  sim_stop
+else fail "server started (--require-encryption)"; fi
+
+export DROP_AT=$((5 * 1024 * 1024))
+if sim_start --ntlm --fault-drop-after-stdin-bytes "$DROP_AT"; then
+  run_tap "connection dropped mid-upload" drop
+  is "the server dropped the connection once" "$(sim_state_field 's["fault_stdin_drop"]["fired"]')" True
+  sim_stop
+else fail "server started (--fault-drop-after-stdin-bytes)"; fi
+tap_done
