@@ -5,6 +5,7 @@
 #include "shell/cli/errors.h"
 #include "shell/cli/options.h"
 #include "shell/cli/ps_cli.h"
+#include "shell/cli/push_cmd.h"
 #include "shell/repl/repl.h"
 #include "shell/cli/winrs.h"
 #include "shell/cli/signals.h"
@@ -30,6 +31,8 @@ static int dispatch(const nanosh_opts *o)
 {
     if (o->mode == MODE_WSMAN)
         return wsman_main(o);
+    if (o->mode == MODE_PUSH || o->mode == MODE_PULL)
+        return push_main(o);
     switch (o->command_kind) {
     case COMMAND_CMD:
         return run_one_shot(o, o->command);

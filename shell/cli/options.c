@@ -29,6 +29,12 @@ enum {
     OPT_FILTER,
     OPT_SELECTOR,
     OPT_UNAUTHENTICATED,
+    OPT_VIA,
+    OPT_SHARE,
+    OPT_SMB_PORT,
+    OPT_RESUME,
+    OPT_STREAMS,
+    OPT_FORCE,
 };
 
 static const struct option long_options[] = {
@@ -56,15 +62,22 @@ static const struct option long_options[] = {
     {"filter",            required_argument, NULL, OPT_FILTER},
     {"selector",          required_argument, NULL, OPT_SELECTOR},
     {"unauthenticated",   no_argument,       NULL, OPT_UNAUTHENTICATED},
+    {"via",               required_argument, NULL, OPT_VIA},
+    {"share",             required_argument, NULL, OPT_SHARE},
+    {"smb-port",          required_argument, NULL, OPT_SMB_PORT},
+    {"resume",            no_argument,       NULL, OPT_RESUME},
+    {"streams",           required_argument, NULL, OPT_STREAMS},
+    {"recursive",         no_argument,       NULL, 'r'},
+    {"force",             no_argument,       NULL, OPT_FORCE},
     {NULL, 0, NULL, 0},
 };
 
 /* '-' first: non-options come back in order as option 1, whatever POSIXLY_CORRECT says,
  * so "-k" can mean --insecure before a wsman operation and a selector after it.
  * ':' next: a missing argument is reported as ':' and we print the message ourselves. */
-static const char short_options[] = "-:hVvu:a:skc:p:f:n";
+static const char short_options[] = "-:hVvu:a:skc:p:f:nr";
 /* The same after a wsman operation word, where -k takes a key=value selector. */
-static const char short_options_wsman_op[] = "-:hVvu:a:sk:c:p:f:n";
+static const char short_options_wsman_op[] = "-:hVvu:a:sk:c:p:f:nr";
 
 static const char usage_text[] =
     "usage: nanosh [options] [user@]host[:port]                 interactive shell\n"
@@ -75,6 +88,8 @@ static const char usage_text[] =
     "       nanosh wsman [options] host put URI FILE|- [-k key=value]...\n"
     "       nanosh wsman [options] host enumerate URI [--filter WQL] [-k key=value]...\n"
     "       nanosh wsman [options] host invoke URI METHOD [FILE|-] [-k key=value]...\n"
+    "       nanosh push [options] host LOCAL... REMOTE            copy files to the host\n"
+    "       nanosh pull [options] host REMOTE LOCAL               copy a file from the host\n"
     "\n"
     "options:\n"
     "  -u, --user USER            DOMAIN\\user, user@REALM or a bare name\n"
@@ -103,8 +118,16 @@ static const char usage_text[] =
     "  -f FILE                    run a PowerShell script file (- for stdin)\n"
     "  -n                         give the command an empty stdin (like ssh -n)\n"
     "  -v, --debug                trace the wire protocol on stderr, secrets redacted\n"
-    "      --json                 machine-readable output (nanosh wsman)\n"
+    "      --json                 machine-readable output (nanosh wsman, push, pull)\n"
     "      --xml                  wsman: print raw XML instead of JSON\n"
+    "push and pull:\n"
+    "      --via smb|winrm|auto   transport (default auto: SMB, else WinRM)\n"
+    "      --share NAME           REMOTE is a path inside this SMB share\n"
+    "      --smb-port N           SMB port (default 445)\n"
+    "  -r, --recursive            copy directories (push)\n"
+    "      --force                replace a target that holds other bytes\n"
+    "      --resume               continue an interrupted copy\n"
+    "      --streams N            WinRM: send one file as N ranges at once (1-16)\n"
     "  -h, --help                 show this help\n"
     "  -V, --version              show the version\n"
     "\n"
@@ -323,6 +346,14 @@ static int add_positional(nanosh_opts *o, const char *arg)
         }
         return 0;
     }
+    if (o->mode == MODE_PUSH || o->mode == MODE_PULL) {
+        const char **a = realloc(o->copy_args, (o->ncopy_args + 1) * sizeof *a);
+        if (!a)
+            return fail(NULL, "out of memory");
+        o->copy_args = a;
+        a[o->ncopy_args++] = arg;
+        return 0;
+    }
     if (o->mode == MODE_WSMAN) {
         if (!o->wsman_op) {
             o->wsman_op = arg;
@@ -424,6 +455,35 @@ static int parse_one(nanosh_opts *o, int c, const char *arg, const char *current
     case OPT_FILTER: o->filter = arg; return 0;
     case OPT_SELECTOR: return add_selector(o, arg);
     case OPT_UNAUTHENTICATED: o->unauthenticated = 1; return 0;
+    case OPT_VIA:
+        if (strcmp(arg, "smb") != 0 && strcmp(arg, "winrm") != 0 && strcmp(arg, "auto") != 0)
+            return fail("use --via smb, --via winrm or --via auto", "unknown transport '%s'",
+                        arg);
+        o->via = arg;
+        return 0;
+    case OPT_SHARE:
+        if (!arg[0] || strpbrk(arg, "\\/"))
+            return fail("give the share's name, e.g. --share C$ or --share data",
+                        "bad share name '%s'", arg);
+        o->share = arg;
+        return 0;
+    case OPT_SMB_PORT:
+        if (options_parse_port(arg, &o->smb_port) < 0)
+            return fail("a port is a number from 1 to 65535", "bad port '%s' for --smb-port",
+                        arg);
+        return 0;
+    case OPT_RESUME: o->resume = 1; return 0;
+    case OPT_STREAMS: {
+        char *end;
+        errno = 0;
+        long n = isdigit((unsigned char)arg[0]) ? strtol(arg, &end, 10) : -1;
+        if (n < 1 || n > 16 || errno || *end)
+            return fail("give a number from 1 to 16", "bad value '%s' for --streams", arg);
+        o->streams = (unsigned)n;
+        return 0;
+    }
+    case 'r': o->recursive = 1; return 0;
+    case OPT_FORCE: o->force = 1; return 0;
     default: break;
     }
     return usage_error("unknown option '%s'", current);
@@ -433,6 +493,46 @@ static int parse_one(nanosh_opts *o, int c, const char *arg, const char *current
 static int wsman_only(int c)
 {
     return c == OPT_XML || c == OPT_FILTER || c == OPT_SELECTOR || c == OPT_UNAUTHENTICATED;
+}
+
+/* Options that belong to push and pull only. */
+static int copy_only(int c)
+{
+    return c == OPT_VIA || c == OPT_SHARE || c == OPT_SMB_PORT || c == OPT_RESUME
+        || c == OPT_STREAMS || c == 'r' || c == OPT_FORCE;
+}
+
+/* push: host LOCAL... REMOTE; pull: host REMOTE LOCAL. */
+static int check_copy(const nanosh_opts *o)
+{
+    const char *cmd = o->mode == MODE_PUSH ? "push" : "pull";
+    if (o->command_kind != COMMAND_NONE || o->stdin_null)
+        return fail("run commands with 'nanosh host -c' instead",
+                    "-c, -p, -f and -n do not apply to 'nanosh %s'", cmd);
+    if (o->mode == MODE_PUSH && o->ncopy_args < 2)
+        return fail("write nanosh push [options] host LOCAL... REMOTE, e.g. nanosh push "
+                    "host ./app.exe 'C:\\Temp\\'", "push needs local files and a remote target");
+    if (o->mode == MODE_PULL && o->ncopy_args != 2)
+        return fail("write nanosh pull [options] host REMOTE LOCAL, e.g. nanosh pull host "
+                    "'C:\\Windows\\Logs\\CBS\\CBS.log' ./",
+                    o->ncopy_args < 2 ? "pull needs a remote file and a local target"
+                                      : "pull takes one remote file and one local target");
+    for (size_t i = 0; i < o->ncopy_args; i++)
+        if (!o->copy_args[i][0])
+            return fail("give a path", "empty path argument to '%s'", cmd);
+    if (o->via && strcmp(o->via, "winrm") == 0 && o->share)
+        return fail("drop --share, or use --via smb", "--share names an SMB share, "
+                    "which --via winrm does not use");
+    if (o->via && strcmp(o->via, "winrm") == 0 && o->smb_port)
+        return fail("drop --smb-port, or use --via smb",
+                    "--smb-port applies to SMB, which --via winrm does not use");
+    if (o->via && strcmp(o->via, "smb") == 0 && o->streams > 1)
+        return fail("drop --streams, or use --via winrm",
+                    "--streams applies to WinRM; SMB keeps several requests in flight itself");
+    if (o->mode == MODE_PULL && o->recursive)
+        return fail("pull the files one by one", "pull -r is not supported: nanosh has no "
+                    "way yet to list a remote directory");
+    return 0;
 }
 
 int options_parse(int argc, char **argv, nanosh_opts *o)
@@ -445,8 +545,13 @@ int options_parse(int argc, char **argv, nanosh_opts *o)
         if (strcmp(argv[1], "wsman") == 0) {
             o->mode = MODE_WSMAN;
             first = 2;
-        } else if (strcmp(argv[1], "push") == 0 || strcmp(argv[1], "pull") == 0
-                   || strcmp(argv[1], "bootstrap") == 0) {
+        } else if (strcmp(argv[1], "push") == 0) {
+            o->mode = MODE_PUSH;
+            first = 2;
+        } else if (strcmp(argv[1], "pull") == 0) {
+            o->mode = MODE_PULL;
+            first = 2;
+        } else if (strcmp(argv[1], "bootstrap") == 0) {
             return fail("for now, copy files with smbclient and run commands with 'nanosh host -c'",
                         "'nanosh %s' is not part of this build", argv[1]);
         }
@@ -487,6 +592,9 @@ int options_parse(int argc, char **argv, nanosh_opts *o)
         if (o->mode != MODE_WSMAN && wsman_only(c))
             return fail("it belongs to 'nanosh wsman'", "option '%s' is only for wsman operations",
                         current);
+        if (o->mode != MODE_PUSH && o->mode != MODE_PULL && copy_only(c))
+            return fail("it belongs to 'nanosh push' and 'nanosh pull'",
+                        "option '%s' is only for push and pull", current);
         char name[64];
         if (idx >= 0)
             snprintf(name, sizeof name, "--%s", long_options[idx].name);
@@ -522,10 +630,12 @@ int options_parse(int argc, char **argv, nanosh_opts *o)
                         "unknown wsman operation '%s'", o->wsman_op);
         if (o->xml && o->json)
             return usage_error("%s", "--xml and --json cannot be combined");
+    } else if (o->mode == MODE_PUSH || o->mode == MODE_PULL) {
+        return check_copy(o);
     } else if (o->json) {
         return fail("drop --json: the output of -c, -p, -f and the shell is the remote "
                     "command's own, and its exit code is nanosh's exit status",
-                    "--json applies only to 'nanosh wsman'");
+                    "--json applies only to 'nanosh wsman', 'push' and 'pull'");
     }
     return 0;
 }
@@ -577,6 +687,7 @@ void options_free(nanosh_opts *o)
     free(o->user);
     free(o->cacert);
     free(o->wsman_args);
+    free(o->copy_args);
     for (size_t i = 0; i < o->nselectors; i++) {
         free((char *)o->selectors[i].name);
         free((char *)o->selectors[i].value);

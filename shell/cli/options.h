@@ -16,6 +16,8 @@ typedef enum auth_mech {
 typedef enum nanosh_mode {
     MODE_SHELL,          /* nanosh host [-c|-p|-f]: commands and the interactive shell */
     MODE_WSMAN,          /* nanosh wsman host OPERATION ... */
+    MODE_PUSH,           /* nanosh push host LOCAL... REMOTE */
+    MODE_PULL,           /* nanosh pull host REMOTE LOCAL */
 } nanosh_mode;
 
 typedef enum command_kind {
@@ -71,6 +73,17 @@ typedef struct nanosh_opts {
     size_t nselectors;
     const char *filter;          /* --filter WQL */
     int unauthenticated;         /* identify --unauthenticated */
+
+    /* nanosh push and pull (issue 11) */
+    const char **copy_args;      /* the paths after the host (pointers into argv) */
+    size_t ncopy_args;
+    const char *via;             /* --via smb|winrm|auto; NULL: auto */
+    const char *share;           /* --share NAME */
+    int smb_port;                /* --smb-port; 0: 445 */
+    int resume;                  /* --resume */
+    unsigned streams;            /* --streams N, 1..16; 0: unset (1) */
+    int recursive;               /* -r */
+    int force;                   /* --force */
 } nanosh_opts;
 
 /* Parses argv into o (which it initialises). Returns 0 to go on, -1 when --help or

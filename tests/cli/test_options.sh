@@ -76,7 +76,14 @@ fails "wsman-only option in shell mode" "'--xml' is only for wsman" --xml host -
 fails "wsman without an operation" 'no wsman operation' wsman host
 fails "wsman unknown operation" "unknown wsman operation 'frob'" wsman host frob
 fails "subcommand after an option" "'wsman' was read as the host name.*put it first" -s wsman host identify
-fails "push is not in this build" "'nanosh push' is not part of this build" push host a b
+fails "bootstrap is not in this build" "'nanosh bootstrap' is not part of this build" bootstrap host
+fails "push without a remote target" 'push needs local files and a remote target' push host a
+fails "pull with three paths" 'pull takes one remote file and one local target' pull host a b c
+fails "pull -r" 'pull -r is not supported' pull -r host 'C:\x' .
+fails "--streams out of range" "bad value '17' for --streams" push --streams 17 host a 'C:\'
+fails "unknown --via" "unknown transport 'ftp'" push --via ftp host a 'C:\'
+fails "push-only option in shell mode" "'--resume' is only for push and pull" --resume host -c x
+fails "-c with push" '-c, -p, -f and -n do not apply' push host -c x a b
 
 # No password on the command line, in any spelling; and the value is never echoed.
 fails "--password refused" 'not accepted on the command line.*NANOSH_PASSWORD' --password hunter2 host -c x

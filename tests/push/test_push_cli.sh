@@ -1,0 +1,187 @@
+#!/bin/bash
+# nanosh push and pull end to end (issue 11): --via winrm against the test server,
+# --via smb and auto against a private smbd (tests/lib/samba.sh) whose share is the test
+# server's C:\ when samba.sh can do that, auto falling back when SMB cannot be reached,
+# sizes 0, 1, 1 MiB + 1 and 64 MiB, several files, -r with a Unicode name, an existing
+# target with and without --force, unchanged targets, --json, argument errors, exit
+# statuses, and silence (errors only) when stdout and stderr are not terminals.
+. "$TOP_SRCDIR/tests/lib/tap.sh"
+. "$TOP_SRCDIR/tests/lib/sim.sh"
+. "$TOP_SRCDIR/tests/lib/samba.sh"
+PY=${PYTHON3:-python3}
+
+# libsmbclient keeps a talloc block at exit (tests/push/lsan.supp says which); only the
+# slow unwinder sees the frame the suppression names.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
+export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$TOP_SRCDIR/tests/push/lsan.supp:print_suppressions=0"
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/nanosh-pushcli.XXXXXX")
+cleanup() { samba_stop; sim_stop; rm -rf "$W"; }
+
+# The test server takes the Samba test user as well, so one user and password serve SMB
+# and WinRM, as on a Windows host (sim_start passes --accounts on; the last one wins).
+printf '%s:%s\n%s:%s\n' admin Secr3t-pass "$SMB_USER" "$SMB_PW" > "$W/accounts"
+sim_start --ntlm --accounts "$W/accounts" || { echo "1..1"; echo "not ok 1 - test server started"; exit 1; }
+trap cleanup EXIT
+export NANOSH_PASSWORD=$SMB_PW
+CLOSED_PORT=$(samba_free_port)
+C=(--port "$SIM_PORT" -a ntlm -u "$SMB_USER")
+
+# expect GOT WANT NAME, matches TEXT PATTERN NAME: tap.sh's is and like, name last.
+expect() { is "$3" "$1" "$2"; }
+matches() { like "$3" "$1" "$2"; }
+# Runs nanosh with stdout and stderr in files (not terminals); status in $rc.
+run() { "$NANOSH" "$@" >"$W/out" 2>"$W/err"; rc=$?; }
+lines() { if [ -s "$1" ]; then wc -l < "$1"; else echo 0; fi; }
+json() { "$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)" "$W/out"; }
+
+mkdir -p "$W/src" "$W/back"
+: > "$W/src/zero"
+printf 'x' > "$W/src/one"
+head -c 1048577 /dev/urandom > "$W/src/mib1"
+head -c 67108864 /dev/urandom > "$W/src/mib64"
+uni=$(printf 'r\xc3\xa9sum\xc3\xa9 \xe2\x82\xac.txt')
+udir=$(printf 'd\xc3\xa9j\xc3\xa0')
+mkdir -p "$W/tree/sub/$udir"
+echo top > "$W/tree/top.txt"
+echo deep > "$W/tree/sub/$udir/$uni"
+
+# --- WinRM -------------------------------------------------------------------------
+run push --via winrm "${C[@]}" 127.0.0.1 "$W/src/zero" "$W/src/one" "$W/src/mib1" \
+    "$W/src/mib64" 'C:\Temp\w\'
+expect "$rc" 0 "winrm: four files into a new directory exit 0"
+for f in zero one mib1 mib64; do
+  check "winrm: $f arrived intact" cmp -s "$W/src/$f" "$SIM_SANDBOX/Temp/w/$f"
+done
+expect "$(lines "$W/out")$(lines "$W/err")" 00 "winrm: nothing printed when not a terminal"
+check "winrm: no partial file left" sh -c "! ls '$SIM_SANDBOX/Temp/w' | grep -q part"
+
+run push --via winrm --json "${C[@]}" 127.0.0.1 "$W/src/zero" "$W/src/one" "$W/src/mib1" 'C:\Temp\w'
+expect "$rc" 0 "winrm: the same files again exit 0"
+expect "$(json '",".join(f["status"] for f in d["files"])')" "unchanged,unchanged,unchanged" \
+  "winrm: --json says unchanged for each"
+expect "$(json 'd["totals"]["unchanged"], d["totals"]["moved"], d["status"], d["transport"]')" \
+  "3 0 ok winrm" "winrm: --json totals: 3 unchanged, nothing moved"
+expect "$(json 'd["files"][2]["sha256"]')" "$(sha256sum "$W/src/mib1" | cut -c1-64 | tr a-f A-F)" \
+  "winrm: --json gives the SHA-256"
+expect "$(json 'd["files"][1]["remote"]')" 'C:\Temp\w\one' "winrm: --json remote path"
+expect "$(lines "$W/err")" 0 "winrm: --json prints no stderr"
+
+echo other > "$W/one"
+run push --via winrm --json "${C[@]}" 127.0.0.1 "$W/one" 'C:\Temp\w\one'
+expect "$rc" 255 "winrm: an existing target with other bytes exits 255"
+matches "$(cat "$W/err")" "--force" "winrm: the error names --force"
+expect "$(json 'd["files"][0]["status"], d["files"][0]["error"]["kind"], d["status"]')" \
+  "failed exists failed" "winrm: --json says failed, kind exists"
+check "winrm: the target was left alone" cmp -s "$W/src/one" "$SIM_SANDBOX/Temp/w/one"
+run push --via winrm --force "${C[@]}" 127.0.0.1 "$W/one" 'C:\Temp\w\one'
+expect "$rc" 0 "winrm: --force replaces it"
+check "winrm: the target holds the new bytes" cmp -s "$W/one" "$SIM_SANDBOX/Temp/w/one"
+
+run push --via winrm -r "${C[@]}" 127.0.0.1 "$W/tree" 'C:\Temp\r\'
+expect "$rc" 0 "winrm: -r of a tree with Unicode names exits 0"
+check "winrm: -r copied the deep Unicode file" \
+  cmp -s "$W/tree/sub/$udir/$uni" "$SIM_SANDBOX/Temp/r/tree/sub/$udir/$uni"
+check "winrm: -r copied the top file" cmp -s "$W/tree/top.txt" "$SIM_SANDBOX/Temp/r/tree/top.txt"
+
+run push --via winrm "${C[@]}" 127.0.0.1 "$W/tree" 'C:\Temp\r\'
+expect "$rc" 255 "winrm: a directory without -r exits 255"
+matches "$(cat "$W/err")" "add -r" "winrm: and says to add -r"
+run push --via winrm "${C[@]}" 127.0.0.1 "$W/src/one" "$W/src/zero" 'C:\Temp\nodir'
+expect "$rc" 255 "winrm: several files to a missing non-directory exit 255"
+matches "$(cat "$W/err")" "need a directory" "winrm: and say a directory is needed"
+expect "$(lines "$W/err")" 1 "winrm: in one line"
+run push --via winrm "${C[@]}" 127.0.0.1 "$W/src/one" 'C:\Temp\r'
+expect "$rc" 0 "winrm: one file to an existing directory without '\\' exits 0"
+check "winrm: it went inside under its name" cmp -s "$W/src/one" "$SIM_SANDBOX/Temp/r/one"
+
+run pull --via winrm "${C[@]}" 127.0.0.1 'C:\Temp\w\mib1' "$W/back/"
+expect "$rc" 0 "winrm: pull into a directory exits 0"
+check "winrm: pulled intact" cmp -s "$W/src/mib1" "$W/back/mib1"
+run pull --via winrm "${C[@]}" 127.0.0.1 "C:\\Temp\\r\\tree\\sub\\$udir\\$uni" "$W/back/u.txt"
+expect "$rc" 0 "winrm: pull of a Unicode name to a file name exits 0"
+check "winrm: Unicode file pulled intact" cmp -s "$W/tree/sub/$udir/$uni" "$W/back/u.txt"
+expect "$(lines "$W/out")$(lines "$W/err")" 00 "winrm: pull prints nothing when not a terminal"
+
+# --- auto, SMB unreachable ----------------------------------------------------------
+run push --json --smb-port "$CLOSED_PORT" "${C[@]}" 127.0.0.1 "$W/src/mib1" 'C:\Temp\auto\'
+expect "$rc" 0 "auto: with SMB unreachable the push exits 0"
+check "auto: the file arrived over WinRM" cmp -s "$W/src/mib1" "$SIM_SANDBOX/Temp/auto/mib1"
+expect "$(lines "$W/err")" 1 "auto: one line on stderr says it fell back"
+matches "$(cat "$W/err")" "SMB not used.*WinRM.*File and Printer Sharing" \
+  "auto: the line says why, with the firewall hint"
+expect "$(json 'd["transport"], d["files"][0]["transport"], d["fallback"] is not None')" \
+  "winrm winrm True" "auto: --json names winrm and the fallback"
+
+# --- errors on the command line -----------------------------------------------------
+run push "${C[@]}" 127.0.0.1 "$W/src/one"
+expect "$rc" 255 "push with no remote target exits 255"
+expect "$(lines "$W/err")" 1 "  in one line"
+matches "$(cat "$W/err")" "push needs local files and a remote target" "  saying what is missing"
+run push --streams 0 "${C[@]}" 127.0.0.1 "$W/src/one" 'C:\Temp\'
+expect "$rc$(lines "$W/err")" 2551 "--streams 0 is refused in one line"
+run push --via ftp "${C[@]}" 127.0.0.1 "$W/src/one" 'C:\Temp\'
+expect "$rc" 255 "--via ftp is refused"
+run pull -r "${C[@]}" 127.0.0.1 'C:\Temp\w' "$W/back"
+expect "$rc" 255 "pull -r is refused"
+matches "$(cat "$W/err")" "not supported" "  saying it is not supported"
+run push --via winrm "${C[@]}" 127.0.0.1 "$W/src/one" 'C:\Temp\..\Windows\'
+expect "$rc" 255 "a remote '..' is refused"
+matches "$(cat "$W/err")" "'\.\.'" "  saying so"
+run pull --via winrm --share x "${C[@]}" 127.0.0.1 'a' "$W/back"
+expect "$rc" 255 "--share with --via winrm is refused"
+run "${C[@]}" --force 127.0.0.1 -c 'hostname'
+expect "$rc" 255 "--force outside push and pull is refused"
+
+# --- SMB ------------------------------------------------------------------------------
+if ! command -v smbd >/dev/null || [ "$(id -u)" != 0 ]; then
+  skip "SMB part: smbd missing or not root"
+  tap_done; exit
+fi
+shared=0
+if grep -q SAMBA_SHARE_DIR "$TOP_SRCDIR/tests/lib/samba.sh"; then
+  SAMBA_SHARE_DIR=$SIM_SANDBOX samba_start && shared=1
+else
+  samba_start
+fi
+[ -n "${SMB_PORT:-}" ] || { fail "smbd started"; tap_done; exit; }
+S=(--smb-port "$SMB_PORT")
+run push --via smb "${S[@]}" "${C[@]}" 127.0.0.1 "$W/src/zero" "$W/src/one" "$W/src/mib1" \
+    "$W/src/mib64" 'C:\Temp\s\'
+expect "$rc" 0 "smb: four files exit 0"
+for f in zero one mib1 mib64; do
+  check "smb: $f arrived intact" cmp -s "$W/src/$f" "$SMB_SHARE_DIR/Temp/s/$f"
+done
+expect "$(lines "$W/out")$(lines "$W/err")" 00 "smb: nothing printed when not a terminal"
+run push --via smb --json "${S[@]}" "${C[@]}" 127.0.0.1 "$W/src/mib1" 'C:\Temp\s\'
+expect "$(json 'd["files"][0]["status"], d["transport"]')" "unchanged smb" "smb: unchanged the second time"
+run push --via smb "${S[@]}" "${C[@]}" 127.0.0.1 "$W/one" 'C:\Temp\s\one'
+expect "$rc" 255 "smb: an existing target with other bytes exits 255"
+run push --via smb --force "${S[@]}" "${C[@]}" 127.0.0.1 "$W/one" 'C:\Temp\s\one'
+expect "$rc" 0 "smb: --force replaces it"
+check "smb: the new bytes are there" cmp -s "$W/one" "$SMB_SHARE_DIR/Temp/s/one"
+run push --via smb -r "${S[@]}" "${C[@]}" 127.0.0.1 "$W/tree" 'C:\Temp\sr\'
+expect "$rc" 0 "smb: -r of a tree with Unicode names exits 0"
+check "smb: the deep Unicode file arrived" \
+  cmp -s "$W/tree/sub/$udir/$uni" "$SMB_SHARE_DIR/Temp/sr/tree/sub/$udir/$uni"
+run push --via smb --share share "${S[@]}" "${C[@]}" 127.0.0.1 "$W/src/one" 'Temp\named\'
+expect "$rc" 0 "smb: --share with a path inside it exits 0"
+check "smb: the file is in the named share" cmp -s "$W/src/one" "$SMB_SHARE_DIR/Temp/named/one"
+rm -f "$W/back/mib1"
+run pull --via smb "${S[@]}" "${C[@]}" 127.0.0.1 'C:\Temp\s\mib1' "$W/back/"
+expect "$rc" 0 "smb: pull exits 0"
+check "smb: pulled intact" cmp -s "$W/src/mib1" "$W/back/mib1"
+run push --via smb --smb-port "$CLOSED_PORT" "${C[@]}" 127.0.0.1 "$W/src/one" 'C:\Temp\s\'
+expect "$rc" 255 "smb: --via smb with SMB unreachable exits 255 (no fallback)"
+matches "$(cat "$W/err")" "File and Printer Sharing" "  with the firewall hint"
+
+if [ "$shared" = 1 ]; then
+  run push --json "${S[@]}" "${C[@]}" 127.0.0.1 "$W/src/mib1" "$W/src/one" 'C:\Temp\a2\'
+  expect "$rc" 0 "auto: with SMB reachable exits 0"
+  expect "$(json 'd["transport"], d["fallback"]')" "smb None" "auto: SMB used, no fallback"
+  check "auto: arrived intact" cmp -s "$W/src/mib1" "$SIM_SANDBOX/Temp/a2/mib1"
+  expect "$(lines "$W/err")" 0 "auto: nothing on stderr"
+else
+  skip "auto over SMB: tests/lib/samba.sh cannot share the test server's C:\\ yet"
+fi
+tap_done
