@@ -41,11 +41,22 @@ static void on_transport(void *ud, const char *name, const ws_error *why)
     push_report_fallback(&r->rep, why);
 }
 
+/* The last component of a local or Windows path, as scp shows it. */
+static const char *base_name(const char *path)
+{
+    const char *base = path;
+    for (const char *p = path; *p; p++)
+        if ((*p == '/' || *p == '\\') && p[1])
+            base = p + 1;
+    return base;
+}
+
 static void on_started(void *ud, const push_file *f)
 {
     reporter *r = ud;
     r->file_start_ms = ws_now_ms();
-    progress_start(&r->bar, r->pull ? f->remote : f->local, f->size, f->transport);
+    progress_start(&r->bar, base_name(r->pull ? f->remote : f->local), f->size,
+                   f->transport);
 }
 
 static void on_progress(void *ud, unsigned long long done, unsigned long long size)

@@ -21,7 +21,7 @@ cleanup() { samba_stop; sim_stop; rm -rf "$W"; }
 # The test server takes the Samba test user as well, so one user and password serve SMB
 # and WinRM, as on a Windows host (sim_start passes --accounts on; the last one wins).
 printf '%s:%s\n%s:%s\n' admin Secr3t-pass "$SMB_USER" "$SMB_PW" > "$W/accounts"
-sim_start --ntlm --accounts "$W/accounts" || { echo "1..1"; echo "not ok 1 - test server started"; exit 1; }
+SIM_UMASK=000 sim_start --ntlm --accounts "$W/accounts" --deny-path 'C:\Denied' || { echo "1..1"; echo "not ok 1 - test server started"; exit 1; }
 trap cleanup EXIT
 export NANOSH_PASSWORD=$SMB_PW
 CLOSED_PORT=$(samba_free_port)
@@ -103,6 +103,67 @@ expect "$rc" 0 "winrm: pull of a Unicode name to a file name exits 0"
 check "winrm: Unicode file pulled intact" cmp -s "$W/tree/sub/$udir/$uni" "$W/back/u.txt"
 expect "$(lines "$W/out")$(lines "$W/err")" 00 "winrm: pull prints nothing when not a terminal"
 
+run push --via winrm --json "${C[@]}" 127.0.0.1 "$W/src/one" 'C:\Denied\'
+expect "$rc" 255 "winrm: an access-denied target exits 255"
+expect "$(json 'd["files"][0]["error"]["kind"]')" denied "winrm: --json kind denied"
+matches "$(cat "$W/err")" "nanosh: .*[Dd]enied" "winrm: the line says access is denied"
+
+# Ctrl-C: the copy stops, the partial copy stays (never under the target's name), the
+# line says to use --resume, and --resume completes it.
+"$NANOSH" push --via winrm "${C[@]}" 127.0.0.1 "$W/src/mib64" 'C:\Temp\cc\' >"$W/out" 2>"$W/err" &
+pid=$!
+for i in $(seq 300); do
+  ls "$SIM_SANDBOX/Temp/cc" 2>/dev/null | grep -q '\.part$' && break
+  sleep 0.05
+done
+kill -INT "$pid"
+wait "$pid"; rc=$?
+if [ -f "$SIM_SANDBOX/Temp/cc/mib64" ] && [ "$rc" = 0 ]; then
+  skip "Ctrl-C: the copy finished before the signal"
+else
+  expect "$rc" 130 "Ctrl-C: exit status 130"
+  matches "$(cat "$W/err")" "interrupted.*--resume" "Ctrl-C: the line says to use --resume"
+  check "Ctrl-C: no file under the target's name" test ! -e "$SIM_SANDBOX/Temp/cc/mib64"
+  check "Ctrl-C: the partial copy is kept" sh -c "ls '$SIM_SANDBOX/Temp/cc' | grep -q part"
+fi
+run push --via winrm --resume --json "${C[@]}" 127.0.0.1 "$W/src/mib64" 'C:\Temp\cc\'
+expect "$rc" 0 "--resume completes it"
+check "--resume: the file is intact" cmp -s "$W/src/mib64" "$SIM_SANDBOX/Temp/cc/mib64"
+check "--resume: no partial copy is left" sh -c "! ls '$SIM_SANDBOX/Temp/cc' | grep -q part"
+
+# On a terminal: the progress lines, redrawn at most about ten times a second.
+cat > "$W/on_tty.py" <<'PY'
+import os, pty, signal, subprocess, sys, time
+signal.alarm(120)
+m, s = pty.openpty()
+t0 = time.monotonic()
+p = subprocess.Popen(sys.argv[2:], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=s)
+os.close(s)
+out = b''
+while True:
+    try:
+        d = os.read(m, 65536)
+    except OSError:
+        break
+    if not d:
+        break
+    out += d
+p.wait()
+open(sys.argv[1], 'wb').write(out)
+print(p.returncode, '%.3f' % (time.monotonic() - t0))
+PY
+set -- $("$PY" "$W/on_tty.py" "$W/tty" "$NANOSH" push --via winrm --force "${C[@]}" 127.0.0.1 \
+  "$W/src/mib64" "$W/src/one" 'C:\Temp\tty\')
+expect "${1:-}" 0 "terminal: the push exits 0"
+tty_text=$(tr '\r\033' '\n#' < "$W/tty")
+matches "$tty_text" "^#\[Kmib64 \(winrm\) .*%.*MiB/s.*ETA" "terminal: a file line with percent, rate and ETA"
+matches "$tty_text" "^#\[Ktotal .*MiB.*ETA" "terminal: a total line with ETA"
+matches "$tty_text" "^#\[Jmib64 \(winrm\)  64.0 MiB  copied" "terminal: the file's final line"
+matches "$tty_text" "^#\[Jtotal  2 files  64.0 MiB" "terminal: the total's final line"
+draws=$(grep -o $'\r\033\[K' "$W/tty" | wc -l)
+check "terminal: at most ~10 redraws a second ($draws in ${2:-?} s)" \
+  "$PY" -c "import sys; sys.exit(not ($draws >= 2 and $draws <= 10 * float(sys.argv[1]) * 2 + 12))" "${2:-0}"
+
 # --- auto, SMB unreachable ----------------------------------------------------------
 run push --json --smb-port "$CLOSED_PORT" "${C[@]}" 127.0.0.1 "$W/src/mib1" 'C:\Temp\auto\'
 expect "$rc" 0 "auto: with SMB unreachable the push exits 0"
@@ -138,12 +199,8 @@ if ! command -v smbd >/dev/null || [ "$(id -u)" != 0 ]; then
   skip "SMB part: smbd missing or not root"
   tap_done; exit
 fi
-shared=0
-if grep -q SAMBA_SHARE_DIR "$TOP_SRCDIR/tests/lib/samba.sh"; then
-  SAMBA_SHARE_DIR=$SIM_SANDBOX samba_start && shared=1
-else
-  samba_start
-fi
+# The share is the test server's C:\, so what SMB writes WinRM sees (samba.sh).
+SAMBA_SHARE_DIR=$SIM_SANDBOX samba_start
 [ -n "${SMB_PORT:-}" ] || { fail "smbd started"; tap_done; exit; }
 S=(--smb-port "$SMB_PORT")
 run push --via smb "${S[@]}" "${C[@]}" 127.0.0.1 "$W/src/zero" "$W/src/one" "$W/src/mib1" \
@@ -175,13 +232,15 @@ run push --via smb --smb-port "$CLOSED_PORT" "${C[@]}" 127.0.0.1 "$W/src/one" 'C
 expect "$rc" 255 "smb: --via smb with SMB unreachable exits 255 (no fallback)"
 matches "$(cat "$W/err")" "File and Printer Sharing" "  with the firewall hint"
 
-if [ "$shared" = 1 ]; then
-  run push --json "${S[@]}" "${C[@]}" 127.0.0.1 "$W/src/mib1" "$W/src/one" 'C:\Temp\a2\'
-  expect "$rc" 0 "auto: with SMB reachable exits 0"
-  expect "$(json 'd["transport"], d["fallback"]')" "smb None" "auto: SMB used, no fallback"
-  check "auto: arrived intact" cmp -s "$W/src/mib1" "$SIM_SANDBOX/Temp/a2/mib1"
-  expect "$(lines "$W/err")" 0 "auto: nothing on stderr"
-else
-  skip "auto over SMB: tests/lib/samba.sh cannot share the test server's C:\\ yet"
-fi
+# auto with the share up: SMB carries the bytes, and the server's SHA-256 of the copy is
+# asked over WinRM (snippet 9 on the partial file) instead of reading the copy back.
+run push --json "${S[@]}" "${C[@]}" 127.0.0.1 "$W/src/mib1" "$W/src/one" 'C:\Temp\a2\'
+expect "$rc" 0 "auto: with SMB reachable exits 0"
+expect "$(json 'd["transport"], d["fallback"], d["files"][0]["transport"]')" "smb None smb" \
+  "auto: SMB used, no fallback"
+check "auto: arrived intact" cmp -s "$W/src/mib1" "$SIM_SANDBOX/Temp/a2/mib1"
+expect "$(lines "$W/err")" 0 "auto: nothing on stderr"
+run pull --json "${S[@]}" "${C[@]}" 127.0.0.1 'C:\Temp\a2\one' "$W/back/a2one"
+expect "$rc" 0 "auto: pull over SMB exits 0"
+check "auto: pulled intact" cmp -s "$W/src/one" "$W/back/a2one"
 tap_done
