@@ -2,17 +2,20 @@
  * powershell.exe runs snippets 9-12 on its sandbox (tests/server/standin_stream.py).
  * Started by test_winrm_copy.sh with SIM_PORT, SIM_USER, SIM_PASSWORD and SIM_SANDBOX
  * set, once per server configuration; argv[1] says which checks fit it:
- *   main  sizes 0, 1, one Send chunk, one chunk + 1, 64 MiB both ways (byte for byte in
+ *   main  first the local parts alone (xfer.h helpers, part_file.h), then sizes 0, 1, one Send chunk, one chunk + 1, 64 MiB both ways (byte for byte in
  *         the sandbox, peak RSS far below the file), a Unicode name, unchanged, exists
  *         with and without force, a denied path (--deny-path 'C:\Denied'), not found,
  *         --streams 4 both ways, cancel, and --resume after a cancel
  *   enc   the same transfers over a server that requires encryption (sealed NTLM)
  *   drop  a connection dropped mid-upload (--fault-drop-after-stdin-bytes): no target,
  *         the error says --resume, and --resume completes it moving fewer bytes
+ *   rate  64 MiB both ways with one stream and with four, for the rates alone (by hand;
+ *         SIM_AUTH=basic: Basic over plain HTTP, without encryption)
  * Rates are printed as TAP comments. */
 #include "auth/ntlm.h"
 #include "base/clock.h"
 #include "base/random.h"
+#include "shell/localfs/part_file.h"
 #include "shell/push/winrm_copy.h"
 #include "tests/tap.h"
 #include <dirent.h>
@@ -37,9 +40,12 @@ static ws_rc connect_sim(void *ud, ws_client **out, ws_error *err)
 {
     (void)ud;
     atomic_fetch_add(&connects, 1);
-    ws_auth *auth = ws_auth_ntlm_new(user, password, NULL, "Negotiate", err);
+    const char *scheme = getenv("SIM_AUTH");
+    int basic = scheme && !strcmp(scheme, "basic");
+    ws_auth *auth = basic ? ws_auth_basic_new(user, password, err)
+                          : ws_auth_ntlm_new(user, password, NULL, "Negotiate", err);
     ws_target t = {.host = "127.0.0.1", .port = port};
-    ws_conn_opts co = {0};
+    ws_conn_opts co = {.allow_unencrypted = basic};
     *out = NULL;
     if (!auth)
         return err->rc ? err->rc : WS_E_NOMEM;
@@ -150,6 +156,109 @@ static double rate(unsigned long long bytes, long long ms)
     return ms > 0 ? (double)bytes / 1e6 / ((double)ms / 1000.0) : 0.0;
 }
 
+/* The local parts, no server: part names, hashing, and the partial file's rules. */
+static void test_local(void)
+{
+    struct stat st;
+    memset(&st, 0, sizeof st);
+    st.st_size = 10;
+    st.st_ino = 7;
+    char a[17], b[17], c2[17];
+    xfer_part_id(&st, "C:\\x", a);
+    xfer_part_id(&st, "C:\\x", b);
+    xfer_part_id(&st, "C:\\y", c2);
+    size_t hex = strspn(a, "0123456789abcdef");
+    TAP_OK(!strcmp(a, b) && strcmp(a, c2) && hex == 16 && strlen(a) == 16,
+           "xfer_part_id: 16 lower-case hex digits, the same for the same copy (%s, %s)", a, c2);
+    st.st_mtim.tv_nsec = 1;
+    xfer_part_id(&st, "C:\\x", b);
+    TAP_OK(strcmp(a, b) != 0, "xfer_part_id: a changed mtime names another partial copy");
+    char *name = xfer_part_name("C:\\d\\f.bin", a);
+    char want[64];
+    snprintf(want, sizeof want, "C:\\d\\f.bin.nanosh-%s.part", a);
+    TAP_STR_EQ(name, want, "xfer_part_name: TARGET.nanosh-ID.part");
+    free(name);
+    TAP_STR_EQ(xfer_kind_name(XFER_E_DENIED), "denied", "xfer_kind_name: denied");
+    TAP_STR_EQ(xfer_kind_name(XFER_E_MISMATCH), "mismatch", "xfer_kind_name: mismatch");
+
+    char path[512], target[512];
+    snprintf(path, sizeof path, "%s/abc", local_dir);
+    FILE *f = fopen(path, "wb");
+    if (f) {
+        fputs("abcdef", f);
+        fclose(f);
+    }
+    int fd = open(path, O_RDONLY);
+    char h[65];
+    ws_error err = {0};
+    TAP_OK(xfer_hash_fd(fd, 3, NULL, h, &err) == WS_OK &&
+           !strcmp(h, "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD"),
+           "xfer_hash_fd: SHA-256 of the first 3 bytes, upper case (%s)", h);
+    TAP_OK(xfer_hash_fd(fd, 0, NULL, h, &err) == WS_OK &&
+           !strcmp(h, "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"),
+           "xfer_hash_fd: SHA-256 of nothing");
+    _Atomic int stop = 1;
+    TAP_OK(xfer_hash_fd(fd, 6, &stop, h, &err) != WS_OK, "xfer_hash_fd: the cancel flag stops it");
+    TAP_OK(xfer_hash_fd(fd, 100, NULL, h, &err) != WS_OK && strstr(err.what, "shorter"),
+           "xfer_hash_fd: a file shorter than asked is an error (%s)", err.what);
+    ws_error_clear(&err);
+    if (fd >= 0)
+        close(fd);
+
+    snprintf(target, sizeof target, "%s/target.bin", local_dir);
+    part_file pf;
+    int rc = part_file_open(&pf, target, a, 0);
+    TAP_OK(rc == 0 && pf.have == 0 && pf.fd >= 0, "part_file_open: a new partial file");
+    TAP_OK(rc == 0 && part_file_pwrite(&pf, "world", 5, 5) == 0 &&
+           part_file_pwrite(&pf, "hello", 5, 0) == 0, "part_file_pwrite: at offsets");
+    char part_path[600];
+    snprintf(part_path, sizeof part_path, "%s", pf.path ? pf.path : "");
+    part_file_close(&pf, 1);
+    TAP_OK(exists(part_path), "part_file_close keep: the partial file stays for --resume");
+    rc = part_file_open(&pf, target, a, 1);
+    TAP_OK(rc == 0 && pf.have == 10, "part_file_open resume: continues at its size (%llu)",
+           pf.have);
+    TAP_OK(rc == 0 && part_file_commit(&pf, 10, 0644, 0) == 0 && !exists(part_path),
+           "part_file_commit: renamed to the target");
+    f = fopen(target, "rb");
+    char got[16] = "";
+    if (f) {
+        if (!fgets(got, sizeof got, f))
+            got[0] = '\0';
+        fclose(f);
+    }
+    TAP_STR_EQ(got, "helloworld", "the target holds the bytes written at their offsets");
+    rc = part_file_open(&pf, target, b, 0);
+    part_file_pwrite(&pf, "x", 1, 0);
+    errno = 0;
+    TAP_OK(rc == 0 && part_file_commit(&pf, 1, 0644, 0) != 0 && errno == EEXIST,
+           "part_file_commit without force: an existing target is refused (EEXIST)");
+    TAP_OK(stat(target, &st) == 0 && st.st_size == 10, "the existing target is left alone");
+    rc = part_file_open(&pf, target, b, 1);
+    TAP_OK(rc == 0 && pf.have == 1 && part_file_commit(&pf, 1, 0600, 1) == 0 &&
+           stat(target, &st) == 0 && st.st_size == 1 && (st.st_mode & 0777) == 0600,
+           "part_file_commit with force: replaced, with the mode given");
+    /* A symlink planted at the partial file's name is never written through. */
+    char victim[512];
+    snprintf(victim, sizeof victim, "%s/victim", local_dir);
+    f = fopen(victim, "wb");
+    if (f)
+        fclose(f);
+    name = xfer_part_name(target, a);
+    TAP_OK(name && symlink(victim, name) == 0, "a symlink planted as the partial file");
+    TAP_OK(part_file_open(&pf, target, a, 1) != 0 && errno == ELOOP,
+           "part_file_open resume: refuses a symlink (ELOOP)");
+    TAP_OK(part_file_open(&pf, target, a, 0) == 0 && part_file_pwrite(&pf, "z", 1, 0) == 0 &&
+           stat(victim, &st) == 0 && st.st_size == 0,
+           "part_file_open fresh: replaces the symlink, its target untouched");
+    part_file_close(&pf, 0);
+    TAP_OK(name && !exists(name), "part_file_close without keep: the partial file is removed");
+    free(name);
+    unlink(victim);
+    unlink(target);
+    unlink(path);
+}
+
 /* Push of a fresh file of size bytes as name, checked in the sandbox, then pulled back. */
 static void round_trip(winrm_copy *c, const char *name, unsigned long long size,
                        unsigned streams, const char *label)
@@ -181,6 +290,8 @@ static void round_trip(winrm_copy *c, const char *name, unsigned long long size,
            label, k.last);
     if (size >= 16 * MIB)
         printf("# push %s: %.1f MB/s (%lld ms)\n", label, rate(size, t1 - t0), t1 - t0);
+    else
+        printf("# push %s: %lld ms\n", label, t1 - t0);
     ws_error_clear(&err);
     memset(&k, 0, sizeof k);
     t0 = ws_now_ms();
@@ -196,6 +307,8 @@ static void round_trip(winrm_copy *c, const char *name, unsigned long long size,
            "pull %s: the file is mode 0644 less the umask (%o)", label, st.st_mode & 0777);
     if (size >= 16 * MIB)
         printf("# pull %s: %.1f MB/s (%lld ms)\n", label, rate(size, t1 - t0), t1 - t0);
+    else
+        printf("# pull %s: %lld ms\n", label, t1 - t0);
     ws_error_clear(&err);
     unlink(local);
     unlink(back);
@@ -445,6 +558,8 @@ int main(int argc, char **argv)
         TAP_OK(0, "a local temporary directory");
         return tap_done();
     }
+    if (!strcmp(mode, "main"))
+        test_local();
     ws_client *cl = NULL;
     ws_error err = {0};
     TAP_OK(connect_sim(NULL, &cl, &err) == WS_OK, "connected (%s)", err.what);
@@ -462,6 +577,9 @@ int main(int argc, char **argv)
     } else if (c && !strcmp(mode, "enc")) {
         test_sizes(c, cl, 1);
         test_streams(c);
+    } else if (c && !strcmp(mode, "rate")) {
+        round_trip(c, "rate1.bin", 64 * MIB, 1, "64MiB");
+        round_trip(c, "rate4.bin", 64 * MIB, 4, "64MiB-streams4");
     } else if (c && !strcmp(mode, "drop")) {
         const char *at = getenv("DROP_AT");
         test_drop(c, at ? strtoull(at, NULL, 10) : 0);
