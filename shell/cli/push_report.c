@@ -114,8 +114,7 @@ void push_report_write(FILE *out, const push_report *rp, const char *command,
             t->files, t->copied, t->unchanged, t->failed, t->bytes, t->moved, seconds);
     fputs("  \"error\": ", out);
     if (err)
-        write_error(out, t->cancelled ? XFER_E_CANCELLED : XFER_E_OTHER, job_err->what,
-                    job_err->fix);
+        write_error(out, t->kind ? t->kind : XFER_E_OTHER, job_err->what, job_err->fix);
     else
         fputs("null", out);
     fputs("\n}\n", out);

@@ -107,9 +107,23 @@ static void use(push_job *j, int transport, const ws_error *why)
 
 /* Picks the transport for a job whose remote side is remote (a Windows path, or a path
  * in --share). */
-ws_rc push_job_choose(push_job *j, const char *remote, ws_error *err)
+static xfer_kind kind_of_rc(ws_rc rc)
+{
+    switch (rc) {
+    case WS_E_CONNECT: case WS_E_TIMEOUT: case WS_E_RESOLVE: return XFER_E_UNREACHABLE;
+    case WS_E_AUTH:                                          return XFER_E_LOGON;
+    default:                                                 return XFER_E_OTHER;
+    }
+}
+
+static ws_rc choose(push_job *j, const char *remote, ws_error *err)
 {
     const push_request *rq = j->rq;
+    int share = j->h->share && j->h->share[0];
+    if (!share && !push_remote_is_absolute(remote))
+        return ws_error_set(err, WS_E_USAGE, "give a full path such as 'C:\\Temp\\', or the "
+                            "share it is in with --share", "remote path %s is not absolute",
+                            remote);
     if (rq->via == PUSH_VIA_WINRM) {
         ws_rc rc = push_job_winrm(j, err);
         if (rc == WS_OK)
@@ -120,8 +134,7 @@ ws_rc push_job_choose(push_job *j, const char *remote, ws_error *err)
     memset(&why, 0, sizeof why);
     ws_rc rc = smb_start(j, remote, rq->via == PUSH_VIA_SMB ? err : &why);
     /* --share names a share, not a Windows path, so WinRM cannot reach the same file. */
-    int winrm_ok = rq->via == PUSH_VIA_AUTO && !(j->h->share && j->h->share[0])
-                   && j->h->winrm && push_remote_is_absolute(remote);
+    int winrm_ok = rq->via == PUSH_VIA_AUTO && !share && j->h->winrm;
     if (rq->via == PUSH_VIA_SMB || !winrm_ok) {
         if (rc != WS_OK && rq->via != PUSH_VIA_SMB) {
             *err = why;
@@ -156,6 +169,14 @@ ws_rc push_job_choose(push_job *j, const char *remote, ws_error *err)
     use(j, PUSH_T_WINRM, &why);
     ws_error_clear(&why);
     return WS_OK;
+}
+
+ws_rc push_job_choose(push_job *j, const char *remote, ws_error *err)
+{
+    ws_rc rc = choose(j, remote, err);
+    if (rc != WS_OK)
+        j->t->kind = kind_of_rc(rc);
+    return rc;
 }
 
 const char *push_job_transport_name(const push_job *j)
@@ -293,6 +314,7 @@ ws_rc push_job_run(const push_host *h, const push_request *rq, const push_events
         return rc;
     if (push_job_cancelled(&j)) {
         totals->cancelled = 1;
+        totals->kind = XFER_E_CANCELLED;
         return ws_error_set(err, WS_E_IO, "run the same command with --resume to continue "
                             "from the partial copy", "interrupted; the partial copy is kept "
                             "beside the target");

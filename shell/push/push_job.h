@@ -70,6 +70,8 @@ typedef struct push_totals {
     unsigned long long bytes;       /* bytes of the files copied or unchanged */
     unsigned long long moved;       /* bytes that crossed the network */
     int cancelled;                  /* the cancel flag stopped the job */
+    xfer_kind kind;                 /* why the job itself stopped before its files (the
+                                     * share unreachable, a logon refused, ...); else 0 */
 } push_totals;
 
 /* Runs the job. WS_OK when every file was copied or unchanged. Else an error: one that

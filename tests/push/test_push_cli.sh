@@ -108,6 +108,13 @@ expect "$rc" 255 "winrm: an access-denied target exits 255"
 expect "$(json 'd["files"][0]["error"]["kind"]')" denied "winrm: --json kind denied"
 matches "$(cat "$W/err")" "nanosh: .*[Dd]enied" "winrm: the line says access is denied"
 
+run push --via winrm --streams 4 --force "${C[@]}" 127.0.0.1 "$W/src/mib1" 'C:\Temp\st\'
+expect "$rc" 0 "winrm: --streams 4 exits 0"
+check "winrm: --streams 4 copy intact" cmp -s "$W/src/mib1" "$SIM_SANDBOX/Temp/st/mib1"
+run push --via winrm "${C[@]}" 127.0.0.1 "$W/src/one" 'Temp\rel'
+expect "$rc$(lines "$W/err")" 2551 "winrm: a relative remote path is refused in one line"
+matches "$(cat "$W/err")" "not absolute" "  saying it is not absolute"
+
 # Ctrl-C: the copy stops, the partial copy stays (never under the target's name), the
 # line says to use --resume, and --resume completes it.
 "$NANOSH" push --via winrm "${C[@]}" 127.0.0.1 "$W/src/mib64" 'C:\Temp\cc\' >"$W/out" 2>"$W/err" &
@@ -228,9 +235,24 @@ rm -f "$W/back/mib1"
 run pull --via smb "${S[@]}" "${C[@]}" 127.0.0.1 'C:\Temp\s\mib1' "$W/back/"
 expect "$rc" 0 "smb: pull exits 0"
 check "smb: pulled intact" cmp -s "$W/src/mib1" "$W/back/mib1"
-run push --via smb --smb-port "$CLOSED_PORT" "${C[@]}" 127.0.0.1 "$W/src/one" 'C:\Temp\s\'
+run push --via smb --json --smb-port "$CLOSED_PORT" "${C[@]}" 127.0.0.1 "$W/src/one" 'C:\Temp\s\'
 expect "$rc" 255 "smb: --via smb with SMB unreachable exits 255 (no fallback)"
 matches "$(cat "$W/err")" "File and Printer Sharing" "  with the firewall hint"
+expect "$(json 'd["status"], d["error"]["kind"], len(d["files"])')" "failed unreachable 0" \
+  "  --json: kind unreachable, no files"
+NANOSH_NT_HASH=$(sim_nt_hash "$SMB_PW") NANOSH_PASSWORD= \
+  run push --via smb "${S[@]}" "${C[@]}" 127.0.0.1 "$W/src/mib1" 'C:\Temp\pth\'
+expect "$rc" 0 "smb: pass-the-hash (NANOSH_NT_HASH) exits 0"
+check "smb: pass-the-hash copy intact" cmp -s "$W/src/mib1" "$SMB_SHARE_DIR/Temp/pth/mib1"
+# The test server knows admin, Samba does not: the share refuses the logon, and auto
+# goes over WinRM, saying why (with the remote-UAC hint).
+NANOSH_PASSWORD=Secr3t-pass run push --json "${S[@]}" --port "$SIM_PORT" -a ntlm -u admin \
+  127.0.0.1 "$W/src/one" 'C:\Temp\uac\'
+expect "$rc" 0 "auto: a refused SMB logon falls back to WinRM, exit 0"
+matches "$(cat "$W/err")" "SMB not used.*refused.*LocalAccountTokenFilterPolicy" \
+  "auto: the line says the logon was refused, with the remote-UAC hint"
+expect "$(json 'd["transport"]')" winrm "auto: --json names winrm"
+check "auto: the file arrived over WinRM" cmp -s "$W/src/one" "$SIM_SANDBOX/Temp/uac/one"
 
 # auto with the share up: SMB carries the bytes, and the server's SHA-256 of the copy is
 # asked over WinRM (snippet 9 on the partial file) instead of reading the copy back.
