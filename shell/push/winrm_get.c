@@ -313,8 +313,13 @@ ws_rc winrm_get(winrm_copy *c, const char *remote, const char *local, const xfer
         char hash[65];
         r->resumed_from = g->f.have;
         rc = read_ranges(g, g->f.have, hash, &r->moved, kind, err);
-        if (rc != WS_OK)
-            part_file_close(&g->f, 1);      /* kept for --resume */
+        if (rc != WS_OK) {
+            /* Kept for --resume, cut to the bytes that came without a gap: ranges read
+             * at once leave holes when they stop, and --resume goes by its length. */
+            if (g->n > 0 && ftruncate(g->f.fd, (off_t)contiguous(g)) != 0)
+                part_file_close(&g->f, 0);
+            part_file_close(&g->f, 1);
+        }
         else if (strcmp(hash, g->sha256) != 0) {
             part_file_close(&g->f, 0);
             *kind = XFER_E_MISMATCH;

@@ -275,6 +275,30 @@ static int judge_target(put_ctx *p, const remote_stat *t, xfer_result *r, xfer_k
     return 1;
 }
 
+/* Where --resume continues: at the end of the partial copy on the host, but only when it
+ * is a prefix of the local file. Ranges sent at once (--streams) leave holes when they
+ * stop, which its length does not show, so its SHA-256 (snippet 9 on the partial copy
+ * itself) must equal that of as many local bytes. Otherwise *from stays 0: a fresh copy. */
+static ws_rc resume_point(put_ctx *p, const remote_stat *part, unsigned long long *from,
+                          xfer_kind *kind, ws_error *err)
+{
+    *from = 0;
+    if (!p->o->resume || part->kind != 'F' || part->size == 0 || part->size > p->size)
+        return WS_OK;
+    remote_stat ps;
+    ws_rc rc = wr_stat(p->c, p->part, p->part, (long long)part->size, p->o, &ps, NULL, kind, err);
+    if (rc != WS_OK || ps.kind != 'F' || ps.size != part->size || !ps.sha256[0])
+        return rc;
+    char local[65];
+    if ((rc = xfer_hash_fd(p->fd, part->size, p->o->cancel, local, err)) != WS_OK) {
+        *kind = p->o->cancel && *p->o->cancel ? XFER_E_CANCELLED : XFER_E_OTHER;
+        return rc;
+    }
+    if (strcmp(local, ps.sha256) == 0)
+        *from = part->size;
+    return WS_OK;
+}
+
 ws_rc winrm_put(winrm_copy *c, const char *local, const char *remote, const xfer_opts *o,
                 xfer_result *r, xfer_kind *kind, ws_error *err)
 {
@@ -302,11 +326,11 @@ ws_rc winrm_put(winrm_copy *c, const char *local, const char *remote, const xfer
     rc = wr_stat(c, remote, p.part, (long long)p.size, p.o, &t, &part, kind, err);
     if (rc == WS_OK && judge_target(&p, &t, r, kind, &rc, err)) {
         unsigned long long from = 0;
-        if (p.o->resume && part.kind == 'F' && part.size <= p.size)
-            from = part.size;
-        r->resumed_from = from;
         char hash[65];
-        rc = send_ranges(&p, from, !p.o->resume, hash, &r->moved, kind, err);
+        rc = resume_point(&p, &part, &from, kind, err);
+        r->resumed_from = from;
+        if (rc == WS_OK)
+            rc = send_ranges(&p, from, from == 0, hash, &r->moved, kind, err);
         if (rc == WS_OK)
             rc = finish(&p, hash, kind, err);
         if (rc == WS_OK) {

@@ -9,6 +9,7 @@
  *   enc   the same transfers over a server that requires encryption (sealed NTLM)
  *   drop  a connection dropped mid-upload (--fault-drop-after-stdin-bytes): no target,
  *         the error says --resume, and --resume completes it moving fewer bytes
+ *   drop4 the same on one of 4 streams: the others stop, and --resume completes it
  *   rate  64 MiB both ways with one stream and with four, for the rates alone (by hand;
  *         SIM_AUTH=basic: Basic over plain HTTP, without encryption)
  * Rates are printed as TAP comments. */
@@ -455,6 +456,77 @@ static void test_streams(winrm_copy *c)
     TAP_OK(made == 6, "--streams 4: 3 more connections each way (%d made)", made);
 }
 
+/* A pull on 4 streams cancelled, then resumed: the partial file keeps only the bytes
+ * that came without a gap, and --resume goes on from there. */
+static void test_streams_cancel(winrm_copy *c)
+{
+    char local[512], back[512], boxed[4096];
+    const char *remote = "C:\\nanosh-test\\streams-cancel.bin";
+    unsigned long long size = 32 * MIB;
+    snprintf(local, sizeof local, "%s/streams-cancel.bin", local_dir);
+    snprintf(back, sizeof back, "%s/streams-cancel-back.bin", local_dir);
+    in_sandbox(boxed, sizeof boxed, "streams-cancel.bin");
+    make_file(local, size);
+    xfer_opts o = {.streams = 4};
+    xfer_result r;
+    xfer_kind kind;
+    ws_error err = {0};
+    ws_rc rc = winrm_put(c, local, remote, &o, &r, &kind, &err);
+    TAP_OK(rc == WS_OK, "pushed %llu bytes to pull back (%s)", size, err.what);
+    canceller k = {.at_bytes = 12 * MIB};
+    xfer_progress pr = {on_progress, &k};
+    o.progress = &pr;
+    o.cancel = &k.flag;
+    rc = winrm_get(c, remote, back, &o, &r, &kind, &err);
+    TAP_OK(rc != WS_OK && kind == XFER_E_CANCELLED && !exists(back) && part_files(local_dir) == 1,
+           "pull on 4 streams cancelled: no target, a partial file (%s)", err.what);
+    ws_error_clear(&err);
+    memset(&k, 0, sizeof k);
+    o.resume = 1;
+    rc = winrm_get(c, remote, back, &o, &r, &kind, &err);
+    TAP_OK(rc == WS_OK && r.status == XFER_COPIED && r.moved + r.resumed_from == size &&
+           same_bytes(local, back) && part_files(local_dir) == 0,
+           "pull --resume on 4 streams: complete from %llu (%s)", r.resumed_from, err.what);
+    ws_error_clear(&err);
+    unlink(local);
+    unlink(back);
+    unlink(boxed);
+}
+
+/* The connection of one of 4 streams drops: the others are stopped, the error is the
+ * drop's, and --resume completes the copy (from the start when the partial copy has
+ * holes, which its SHA-256 shows). */
+static void test_drop_streams(winrm_copy *c)
+{
+    char local[512], boxed[4096], dir[4096];
+    const char *remote = "C:\\nanosh-test\\dropped4.bin";
+    unsigned long long size = 32 * MIB;
+    snprintf(local, sizeof local, "%s/dropped4.bin", local_dir);
+    in_sandbox(boxed, sizeof boxed, "dropped4.bin");
+    in_sandbox(dir, sizeof dir, "");
+    make_file(local, size);
+    xfer_opts o = {.streams = 4, .deadline_ms = ws_now_ms() + 120000};
+    xfer_result r;
+    xfer_kind kind;
+    ws_error err = {0};
+    long long t0 = ws_now_ms();
+    ws_rc rc = winrm_put(c, local, remote, &o, &r, &kind, &err);
+    printf("# the 4-stream push failed after %lld ms\n", ws_now_ms() - t0);
+    TAP_OK(rc != WS_OK && kind != XFER_E_CANCELLED && strstr(err.fix, "--resume"),
+           "4 streams, one connection dropped: fails with the drop's error, says --resume "
+           "(%s / %s)", err.what, err.fix);
+    TAP_OK(!exists(boxed) && part_files(dir) == 1, "no target file, the partial copy stays");
+    ws_error_clear(&err);
+    o.resume = 1;
+    rc = winrm_put(c, local, remote, &o, &r, &kind, &err);
+    TAP_OK(rc == WS_OK && r.status == XFER_COPIED && r.moved + r.resumed_from == size &&
+           same_bytes(local, boxed) && part_files(dir) == 0,
+           "--resume on 4 streams completes it (from %llu) (%s)", r.resumed_from, err.what);
+    ws_error_clear(&err);
+    unlink(local);
+    unlink(boxed);
+}
+
 /* Cancel half-way, then --resume: fewer bytes moved, same result. */
 static void test_cancel_resume(winrm_copy *c)
 {
@@ -573,6 +645,7 @@ int main(int argc, char **argv)
         test_exists(c);
         test_errors(c);
         test_streams(c);
+        test_streams_cancel(c);
         test_cancel_resume(c);
     } else if (c && !strcmp(mode, "enc")) {
         test_sizes(c, cl, 1);
@@ -583,6 +656,8 @@ int main(int argc, char **argv)
     } else if (c && !strcmp(mode, "drop")) {
         const char *at = getenv("DROP_AT");
         test_drop(c, at ? strtoull(at, NULL, 10) : 0);
+    } else if (c && !strcmp(mode, "drop4")) {
+        test_drop_streams(c);
     }
     ws_error warning = {0};
     winrm_copy_close(c, &warning);

@@ -1,7 +1,7 @@
 #!/bin/bash
 # The WinRM copy engine (tests/push/test_winrm_copy.c) against the test server, once per
 # server configuration: plain NTLM with a denied path, NTLM with encryption required,
-# and a connection dropped mid-upload. Each run's own TAP lines become comments here.
+# and a connection dropped mid-upload, of one stream and of one of four. Each run's own TAP lines become comments here.
 . "$TOP_SRCDIR/tests/lib/tap.sh"
 . "$TOP_SRCDIR/tests/lib/sim.sh"
 prog=$TOP_BUILDDIR/tests/push/test_winrm_copy
@@ -37,4 +37,10 @@ if sim_start --ntlm --fault-drop-after-stdin-bytes "$DROP_AT"; then
   is "the server dropped the connection once" "$(sim_state_field 's["fault_stdin_drop"]["fired"]')" True
   sim_stop
 else fail "server started (--fault-drop-after-stdin-bytes)"; fi
+
+if sim_start --ntlm --fault-drop-after-stdin-bytes "$DROP_AT"; then
+  run_tap "connection of one of 4 streams dropped" drop4
+  is "the server dropped one connection" "$(sim_state_field 's["fault_stdin_drop"]["fired"]')" True
+  sim_stop
+else fail "server started (--fault-drop-after-stdin-bytes, 4 streams)"; fi
 tap_done
