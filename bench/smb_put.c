@@ -17,12 +17,14 @@ int main(int argc, char **argv)
     pw[strcspn(pw, "\n")] = '\0';
     smb_creds creds = { getenv("SMB_USER"), pw, 0 };
     smb_conn *c = NULL;
-    smb_xfer x;
+    xfer_result x;
+    xfer_kind kind;
+    const xfer_opts forced = {.force = 1};
     ws_error err = {0};
     ws_rc rc = smb_conn_open(&c, argv[1], (unsigned)atoi(argv[2]), &creds, 20000, &err);
     OPENSSL_cleanse(pw, sizeof pw);
     if (rc == WS_OK)
-        rc = smb_put(c, argv[4], argv[3], argv[5], 1, &x, &err);
+        rc = smb_put(c, argv[4], argv[3], argv[5], NULL, &forced, &x, &kind, &err);
     smb_conn_close(c);
     if (rc != WS_OK)
         fprintf(stderr, "smb_put: %s; %s\n", err.what, err.fix);

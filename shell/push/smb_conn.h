@@ -17,6 +17,7 @@ struct smb_conn {
     unsigned port;
     char domain[64], user[128], secret[256];   /* secret wiped at close */
     char ready_share[SMB_SHARE_MAX];            /* the share last opened successfully */
+    xfer_kind kind;                             /* the kind of the last failure */
 };
 
 /* Opens the share once per connection, so that a refused logon reads as one and not as

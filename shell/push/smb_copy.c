@@ -120,7 +120,7 @@ ws_rc smb_ready(smb_conn *c, const char *share, ws_error *err)
     free(url);
     smb_where w = smb_where_of(c, share, "");
     if (r != 0)
-        return smb_connect_error(err, e, c->user, &w);
+        return smb_connect_error(err, &c->kind, e, c->user, &w);
     snprintf(c->ready_share, sizeof c->ready_share, "%s", share);
     return WS_OK;
 }
@@ -152,7 +152,7 @@ ws_rc smb_stat_path(smb_conn *c, const char *share, const char *path, struct sta
         *exists = 1;
     else if (e != ENOENT) {
         smb_where w = smb_where_of(c, share, path);
-        return smb_errno_error(err, e, "stat", &w);
+        return smb_errno_error(err, &c->kind, e, "stat", &w);
     }
     return WS_OK;
 }
@@ -167,5 +167,5 @@ ws_rc smb_mkdir(smb_conn *c, const char *share, const char *path, ws_error *err)
     int e = errno;
     free(url);
     smb_where w = smb_where_of(c, share, path);
-    return r == 0 ? WS_OK : smb_errno_error(err, e, "mkdir", &w);
+    return r == 0 ? WS_OK : smb_errno_error(err, &c->kind, e, "mkdir", &w);
 }

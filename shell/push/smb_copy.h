@@ -13,6 +13,7 @@
 #ifndef NANOSH_SHELL_SMB_COPY_H
 #define NANOSH_SHELL_SMB_COPY_H
 #include "base/error.h"
+#include "shell/push/xfer.h"
 #include <sys/stat.h>
 
 typedef struct smb_conn smb_conn;
@@ -23,12 +24,14 @@ typedef struct smb_creds {
     int nt_hash;            /* secret is an NT hash (pass-the-hash) */
 } smb_creds;
 
-/* The result of one copy. */
-typedef struct smb_xfer {
-    unsigned long long bytes;     /* bytes sent or received */
-    unsigned char sha256[32];     /* SHA-256 of those bytes */
-    int exists;                   /* the target existed and force was not set */
-} smb_xfer;
+/* How push learns the SHA-256 of what the server holds. sha256 NULL: the partial copy
+ * is read back over SMB and hashed here. Else it is asked for the hash of share/path
+ * (e.g. Get-FileHash over WinRM), which costs a round trip instead of a second transfer. */
+typedef struct smb_hasher {
+    ws_rc (*sha256)(void *ud, const char *share, const char *path, char out[65],
+                    ws_error *err);
+    void *ud;
+} smb_hasher;
 
 /* Loads libsmbclient and makes a context for host:port (port 0: 445). timeout_ms bounds
  * each connect and request. The secret is copied; the copy is wiped at close. Nothing
@@ -37,16 +40,21 @@ ws_rc smb_conn_open(smb_conn **out, const char *host, unsigned port, const smb_c
                     int timeout_ms, ws_error *err);
 void smb_conn_close(smb_conn *c);
 
-/* Copies local file to share/path: written to a temporary name in the target's directory
- * while its SHA-256 is computed, its size read back, then renamed over path. An existing
- * path is replaced only with force, else WS_E_IO with x->exists set. After a failure the
- * temporary name is removed. */
-ws_rc smb_put(smb_conn *c, const char *local, const char *share, const char *path, int force,
-              smb_xfer *x, ws_error *err);
-/* Copies share/path to the local file through a temporary file, fsync and rename
- * (shell/localfs/safe_file.h). An existing local file is replaced only with force. */
-ws_rc smb_get(smb_conn *c, const char *share, const char *path, const char *local, int force,
-              smb_xfer *x, ws_error *err);
+/* Copies the local file to share/path (shell/push/xfer.h): the bytes go to the partial
+ * copy beside it (continued from where it ends with o->resume), the server's SHA-256 of
+ * it is checked (hasher, may be NULL), then it is renamed over path. A path that holds
+ * the same bytes is left alone (XFER_UNCHANGED); one that holds others is replaced only
+ * with o->force, else XFER_E_EXISTS. Directories on the way are made. */
+ws_rc smb_put(smb_conn *c, const char *local, const char *share, const char *path,
+              const smb_hasher *hasher, const xfer_opts *o, xfer_result *r, xfer_kind *kind,
+              ws_error *err);
+/* Copies share/path to the local file through a partial file beside it
+ * (shell/localfs/part_file.h: O_EXCL|O_NOFOLLOW, or continued with o->resume), then
+ * fsync and rename. The SHA-256 of what arrived is checked against hasher's (may be
+ * NULL: then only the size, and SMB's own signing, vouch for the bytes). */
+ws_rc smb_get(smb_conn *c, const char *share, const char *path, const char *local,
+              const smb_hasher *hasher, const xfer_opts *o, xfer_result *r, xfer_kind *kind,
+              ws_error *err);
 /* *exists = 0 and WS_OK when share/path does not exist; else its stat in *st. */
 ws_rc smb_stat_path(smb_conn *c, const char *share, const char *path, struct stat *st,
                     int *exists, ws_error *err);

@@ -15,8 +15,29 @@ static ws_rc unreachable(ws_error *err, ws_rc rc, int e, const smb_where *w)
                         "cannot reach the share on %s:%u: %s", w->host, w->port, strerror(e));
 }
 
-ws_rc smb_errno_error(ws_error *err, int e, const char *op, const smb_where *w)
+static xfer_kind kind_of(int e)
 {
+    switch (e) {
+    case ECONNREFUSED: case EHOSTUNREACH: case ENETUNREACH: case ECONNRESET: case ETIMEDOUT:
+        return XFER_E_UNREACHABLE;
+    case EACCES: case EPERM:
+        return XFER_E_DENIED;
+    case ENOENT: case ENOTDIR:
+        return XFER_E_NOTFOUND;
+    case ENOSPC: case EDQUOT:
+        return XFER_E_DISKFULL;
+    case EEXIST:
+        return XFER_E_EXISTS;
+    default:
+        return XFER_E_OTHER;
+    }
+}
+
+ws_rc smb_errno_error(ws_error *err, xfer_kind *kind, int e, const char *op,
+                      const smb_where *w)
+{
+    if (kind)
+        *kind = kind_of(e);
     switch (e) {
     case ECONNREFUSED: case EHOSTUNREACH: case ENETUNREACH: case ECONNRESET:
         return unreachable(err, WS_E_CONNECT, e, w);
@@ -44,14 +65,20 @@ ws_rc smb_errno_error(ws_error *err, int e, const char *op, const smb_where *w)
     }
 }
 
-ws_rc smb_connect_error(ws_error *err, int e, const char *user, const smb_where *w)
+ws_rc smb_connect_error(ws_error *err, xfer_kind *kind, int e, const char *user,
+                        const smb_where *w)
 {
+    if (kind)
+        *kind = XFER_E_LOGON;
     if (e == EACCES || e == EPERM)
         return ws_error_set(err, WS_E_AUTH, UAC_FIX, "logon to \\\\%s\\%s as %s refused: "
                             "wrong user or password, or no access to the share",
                             w->host, w->share, user);
-    if (e == ENOENT || e == ENODEV)
+    if (e == ENOENT || e == ENODEV) /* no such share: WinRM may still reach the path */
         return ws_error_set(err, WS_E_IO, "check the share name (admin shares: C$, ADMIN$)",
                             "no share %s on %s", w->share, w->host);
-    return smb_errno_error(err, e, "connect", w);
+    ws_rc rc = smb_errno_error(err, kind, e, "connect", w);
+    if (kind && *kind != XFER_E_UNREACHABLE)
+        *kind = XFER_E_LOGON;      /* the share cannot be used at all */
+    return rc;
 }

@@ -1,104 +1,195 @@
-/* smb_get: a file from a share to a local file (see smb_copy.h). The local side goes
- * through shell/localfs/safe_file.h (temporary file, fsync, rename), so an interrupted
- * copy never leaves a half-written file under the local name; SHA-256 is computed over
- * what was received. */
-#include "shell/push/smb_conn.h"
+/* smb_get: a file from a share to a local file (see smb_copy.h). The bytes go to the
+ * local partial file (shell/localfs/part_file.h), so an interrupted copy never leaves a
+ * half-written file under the local name and --resume continues it; SHA-256 is computed
+ * over what arrived and compared with the server's when a hasher can tell it. */
+#include "shell/push/smb_steps.h"
+#include "shell/localfs/part_file.h"
 #include "shell/localfs/safe_file.h"
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-static ws_rc local_error(ws_error *err, const char *local, int e)
+static ws_rc local_error(ws_error *err, xfer_kind *kind, const char *local, int e)
 {
+    *kind = e == ENOSPC || e == EDQUOT ? XFER_E_DISKFULL : e == EACCES ? XFER_E_DENIED
+            : e == EEXIST ? XFER_E_EXISTS : XFER_E_OTHER;
+    if (e == EEXIST)
+        return ws_error_set(err, WS_E_IO, "add --force to replace it", "local file %s exists",
+                            local);
     return ws_error_set(err, WS_E_IO, e == ENOSPC ? "free space on the local disk"
                         : "check the local path and its permissions",
                         "cannot write %s: %s", local, strerror(e));
 }
 
-/* Reads f to its end in SMB_CHUNK reads into out, hashing as it goes. */
-static ws_rc receive_all(smb_conn *c, SMBCFILE *f, safe_file *out, EVP_MD_CTX *md,
-                         smb_xfer *x, const smb_where *w, const char *local, ws_error *err)
+/* What one get works with. */
+typedef struct get_job {
+    smb_conn *c;
+    const char *local;
+    unsigned long long size;      /* the remote file's size */
+    const xfer_opts *o;
+    xfer_result *r;
+    smb_where w;
+} get_job;
+
+/* Reads f from offset to size into the partial file, hashing as it goes. */
+static ws_rc receive_all(get_job *j, SMBCFILE *f, part_file *pf, unsigned long long offset,
+                         EVP_MD_CTX *md, ws_error *err)
 {
+    smb_conn *c = j->c;
     unsigned char *buf = malloc(SMB_CHUNK);
     if (!buf)
         return ws_error_set(err, WS_E_NOMEM, "", "out of memory for a transfer buffer");
     smbc_read_fn rd = c->api.smbc_getFunctionRead(c->ctx);
     ws_rc rc = WS_OK;
-    for (;;) {
-        ssize_t n = rd(c->ctx, f, buf, SMB_CHUNK);
-        if (n < 0) {
-            rc = smb_errno_error(err, errno, "read", w);
+    if (offset && c->api.smbc_getFunctionLseek(c->ctx)(c->ctx, f, (off_t)offset, SEEK_SET) < 0)
+        rc = smb_errno_error(err, &c->kind, errno, "seek", &j->w);
+    while (rc == WS_OK && offset < j->size) {
+        rc = smb_should_stop(j->o, &c->kind, err);
+        if (rc != WS_OK)
             break;
+        size_t want = j->size - offset < SMB_CHUNK ? (size_t)(j->size - offset) : SMB_CHUNK;
+        ssize_t n = rd(c->ctx, f, buf, want);
+        if (n < 0)
+            rc = smb_errno_error(err, &c->kind, errno, "read", &j->w);
+        else if (n == 0)
+            rc = ws_error_set(err, WS_E_IO, "copy it again once it no longer changes",
+                              "\\\\%s\\%s\\%s ended at byte %llu of %llu", c->host, j->w.share,
+                              j->w.path, offset, j->size);
+        else if (part_file_pwrite(pf, buf, (size_t)n, offset) != 0)
+            rc = local_error(err, &c->kind, j->local, errno);
+        else {
+            EVP_DigestUpdate(md, buf, (size_t)n);
+            offset += (unsigned long long)n;
+            j->r->moved += (unsigned long long)n;
+            smb_progress(j->o, offset, j->size);
         }
-        if (n == 0)
-            break;
-        EVP_DigestUpdate(md, buf, (size_t)n);
-        if (safe_file_write(out, buf, (size_t)n) != 0) {
-            rc = local_error(err, local, errno);
-            break;
-        }
-        x->bytes += (unsigned long long)n;
     }
     free(buf);
     return rc;
 }
 
-/* Opens the remote file and the local temporary file, copies, and commits or aborts. */
-static ws_rc copy_in(smb_conn *c, const char *url, const char *local, unsigned long long size,
-                     smb_xfer *x, const smb_where *w, ws_error *err)
+/* The local partial file filled from where it ends, verified and renamed into place. */
+static ws_rc copy_in(get_job *j, const smb_hasher *hasher, const char *url,
+                     const struct stat *rst, ws_error *err)
 {
-    if (safe_file_fits(local, size) != 0)
-        return local_error(err, local, errno);
+    smb_conn *c = j->c;
+    if (safe_file_fits(j->local, j->size) != 0)
+        return local_error(err, &c->kind, j->local, errno);
+    char id[17], where[SMB_SHARE_MAX + SMB_PATH_MAX + 300];
+    snprintf(where, sizeof where, "%s <- \\\\%s\\%s\\%s", j->local, c->host, j->w.share,
+             j->w.path);
+    xfer_part_id(rst, where, id);
+    part_file pf;
+    if (part_file_open(&pf, j->local, id, j->o->resume) != 0)
+        return local_error(err, &c->kind, j->local, errno);
+    if (pf.have > j->size) {          /* not a prefix of this file: start again */
+        part_file_close(&pf, 0);
+        if (part_file_open(&pf, j->local, id, 0) != 0)
+            return local_error(err, &c->kind, j->local, errno);
+    }
+    j->r->resumed_from = pf.have;
     SMBCFILE *f = c->api.smbc_getFunctionOpen(c->ctx)(c->ctx, url, O_RDONLY, 0);
-    if (!f)
-        return smb_errno_error(err, errno, "open", w);
-    safe_file out;
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     ws_rc rc = WS_OK;
-    if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL))
+    if (!f)
+        rc = smb_errno_error(err, &c->kind, errno, "open", &j->w);
+    else if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL))
         rc = ws_error_set(err, WS_E_CRYPTO, "", "cannot start SHA-256");
-    else if (safe_file_open(&out, local, 0644) != 0)
-        rc = local_error(err, local, errno);
-    else {
-        rc = receive_all(c, f, &out, md, x, w, local, err);
-        if (rc == WS_OK && safe_file_commit(&out) != 0)
-            rc = local_error(err, local, errno);
-        if (rc != WS_OK)
-            safe_file_abort(&out);
-    }
-    c->api.smbc_getFunctionClose(c->ctx)(c->ctx, f);
+    else
+        rc = smb_hash_local_prefix(md, pf.fd, pf.have, pf.path, err);
     if (rc == WS_OK)
-        EVP_DigestFinal_ex(md, x->sha256, NULL);
+        rc = receive_all(j, f, &pf, pf.have, md, err);
+    if (f)
+        c->api.smbc_getFunctionClose(c->ctx)(c->ctx, f);
+    if (rc == WS_OK)
+        smb_digest_hex(md, j->r->sha256);
     EVP_MD_CTX_free(md);
+    char remote[65];
+    if (rc == WS_OK && hasher && hasher->sha256) {
+        rc = hasher->sha256(hasher->ud, j->w.share, j->w.path, remote, err);
+        if (rc == WS_OK && strcasecmp(remote, j->r->sha256) != 0) {
+            c->kind = XFER_E_MISMATCH;
+            rc = ws_error_set(err, WS_E_IO, "copy it again once it no longer changes",
+                              "SHA-256 mismatch for %s: the server holds %s, %s arrived; "
+                              "nothing was written", j->local, remote, j->r->sha256);
+            part_file_close(&pf, 0);
+            return rc;
+        }
+    }
+    if (rc == WS_OK && part_file_commit(&pf, j->size, 0644, j->o->force) != 0)
+        return local_error(err, &c->kind, j->local, errno);
+    /* Kept for --resume after a broken connection, an interrupt or a timeout. */
+    if (rc != WS_OK)
+        part_file_close(&pf, c->kind == XFER_E_UNREACHABLE || c->kind == XFER_E_CANCELLED
+                                 || rc == WS_E_TIMEOUT || rc == WS_E_CONNECT);
     return rc;
 }
 
-ws_rc smb_get(smb_conn *c, const char *share, const char *path, const char *local, int force,
-              smb_xfer *x, ws_error *err)
+/* The local target exists: unchanged when it holds the same bytes, else refused without
+ * force. *go is set when the copy should go ahead. */
+static ws_rc existing_local(get_job *j, const smb_hasher *hasher, int *go, ws_error *err)
 {
-    memset(x, 0, sizeof *x);
+    smb_conn *c = j->c;
     struct stat st;
-    if (!force && lstat(local, &st) == 0) {
-        x->exists = 1;
-        return ws_error_set(err, WS_E_IO, "add --force to replace it",
-                            "local file %s exists", local);
+    *go = 1;
+    if (lstat(j->local, &st) != 0)
+        return WS_OK;
+    *go = 0;
+    if (S_ISREG(st.st_mode) && (unsigned long long)st.st_size == j->size) {
+        int fd = open(j->local, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        char local[65], remote[65];
+        ws_rc rc = fd < 0 ? local_error(err, &c->kind, j->local, errno)
+                   : xfer_hash_fd(fd, j->size, j->o->cancel, local, err);
+        if (fd >= 0)
+            close(fd);
+        if (rc == WS_OK)
+            rc = smb_remote_sha256(c, hasher, j->w.share, j->w.path, remote, err);
+        if (rc != WS_OK)
+            return rc;
+        if (strcasecmp(local, remote) == 0) {
+            j->r->status = XFER_UNCHANGED;
+            memcpy(j->r->sha256, local, sizeof local);
+            return WS_OK;
+        }
     }
-    int exists = 0;
+    if (!j->o->force)
+        return local_error(err, &c->kind, j->local, EEXIST);
+    *go = 1;
+    return WS_OK;
+}
+
+ws_rc smb_get(smb_conn *c, const char *share, const char *path, const char *local,
+              const smb_hasher *hasher, const xfer_opts *o, xfer_result *r, xfer_kind *kind,
+              ws_error *err)
+{
+    memset(r, 0, sizeof *r);
+    c->kind = XFER_E_NONE;
+    get_job j = { .c = c, .local = local, .o = o, .r = r, .w = smb_where_of(c, share, path) };
+    struct stat st;
+    int exists = 0, go = 1;
     ws_rc rc = smb_stat_path(c, share, path, &st, &exists, err);
-    smb_where w = smb_where_of(c, share, path);
-    if (rc != WS_OK)
-        return rc;
-    if (!exists)
-        return smb_errno_error(err, ENOENT, "open", &w);
-    if (S_ISDIR(st.st_mode))
-        return ws_error_set(err, WS_E_USAGE, "name a file", "\\\\%s\\%s\\%s is a directory",
-                            c->host, share, path);
-    char *url = smb_conn_url(c, share, path, err);
-    if (!url)
-        return WS_E_NOMEM;
-    rc = copy_in(c, url, local, (unsigned long long)st.st_size, x, &w, err);
+    char *url = NULL;
+    if (rc == WS_OK && !exists)
+        rc = smb_errno_error(err, &c->kind, ENOENT, "open", &j.w);
+    else if (rc == WS_OK && S_ISDIR(st.st_mode)) {
+        c->kind = XFER_E_OTHER;
+        rc = ws_error_set(err, WS_E_USAGE, "name a file", "\\\\%s\\%s\\%s is a directory",
+                          c->host, share, path);
+    }
+    if (rc == WS_OK) {
+        j.size = r->size = (unsigned long long)st.st_size;
+        rc = existing_local(&j, hasher, &go, err);
+    }
+    if (rc == WS_OK && go && !(url = smb_conn_url(c, share, path, err)))
+        rc = WS_E_NOMEM;
+    if (rc == WS_OK && go)
+        rc = copy_in(&j, hasher, url, &st, err);
     free(url);
+    if (rc != WS_OK && c->kind == XFER_E_NONE)
+        c->kind = XFER_E_OTHER;
+    *kind = rc == WS_OK ? XFER_E_NONE : c->kind;
     return rc;
 }

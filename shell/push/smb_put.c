@@ -1,42 +1,16 @@
 /* smb_put: a local file to a share, atomically and verified (see smb_copy.h). The bytes
- * go to a temporary name in the target's directory, so a broken transfer never leaves a
- * half-written file under the target name; SHA-256 is computed over what was sent, the
- * size is read back from the server, and only then is the file renamed into place. */
-#include "shell/push/smb_conn.h"
-#include "base/random.h"
+ * go to the partial copy beside the target (shell/push/xfer.h), so a broken transfer
+ * never leaves a half-written file under the target name and --resume finds it again;
+ * SHA-256 is computed over what was sent and compared with the server's, the size is
+ * read back, and only then is the file renamed into place. */
+#include "shell/push/smb_steps.h"
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* "dir/.nanosh-<16 hex digits>.tmp" beside path: same directory, so the rename is a
- * rename within one volume; a random suffix, so two pushes never collide. */
-static char *temp_path(const char *path, ws_rc *rc, ws_error *err)
-{
-    unsigned char r[8];
-    if (ws_random_bytes(r, sizeof r) != 0) {
-        *rc = ws_error_set(err, WS_E_IO, "", "no random bytes for a temporary name: %s",
-                           strerror(errno));
-        return NULL;
-    }
-    const char *slash = strrchr(path, '/');
-    size_t dir = slash ? (size_t)(slash - path) + 1 : 0, cap = dir + 32;
-    char *t = malloc(cap);
-    if (!t) {
-        *rc = ws_error_set(err, WS_E_NOMEM, "", "out of memory");
-        return NULL;
-    }
-    memcpy(t, path, dir);
-    int n = snprintf(t + dir, cap - dir, ".nanosh-");
-    for (size_t i = 0; i < sizeof r; i++)
-        n += snprintf(t + dir + n, cap - dir - (size_t)n, "%02x", r[i]);
-    snprintf(t + dir + n, cap - dir - (size_t)n, ".tmp");
-    return t;
-}
 
 /* While one chunk goes out over SMB, a thread hashes it and reads the next one into the
  * other buffer: done in line, SHA-256 and the local read took the put from 0.87 to 0.60
@@ -78,119 +52,266 @@ static ws_rc write_chunk(smb_conn *c, SMBCFILE *f, const unsigned char *buf, siz
     for (size_t off = 0; off < n;) {
         ssize_t m = wr(c->ctx, f, buf + off, n - off);
         if (m <= 0)
-            return smb_errno_error(err, m < 0 ? errno : EIO, "write", w);
+            return smb_errno_error(err, &c->kind, m < 0 ? errno : EIO, "write", w);
         off += (size_t)m;
     }
     return WS_OK;
 }
 
-/* Sends what fd holds to f in SMB_CHUNK writes, hashing each chunk as it is written. */
-static ws_rc send_all(smb_conn *c, int fd, SMBCFILE *f, EVP_MD_CTX *md, smb_xfer *x,
-                      const smb_where *w, const char *local, ws_error *err)
+/* What one put works with. */
+typedef struct put_job {
+    smb_conn *c;
+    int fd;                       /* the local file, read from offset */
+    const char *local;
+    unsigned long long size;      /* the local file's size */
+    unsigned long long offset;    /* where the partial copy ends: sending starts there */
+    const xfer_opts *o;
+    xfer_result *r;
+    smb_where w;                  /* the partial copy */
+} put_job;
+
+/* Sends fd from j->offset to f in SMB_CHUNK writes, hashing each chunk as it is written. */
+static ws_rc send_all(put_job *j, SMBCFILE *f, EVP_MD_CTX *md, ws_error *err)
 {
     unsigned char *bufs = malloc(2 * (size_t)SMB_CHUNK), *cur = bufs;
     if (!bufs)
         return ws_error_set(err, WS_E_NOMEM, "", "out of memory for transfer buffers");
     int e = 0;
-    ssize_t n = read_chunk(fd, cur, &e);
+    unsigned long long done = j->offset;
+    ssize_t n = lseek(j->fd, (off_t)j->offset, SEEK_SET) < 0 ? -1 : read_chunk(j->fd, cur, &e);
+    if (n < 0 && !e)
+        e = errno;
     ws_rc rc = WS_OK;
     while (n > 0) {
+        rc = smb_should_stop(j->o, &j->c->kind, err);
+        if (rc != WS_OK)
+            break;
         unsigned char *next = cur == bufs ? bufs + SMB_CHUNK : bufs;
-        chunk_job job = { md, fd, cur, (size_t)n, next, 0, 0 };
+        chunk_job job = { md, j->fd, cur, (size_t)n, next, 0, 0 };
         pthread_t th;
         int threaded = pthread_create(&th, NULL, hash_and_read, &job) == 0;
         if (!threaded)
             hash_and_read(&job);
-        rc = write_chunk(c, f, cur, (size_t)n, w, err);
+        rc = write_chunk(j->c, f, cur, (size_t)n, &j->w, err);
         if (threaded)
             pthread_join(th, NULL);
         if (rc != WS_OK)
             break;
-        x->bytes += (unsigned long long)n;
+        done += (unsigned long long)n;
+        j->r->moved += (unsigned long long)n;
+        smb_progress(j->o, done, j->size);
         n = job.got;
         e = job.read_errno;
         cur = next;
     }
     if (rc == WS_OK && n < 0)
-        rc = ws_error_set(err, WS_E_IO, "check the local file", "cannot read %s: %s", local,
-                          strerror(e));
+        rc = ws_error_set(err, WS_E_IO, "check the local file", "cannot read %s: %s",
+                          j->local, strerror(e));
+    if (rc == WS_OK && done != j->size)
+        rc = ws_error_set(err, WS_E_IO, "copy it again once it no longer changes",
+                          "%s changed size during the copy", j->local);
     free(bufs);
     return rc;
 }
 
-/* Creates tmp_url exclusively, sends the file, closes it, and checks the size the server
- * holds against what was sent. */
-static ws_rc write_temp(smb_conn *c, int fd, const char *tmp_url, EVP_MD_CTX *md,
-                        smb_xfer *x, const smb_where *w, const char *local, ws_error *err)
+/* Opens the partial copy: continued at its end with resume when it is not longer than
+ * the file (j->offset), else new and empty. Its directories are made when missing. */
+static SMBCFILE *open_part(put_job *j, const char *url, const char *share, const char *part,
+                           ws_error *err, ws_rc *rc)
 {
-    SMBCFILE *f = c->api.smbc_getFunctionOpen(c->ctx)(c->ctx, tmp_url,
-                                                      O_WRONLY | O_CREAT | O_EXCL, 0644);
+    smb_conn *c = j->c;
+    j->offset = 0;
+    if (j->o->resume) {
+        struct stat st;
+        int exists = 0;
+        *rc = smb_stat_path(c, share, part, &st, &exists, err);
+        if (*rc != WS_OK)
+            return NULL;
+        if (exists && S_ISREG(st.st_mode) && (unsigned long long)st.st_size <= j->size) {
+            SMBCFILE *f = c->api.smbc_getFunctionOpen(c->ctx)(c->ctx, url, O_WRONLY, 0);
+            if (f && c->api.smbc_getFunctionLseek(c->ctx)(c->ctx, f, st.st_size, SEEK_SET) >= 0) {
+                j->offset = (unsigned long long)st.st_size;
+                return f;
+            }
+            if (f)
+                c->api.smbc_getFunctionClose(c->ctx)(c->ctx, f);
+        }
+    }
+    smbc_open_fn op = c->api.smbc_getFunctionOpen(c->ctx);
+    SMBCFILE *f = op(c->ctx, url, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (!f && errno == ENOENT) {
+        *rc = smb_make_parents(c, share, part, err);
+        if (*rc != WS_OK)
+            return NULL;
+        f = op(c->ctx, url, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    }
     if (!f)
-        return smb_errno_error(err, errno, "create", w);
-    ws_rc rc = send_all(c, fd, f, md, x, w, local, err);
-    if (c->api.smbc_getFunctionClose(c->ctx)(c->ctx, f) != 0 && rc == WS_OK)
-        rc = smb_errno_error(err, errno, "close", w);
-    struct stat st;
-    if (rc == WS_OK && c->api.smbc_getFunctionStat(c->ctx)(c->ctx, tmp_url, &st) != 0)
-        rc = smb_errno_error(err, errno, "stat", w);
-    if (rc == WS_OK && (unsigned long long)st.st_size != x->bytes)
-        rc = ws_error_set(err, WS_E_IO, "retry the copy; check the remote disk",
-                          "\\\\%s\\%s\\%s: the server holds %lld bytes of %llu sent", w->host,
-                          w->share, w->path, (long long)st.st_size, x->bytes);
-    return rc;
+        *rc = smb_errno_error(err, &c->kind, errno, "create", &j->w);
+    return f;
 }
 
-/* The temporary file, sent and verified, renamed over the target. */
-static ws_rc put_via_temp(smb_conn *c, int fd, const char *share, const char *path,
-                          const char *local, smb_xfer *x, ws_error *err)
+/* Sends the file into the partial copy, closes it, and checks the size the server holds
+ * against the file's. The local SHA-256 goes to j->r. */
+static ws_rc write_part(put_job *j, const char *share, const char *part, ws_error *err)
 {
-    smb_where w = smb_where_of(c, share, path);
+    smb_conn *c = j->c;
+    char *url = smb_conn_url(c, share, part, err);
+    if (!url)
+        return WS_E_NOMEM;
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
     ws_rc rc = WS_OK;
-    char *tmp = temp_path(path, &rc, err);
-    char *tmp_url = tmp ? smb_conn_url(c, share, tmp, err) : NULL;
-    char *url = tmp_url ? smb_conn_url(c, share, path, err) : NULL;
-    EVP_MD_CTX *md = url ? EVP_MD_CTX_new() : NULL;
-    if (tmp && !url)
-        rc = WS_E_NOMEM;
-    else if (url && (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)))
+    SMBCFILE *f = NULL;
+    if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL))
         rc = ws_error_set(err, WS_E_CRYPTO, "", "cannot start SHA-256");
+    else
+        f = open_part(j, url, share, part, err, &rc);
+    j->r->resumed_from = j->offset;
+    if (f)
+        rc = smb_hash_local_prefix(md, j->fd, j->offset, j->local, err);
+    if (f && rc == WS_OK)
+        rc = send_all(j, f, md, err);
+    if (f && c->api.smbc_getFunctionClose(c->ctx)(c->ctx, f) != 0 && rc == WS_OK)
+        rc = smb_errno_error(err, &c->kind, errno, "close", &j->w);
+    struct stat st;
+    if (rc == WS_OK && c->api.smbc_getFunctionStat(c->ctx)(c->ctx, url, &st) != 0)
+        rc = smb_errno_error(err, &c->kind, errno, "stat", &j->w);
+    if (rc == WS_OK && (unsigned long long)st.st_size != j->size)
+        rc = ws_error_set(err, WS_E_IO, "retry the copy; check the remote disk",
+                          "\\\\%s\\%s\\%s: the server holds %lld bytes of %llu sent", j->w.host,
+                          share, part, (long long)st.st_size, j->size);
     if (rc == WS_OK)
-        rc = write_temp(c, fd, tmp_url, md, x, &w, local, err);
-    if (rc == WS_OK && c->api.smbc_getFunctionRename(c->ctx)(c->ctx, tmp_url, c->ctx, url) != 0)
-        rc = smb_errno_error(err, errno, "rename", &w);
-    if (rc != WS_OK && tmp_url)
-        c->api.smbc_getFunctionUnlink(c->ctx)(c->ctx, tmp_url);
-    if (rc == WS_OK)
-        EVP_DigestFinal_ex(md, x->sha256, NULL);
+        smb_digest_hex(md, j->r->sha256);
     EVP_MD_CTX_free(md);
     free(url);
-    free(tmp_url);
-    free(tmp);
     return rc;
 }
 
-ws_rc smb_put(smb_conn *c, const char *local, const char *share, const char *path, int force,
-              smb_xfer *x, ws_error *err)
+/* Compares the server's SHA-256 of the partial copy with the local one, then renames it
+ * over path. A mismatch removes it. */
+static ws_rc verify_and_rename(put_job *j, const smb_hasher *hasher, const char *share,
+                               const char *part, const char *path, ws_error *err)
 {
-    memset(x, 0, sizeof *x);
-    struct stat st;
-    int exists = 0;
-    ws_rc rc = smb_stat_path(c, share, path, &st, &exists, err);
-    if (rc != WS_OK)
-        return rc;
+    smb_conn *c = j->c;
+    char remote[65];
+    ws_rc rc = smb_remote_sha256(c, hasher, share, part, remote, err);
+    char *purl = rc == WS_OK ? smb_conn_url(c, share, part, err) : NULL;
+    char *url = purl ? smb_conn_url(c, share, path, err) : NULL;
+    if (rc == WS_OK && !url)
+        rc = WS_E_NOMEM;
+    if (rc == WS_OK && strcasecmp(remote, j->r->sha256) != 0) {
+        c->api.smbc_getFunctionUnlink(c->ctx)(c->ctx, purl);
+        c->kind = XFER_E_MISMATCH;
+        rc = ws_error_set(err, WS_E_IO, "copy it again; if it happens again, check the "
+                          "network and the remote disk", "SHA-256 mismatch for \\\\%s\\%s\\%s: "
+                          "sent %s, the server holds %s; the partial copy was removed",
+                          c->host, share, path, j->r->sha256, remote);
+    }
+    if (rc == WS_OK && c->api.smbc_getFunctionRename(c->ctx)(c->ctx, purl, c->ctx, url) != 0) {
+        smb_where w = smb_where_of(c, share, path);
+        rc = smb_errno_error(err, &c->kind, errno, "rename", &w);
+    }
+    free(url);
+    free(purl);
+    return rc;
+}
+
+/* The target exists: unchanged when it holds the same bytes; else refused without
+ * force. *go is set when the copy should go ahead. */
+static ws_rc existing_target(put_job *j, const smb_hasher *hasher, const char *share,
+                             const char *path, const struct stat *st, int *go, ws_error *err)
+{
+    smb_conn *c = j->c;
     smb_where w = smb_where_of(c, share, path);
-    if (exists && S_ISDIR(st.st_mode))
+    *go = 0;
+    if (S_ISDIR(st->st_mode))
         return ws_error_set(err, WS_E_USAGE, "name the file inside it",
                             "remote target \\\\%s\\%s\\%s is a directory", c->host, share, path);
-    if (exists && !force) {
-        x->exists = 1;
-        return smb_errno_error(err, EEXIST, "create", &w);
+    if ((unsigned long long)st->st_size == j->size) {
+        char local[65], remote[65];
+        ws_rc rc = xfer_hash_fd(j->fd, j->size, j->o->cancel, local, err);
+        if (rc == WS_OK)
+            rc = smb_remote_sha256(c, hasher, share, path, remote, err);
+        if (rc != WS_OK)
+            return rc;
+        if (strcasecmp(local, remote) == 0) {
+            j->r->status = XFER_UNCHANGED;
+            memcpy(j->r->sha256, local, sizeof local);
+            return WS_OK;
+        }
     }
-    int fd = open(local, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return ws_error_set(err, WS_E_IO, "check the local path", "cannot open %s: %s",
-                            local, strerror(errno));
-    rc = put_via_temp(c, fd, share, path, local, x, err);
-    close(fd);
+    if (!j->o->force)
+        return smb_errno_error(err, &c->kind, EEXIST, "create", &w);
+    *go = 1;
+    return WS_OK;
+}
+
+/* Stat of the target, the decision, the partial copy, verify, rename. */
+static ws_rc put_file(put_job *j, const smb_hasher *hasher, const char *share,
+                      const char *path, ws_error *err)
+{
+    smb_conn *c = j->c;
+    struct stat st;
+    int exists = 0, go = 1;
+    ws_rc rc = smb_stat_path(c, share, path, &st, &exists, err);
+    if (rc == WS_OK && exists)
+        rc = existing_target(j, hasher, share, path, &st, &go, err);
+    if (rc != WS_OK || !go)
+        return rc;
+    struct stat lst;
+    char id[17], where[SMB_SHARE_MAX + SMB_PATH_MAX + 300];
+    if (fstat(j->fd, &lst) != 0)
+        return ws_error_set(err, WS_E_IO, "check the local file", "cannot stat %s: %s",
+                            j->local, strerror(errno));
+    snprintf(where, sizeof where, "\\\\%s\\%s\\%s", c->host, share, path);
+    xfer_part_id(&lst, where, id);
+    char *part = xfer_part_name(path, id);
+    if (!part)
+        return ws_error_set(err, WS_E_NOMEM, "", "out of memory");
+    j->w = smb_where_of(c, share, part);
+    rc = write_part(j, share, part, err);
+    if (rc == WS_OK)
+        rc = verify_and_rename(j, hasher, share, part, path, err);
+    /* Kept for --resume after a broken connection, an interrupt or a timeout; removed
+     * otherwise (a full disk, a local read error), when resuming would not help. */
+    int resumable = c->kind == XFER_E_UNREACHABLE || c->kind == XFER_E_CANCELLED
+                    || rc == WS_E_TIMEOUT || rc == WS_E_CONNECT;
+    if (rc != WS_OK && !resumable && c->kind != XFER_E_MISMATCH) {
+        char *url = smb_conn_url(c, share, part, err);
+        if (url)
+            c->api.smbc_getFunctionUnlink(c->ctx)(c->ctx, url);
+        free(url);
+    }
+    free(part);
+    return rc;
+}
+
+ws_rc smb_put(smb_conn *c, const char *local, const char *share, const char *path,
+              const smb_hasher *hasher, const xfer_opts *o, xfer_result *r, xfer_kind *kind,
+              ws_error *err)
+{
+    memset(r, 0, sizeof *r);
+    c->kind = XFER_E_NONE;
+    put_job j = { .c = c, .local = local, .o = o, .r = r };
+    j.fd = open(local, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    ws_rc rc;
+    if (j.fd < 0 || fstat(j.fd, &st) != 0) {
+        c->kind = errno == ENOENT ? XFER_E_NOTFOUND : errno == EACCES ? XFER_E_DENIED
+                  : XFER_E_OTHER;
+        rc = ws_error_set(err, WS_E_IO, "check the local path", "cannot open %s: %s", local,
+                          strerror(errno));
+    } else if (!S_ISREG(st.st_mode)) {
+        c->kind = XFER_E_OTHER;
+        rc = ws_error_set(err, WS_E_USAGE, "name a regular file (or a directory with -r)",
+                          "%s is not a regular file", local);
+    } else {
+        j.size = r->size = (unsigned long long)st.st_size;
+        rc = put_file(&j, hasher, share, path, err);
+    }
+    if (j.fd >= 0)
+        close(j.fd);
+    if (rc != WS_OK && c->kind == XFER_E_NONE)
+        c->kind = XFER_E_OTHER;
+    *kind = rc == WS_OK ? XFER_E_NONE : c->kind;
     return rc;
 }

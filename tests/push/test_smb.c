@@ -1,8 +1,9 @@
 /* shell/push/smb_copy against a real smbd on loopback (started by test_smb.sh through
  * tests/lib/samba.sh, which exports SMB_PORT, SMB_USER, SMB_PW and SMB_SHARE_DIR): put
  * and get of every size class with SHA-256 checked against the file on the server's disk,
- * a Unicode name, replace only with force, and the errors a user meets, each leaving no
- * temporary file behind. */
+ * a Unicode name, replace only with force, an unchanged target left alone, an interrupted
+ * copy resumed, a hash mismatch, and the errors a user meets, each leaving no partial
+ * copy behind unless it can be resumed. */
 #include "auth/ntlm_crypto.h"
 #include "base/random.h"
 #include "shell/push/smb_copy.h"
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 static const char *share_dir, *host = "127.0.0.1";
+static const xfer_opts plain = {0}, forced = {.force = 1};
 static unsigned port;
 static char local_dir[64];
 
@@ -46,6 +48,18 @@ static int same_sha(const char *path, const unsigned char want[32])
     return sha256_file(path, got) == 0 && memcmp(got, want, 32) == 0;
 }
 
+/* The same for a digest in upper-case hex, as xfer_result holds it. */
+static int same_hex(const char *path, const char *hex)
+{
+    unsigned char got[32];
+    char h[65];
+    if (sha256_file(path, got) != 0)
+        return 0;
+    for (int i = 0; i < 32; i++)
+        snprintf(h + 2 * i, 3, "%02X", got[i]);
+    return strcmp(h, hex) == 0;
+}
+
 /* A local file of size random bytes; returns its path (static buffer per call site). */
 static void make_local(char *path, size_t cap, const char *name, size_t size)
 {
@@ -62,7 +76,7 @@ static void make_local(char *path, size_t cap, const char *name, size_t size)
         fclose(f);
 }
 
-/* Counts names starting ".nanosh-" under dir, recursively: leftover temporary files. */
+/* Counts names holding ".nanosh-" under dir, recursively: leftover partial copies. */
 static int temp_files(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -73,7 +87,7 @@ static int temp_files(const char *dir)
             continue;
         char sub[4096];
         snprintf(sub, sizeof sub, "%s/%s", dir, e->d_name);
-        n += strncmp(e->d_name, ".nanosh-", 8) == 0;
+        n += strstr(e->d_name, ".nanosh-") != NULL;
         if (e->d_type == DT_DIR)
             n += temp_files(sub);
     }
@@ -99,16 +113,18 @@ static void round_trip(smb_conn *c, const char *name, size_t size)
     make_local(local, sizeof local, "src.bin", size);
     snprintf(back, sizeof back, "%s/back.bin", local_dir);
     snprintf(remote, sizeof remote, "%s/%s", share_dir, name);
-    smb_xfer x;
+    xfer_result x;
+    xfer_kind kind;
     ws_error err = {0};
-    ws_rc rc = smb_put(c, local, "share", name, 0, &x, &err);
-    TAP_OK(rc == WS_OK && x.bytes == size, "put %zu bytes as %s (%s)", size, name, err.what);
-    TAP_OK(same_sha(remote, x.sha256) && same_sha(local, x.sha256),
+    ws_rc rc = smb_put(c, local, "share", name, NULL, &plain, &x, &kind, &err);
+    TAP_OK(rc == WS_OK && x.moved == size && x.size == size && x.status == XFER_COPIED,
+           "put %zu bytes as %s (%s)", size, name, err.what);
+    TAP_OK(same_hex(remote, x.sha256) && same_hex(local, x.sha256),
            "SHA-256 of what was sent = the local file = the file in the share (%zu)", size);
-    smb_xfer y;
-    rc = smb_get(c, "share", name, back, 0, &y, &err);
-    TAP_OK(rc == WS_OK && y.bytes == size && memcmp(x.sha256, y.sha256, 32) == 0
-           && same_sha(back, x.sha256), "get of %s gives the same bytes (%s)", name, err.what);
+    xfer_result y;
+    rc = smb_get(c, "share", name, back, NULL, &plain, &y, &kind, &err);
+    TAP_OK(rc == WS_OK && y.moved == size && strcmp(x.sha256, y.sha256) == 0
+           && same_hex(back, x.sha256), "get of %s gives the same bytes (%s)", name, err.what);
     unlink(back);
     unlink(remote);
 }
@@ -134,21 +150,29 @@ static void test_force(smb_conn *c)
     sha256_file(a, sha_a);
     sha256_file(b, sha_b);
     snprintf(remote, sizeof remote, "%s/exists.bin", share_dir);
-    smb_xfer x;
+    xfer_result x;
+    xfer_kind kind;
     ws_error err = {0};
-    TAP_OK(smb_put(c, a, "share", "exists.bin", 0, &x, &err) == WS_OK, "first put (%s)", err.what);
-    ws_rc rc = smb_put(c, b, "share", "exists.bin", 0, &x, &err);
-    TAP_OK(rc == WS_E_IO && x.exists && strstr(err.what, "exists") && strstr(err.fix, "--force"),
-           "an existing target without force: %s; %s", err.what, err.fix);
+    TAP_OK(smb_put(c, a, "share", "exists.bin", NULL, &plain, &x, &kind, &err) == WS_OK,
+           "first put (%s)", err.what);
+    ws_rc rc = smb_put(c, a, "share", "exists.bin", NULL, &plain, &x, &kind, &err);
+    TAP_OK(rc == WS_OK && x.status == XFER_UNCHANGED && x.moved == 0,
+           "the same bytes again: unchanged, nothing sent (%s)", err.what);
+    rc = smb_put(c, b, "share", "exists.bin", NULL, &plain, &x, &kind, &err);
+    TAP_OK(rc == WS_E_IO && kind == XFER_E_EXISTS && strstr(err.what, "exists")
+           && strstr(err.fix, "--force"), "an existing target without force: %s; %s",
+           err.what, err.fix);
     TAP_OK(same_sha(remote, sha_a), "the target is unchanged");
-    rc = smb_put(c, b, "share", "exists.bin", 1, &x, &err);
+    rc = smb_put(c, b, "share", "exists.bin", NULL, &forced, &x, &kind, &err);
     TAP_OK(rc == WS_OK && same_sha(remote, sha_b), "with force it is replaced (%s)", err.what);
-    char back[512];
-    snprintf(back, sizeof back, "%s/exists-local.bin", local_dir);
-    TAP_OK(smb_get(c, "share", "exists.bin", a, 0, &x, &err) == WS_E_IO && x.exists
-           && same_sha(a, sha_a), "get onto an existing local file without force: %s", err.what);
-    TAP_OK(smb_get(c, "share", "exists.bin", a, 1, &x, &err) == WS_OK && same_sha(a, sha_b),
-           "get with force replaces it (%s)", err.what);
+    rc = smb_get(c, "share", "exists.bin", a, NULL, &plain, &x, &kind, &err);
+    TAP_OK(rc == WS_E_IO && kind == XFER_E_EXISTS && same_sha(a, sha_a),
+           "get onto an existing local file without force: %s", err.what);
+    rc = smb_get(c, "share", "exists.bin", b, NULL, &plain, &x, &kind, &err);
+    TAP_OK(rc == WS_OK && x.status == XFER_UNCHANGED && x.moved == 0,
+           "get onto a local file with the same bytes: unchanged (%s)", err.what);
+    TAP_OK(smb_get(c, "share", "exists.bin", a, NULL, &forced, &x, &kind, &err) == WS_OK
+           && same_sha(a, sha_b), "get with force replaces it (%s)", err.what);
     unlink(remote);
 }
 
@@ -157,28 +181,36 @@ static void test_errors(smb_conn *c)
 {
     char local[512];
     make_local(local, sizeof local, "err.bin", 3 << 20);
-    smb_xfer x;
+    xfer_result x;
+    xfer_kind kind;
     ws_error err = {0};
-    ws_rc rc = smb_put(c, local, "share", "no/such/dir/f.bin", 0, &x, &err);
-    TAP_OK(rc == WS_E_IO && strstr(err.what, "path not found"), "missing directory: %s", err.what);
+    char made[4096];
+    ws_rc rc = smb_put(c, local, "share", "new/sub dir/f.bin", NULL, &plain, &x, &kind, &err);
+    snprintf(made, sizeof made, "%s/new/sub dir/f.bin", share_dir);
+    TAP_OK(rc == WS_OK && same_hex(made, x.sha256), "missing directories are made (%s)",
+           err.what);
+    rc = smb_put(c, local, "share", "new/sub dir/f.bin/under-a-file.bin", NULL, &plain, &x,
+                 &kind, &err);
+    TAP_OK(rc == WS_E_IO && kind == XFER_E_NOTFOUND && strstr(err.what, "path not found"),
+           "a path under a file: %s", err.what);
 
     char denied[4096];
     snprintf(denied, sizeof denied, "%s/denied", share_dir);
     mkdir(denied, 0555);            /* owned by root: the test user may not write in it */
     chmod(denied, 0555);
-    rc = smb_put(c, local, "share", "denied/f.bin", 0, &x, &err);
-    TAP_OK(rc == WS_E_IO && strstr(err.what, "access denied"), "denied directory: %s", err.what);
-    rc = smb_put(c, local, "ro", "f.bin", 0, &x, &err);
+    rc = smb_put(c, local, "share", "denied/f.bin", NULL, &plain, &x, &kind, &err);
+    TAP_OK(rc == WS_E_IO && kind == XFER_E_DENIED && strstr(err.what, "access denied"),
+           "denied directory: %s", err.what);
+    rc = smb_put(c, local, "ro", "f.bin", NULL, &plain, &x, &kind, &err);
     TAP_OK(rc == WS_E_IO && strstr(err.what, "access denied"), "read-only share: %s", err.what);
-    rc = smb_get(c, "share", "no-such-file", local, 1, &x, &err);
-    TAP_OK(rc == WS_E_IO && strstr(err.what, "path not found"), "get of a missing file: %s",
-           err.what);
-    rc = smb_put(c, local, "noshare", "f.bin", 0, &x, &err);
-    TAP_OK(rc != WS_OK && strstr(err.what, "noshare"), "a missing share: %s; %s", err.what,
-           err.fix);
-    /* A read failure after the temporary file exists: a directory opens but cannot be read. */
-    rc = smb_put(c, local_dir, "share", "from-a-dir.bin", 0, &x, &err);
-    TAP_OK(rc == WS_E_IO && strstr(err.what, "cannot read"), "a local read error mid-copy: %s",
+    rc = smb_get(c, "share", "no-such-file", local, NULL, &forced, &x, &kind, &err);
+    TAP_OK(rc == WS_E_IO && kind == XFER_E_NOTFOUND && strstr(err.what, "path not found"),
+           "get of a missing file: %s", err.what);
+    rc = smb_put(c, local, "noshare", "f.bin", NULL, &plain, &x, &kind, &err);
+    TAP_OK(rc != WS_OK && kind == XFER_E_LOGON && strstr(err.what, "noshare"),
+           "a missing share: %s; %s", err.what, err.fix);
+    rc = smb_put(c, local_dir, "share", "from-a-dir.bin", NULL, &plain, &x, &kind, &err);
+    TAP_OK(rc == WS_E_USAGE && strstr(err.what, "not a regular file"), "a local directory: %s",
            err.what);
     TAP_OK(temp_files(share_dir) == 0, "no temporary file left in the share");
     char target[4096];
@@ -196,11 +228,12 @@ static void test_encrypted_and_domain(void)
     ws_error err = {0};
     ws_rc rc = smb_conn_open(&c, host, port, &creds, 10000, &err);
     make_local(local, sizeof local, "enc.bin", (1 << 20) + 7);
-    smb_xfer x;
+    xfer_result x;
+    xfer_kind kind;
     if (rc == WS_OK)
-        rc = smb_put(c, local, "enc", "encrypted.bin", 0, &x, &err);
+        rc = smb_put(c, local, "enc", "encrypted.bin", NULL, &plain, &x, &kind, &err);
     snprintf(remote, sizeof remote, "%s/encrypted.bin", share_dir);
-    TAP_OK(rc == WS_OK && same_sha(remote, x.sha256),
+    TAP_OK(rc == WS_OK && same_hex(remote, x.sha256),
            "put as %s to a share that requires encryption (%s)", user, rc ? err.what : "ok");
     /* The connection is still open: smbd lists its tree connect with the cipher. */
     char cmd[4096], line[512];
@@ -221,10 +254,12 @@ static void test_logon(void)
     smb_conn *bad = connect_as("wrong-password", 0);
     char local[512];
     make_local(local, sizeof local, "auth.bin", 10);
-    smb_xfer x;
+    xfer_result x;
+    xfer_kind kind = XFER_E_NONE;
     ws_error err = {0};
-    ws_rc rc = bad ? smb_put(bad, local, "share", "auth.bin", 0, &x, &err) : WS_E_USAGE;
-    TAP_OK(rc == WS_E_AUTH && strstr(err.what, "wrong user or password")
+    ws_rc rc = bad ? smb_put(bad, local, "share", "auth.bin", NULL, &plain, &x, &kind, &err)
+                   : WS_E_USAGE;
+    TAP_OK(rc == WS_E_AUTH && kind == XFER_E_LOGON && strstr(err.what, "wrong user or password")
            && strstr(err.fix, "LocalAccountTokenFilterPolicy"), "wrong password: %s; %s",
            err.what, err.fix);
     smb_conn_close(bad);
@@ -242,8 +277,8 @@ static void test_logon(void)
     for (int i = 0; i < 16; i++)
         snprintf(hex + 2 * i, 3, "%02x", h[i]);
     smb_conn *c = connect_as(hex, 1);
-    rc = c ? smb_put(c, local, "share", "hash.bin", 0, &x, &err) : WS_E_USAGE;
-    TAP_OK(rc == WS_OK && x.bytes == 10, "logon with the NT hash (%s)", err.what);
+    rc = c ? smb_put(c, local, "share", "hash.bin", NULL, &plain, &x, &kind, &err) : WS_E_USAGE;
+    TAP_OK(rc == WS_OK && x.moved == 10, "logon with the NT hash (%s)", err.what);
     smb_conn_close(c);
 }
 
@@ -278,11 +313,103 @@ static void test_dirs(smb_conn *c)
     smb_target_map("C:\\new dir\\mapped.txt", NULL, &t, &err);
     char local[512], remote[4096];
     make_local(local, sizeof local, "mapped.bin", 12345);
-    smb_xfer x;
-    rc = smb_put(c, local, t.share, t.path, 0, &x, &err);
+    xfer_result x;
+    xfer_kind kind;
+    rc = smb_put(c, local, t.share, t.path, NULL, &plain, &x, &kind, &err);
     snprintf(remote, sizeof remote, "%s/new dir/mapped.txt", share_dir);
-    TAP_OK(rc == WS_OK && same_sha(remote, x.sha256), "C:\\new dir\\mapped.txt through %s (%s)",
+    TAP_OK(rc == WS_OK && same_hex(remote, x.sha256), "C:\\new dir\\mapped.txt through %s (%s)",
            t.share, err.what);
+}
+
+/* Progress that raises the cancel flag once stop_at bytes are done: an interrupt. */
+typedef struct stopper {
+    _Atomic int flag;
+    unsigned long long stop_at, calls;
+} stopper;
+
+static void stop_after(void *ud, unsigned long long done, unsigned long long size)
+{
+    stopper *s = ud;
+    (void)size;
+    s->calls++;
+    if (done >= s->stop_at)
+        atomic_store(&s->flag, 1);
+}
+
+/* An interrupted put and get keep their partial copy, and resume finishes it, moving only
+ * the rest; without resume the copy starts again from the first byte. */
+static void test_resume(smb_conn *c)
+{
+    char local[512], remote[4096], back[512];
+    const unsigned long long size = (9ull << 20) + 5;
+    make_local(local, sizeof local, "resume.bin", (size_t)size);
+    snprintf(remote, sizeof remote, "%s/resume.bin", share_dir);
+    snprintf(back, sizeof back, "%s/resume-back.bin", local_dir);
+    stopper st = { 0, 3ull << 20, 0 };
+    xfer_progress pr = { stop_after, &st };
+    xfer_opts o = { .progress = &pr, .cancel = &st.flag };
+    xfer_result x;
+    xfer_kind kind;
+    ws_error err = {0};
+    ws_rc rc = smb_put(c, local, "share", "resume.bin", NULL, &o, &x, &kind, &err);
+    TAP_OK(rc != WS_OK && kind == XFER_E_CANCELLED && strstr(err.fix, "--resume"),
+           "an interrupted put: %s; %s", err.what, err.fix);
+    TAP_OK(access(remote, F_OK) != 0 && temp_files(share_dir) == 1,
+           "no target file, one partial copy kept");
+    xfer_opts again = { .resume = 1 };
+    rc = smb_put(c, local, "share", "resume.bin", NULL, &again, &x, &kind, &err);
+    TAP_OK(rc == WS_OK && x.resumed_from >= (3ull << 20) && x.moved == size - x.resumed_from
+           && same_hex(remote, x.sha256) && same_hex(local, x.sha256),
+           "resume sends only the rest (%llu of %llu) and the file is whole (%s)", x.moved, size,
+           err.what);
+    TAP_OK(temp_files(share_dir) == 0, "the partial copy became the target");
+
+    st.flag = 0;
+    st.calls = 0;
+    rc = smb_get(c, "share", "resume.bin", back, NULL, &o, &x, &kind, &err);
+    TAP_OK(rc != WS_OK && kind == XFER_E_CANCELLED && access(back, F_OK) != 0
+           && temp_files(local_dir) == 1, "an interrupted get keeps only its partial file: %s",
+           err.what);
+    rc = smb_get(c, "share", "resume.bin", back, NULL, &again, &x, &kind, &err);
+    TAP_OK(rc == WS_OK && x.resumed_from >= (3ull << 20) && x.moved == size - x.resumed_from
+           && same_hex(back, x.sha256) && same_hex(local, x.sha256),
+           "a resumed get moves only the rest (%llu) and the file is whole (%s)", x.moved,
+           err.what);
+    TAP_OK(temp_files(local_dir) == 0, "no local partial file left");
+    unlink(back);
+    unlink(remote);
+}
+
+/* A server hash that disagrees: nothing lands under the target name, and the partial
+ * copy is removed (the hasher is how push asks Get-FileHash over WinRM). */
+static ws_rc wrong_hash(void *ud, const char *share, const char *path, char out[65],
+                        ws_error *err)
+{
+    (void)share; (void)err;
+    int *asked = ud;
+    (*asked)++;
+    TAP_OK(strstr(path, ".nanosh-") != NULL, "the hasher is asked about the partial copy (%s)",
+           path);
+    memset(out, 'A', 64);
+    out[64] = '\0';
+    return WS_OK;
+}
+
+static void test_mismatch(smb_conn *c)
+{
+    char local[512], remote[4096];
+    make_local(local, sizeof local, "mismatch.bin", 5000);
+    snprintf(remote, sizeof remote, "%s/mismatch.bin", share_dir);
+    int asked = 0;
+    smb_hasher h = { wrong_hash, &asked };
+    xfer_result x;
+    xfer_kind kind;
+    ws_error err = {0};
+    ws_rc rc = smb_put(c, local, "share", "mismatch.bin", &h, &plain, &x, &kind, &err);
+    TAP_OK(rc == WS_E_IO && kind == XFER_E_MISMATCH && asked == 1
+           && strstr(err.what, "SHA-256 mismatch"), "a mismatch: %s", err.what);
+    TAP_OK(access(remote, F_OK) != 0 && temp_files(share_dir) == 0,
+           "no target file and no partial copy after a mismatch");
 }
 
 int main(void)
@@ -301,6 +428,8 @@ int main(void)
         test_force(c);
         test_errors(c);
         test_dirs(c);
+        test_resume(c);
+        test_mismatch(c);
     }
     smb_conn_close(c);
     test_encrypted_and_domain();
