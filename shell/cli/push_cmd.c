@@ -62,6 +62,8 @@ static void on_started(void *ud, const push_file *f)
 static void on_progress(void *ud, unsigned long long done, unsigned long long size)
 {
     reporter *r = ud;
+    if (r->pull && !r->bar.total_size)
+        r->bar.total_size = size;      /* pull copies one file: it is the total */
     progress_update(&r->bar, done, size);
 }
 

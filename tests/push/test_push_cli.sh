@@ -86,6 +86,7 @@ check "winrm: -r copied the top file" cmp -s "$W/tree/top.txt" "$SIM_SANDBOX/Tem
 
 run push --via winrm "${C[@]}" 127.0.0.1 "$W/tree" 'C:\Temp\r\'
 expect "$rc" 255 "winrm: a directory without -r exits 255"
+expect "$(lines "$W/out")$(lines "$W/err")" 02 "winrm: only the error lines (the directory, the count)"
 matches "$(cat "$W/err")" "add -r" "winrm: and says to add -r"
 run push --via winrm "${C[@]}" 127.0.0.1 "$W/src/one" "$W/src/zero" 'C:\Temp\nodir'
 expect "$rc" 255 "winrm: several files to a missing non-directory exit 255"
