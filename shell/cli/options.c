@@ -120,6 +120,9 @@ static const char usage_text[] =
     "  -v, --debug                trace the wire protocol on stderr, secrets redacted\n"
     "      --json                 machine-readable output (nanosh wsman, push, pull)\n"
     "      --xml                  wsman: print raw XML instead of JSON\n"
+    "  -h, --help                 show this help\n"
+    "  -V, --version              show the version\n"
+    "\n"
     "push and pull:\n"
     "      --via smb|winrm|auto   transport (default auto: SMB, else WinRM)\n"
     "      --share NAME           REMOTE is a path inside this SMB share\n"
@@ -128,8 +131,6 @@ static const char usage_text[] =
     "      --force                replace a target that holds other bytes\n"
     "      --resume               continue an interrupted copy\n"
     "      --streams N            WinRM: send one file as N ranges at once (1-16)\n"
-    "  -h, --help                 show this help\n"
-    "  -V, --version              show the version\n"
     "\n"
     "The password comes from --password-file, NANOSH_PASSWORD or a prompt; never from\n"
     "the command line. Per-host defaults: ~/.config/nanosh/config. See nanosh(1).\n";
