@@ -9,7 +9,15 @@
  * it. Pull: stat the source (9) for its size and SHA-256; read it (12) into a local
  * partial file (O_EXCL|O_NOFOLLOW, or continued with resume), check the hash, fsync,
  * rename. With streams > 1 the bytes go as that many ranges on as many connections at
- * once, each a process of its own.
+ * once, each a process of its own (for a file of at least 8 MiB left to copy, and only
+ * when cfg.connect is set); the first range uses this copy's connection.
+ *
+ * Each process runs on a thread of its own while the caller's thread watches: it relays
+ * xfer_opts.cancel (the remote command is terminated), stops every range when one
+ * fails, hashes the bytes as they move, and is the only thread that calls the progress
+ * callback. --resume continues a partial copy only where it has no holes: on the host
+ * when its SHA-256 equals that of as many local bytes (else it starts over), locally by
+ * cutting the partial file to the bytes that came without a gap when a pull stops.
  *
  * Functions return ws_error values and print nothing; progress goes to the callback.
  * A winrm_copy holds one connection's shell; it is not shared between threads. */
