@@ -211,9 +211,11 @@ fi
 SAMBA_SHARE_DIR=$SIM_SANDBOX samba_start
 [ -n "${SMB_PORT:-}" ] || { fail "smbd started"; tap_done; exit; }
 S=(--smb-port "$SMB_PORT")
+before=$(sim_state_field 's["http_requests"]')
 run push --via smb "${S[@]}" "${C[@]}" 127.0.0.1 "$W/src/zero" "$W/src/one" "$W/src/mib1" \
     "$W/src/mib64" 'C:\Temp\s\'
 expect "$rc" 0 "smb: four files exit 0"
+expect "$(sim_state_field 's["http_requests"]')" "$before" "smb: --via smb sends nothing over WinRM"
 for f in zero one mib1 mib64; do
   check "smb: $f arrived intact" cmp -s "$W/src/$f" "$SMB_SHARE_DIR/Temp/s/$f"
 done
@@ -257,8 +259,13 @@ check "auto: the file arrived over WinRM" cmp -s "$W/src/one" "$SIM_SANDBOX/Temp
 
 # auto with the share up: SMB carries the bytes, and the server's SHA-256 of the copy is
 # asked over WinRM (snippet 9 on the partial file) instead of reading the copy back.
+commands() { sim_state_field 's["wsman_actions"].get("Command", 0)'; }
+before=$(commands)
 run push --json "${S[@]}" "${C[@]}" 127.0.0.1 "$W/src/mib1" "$W/src/one" 'C:\Temp\a2\'
 expect "$rc" 0 "auto: with SMB reachable exits 0"
+after=$(commands)
+check "auto: the host's hash was asked over WinRM, one command or more a file ($before -> $after)" \
+  test "$after" -ge $((before + 2))
 expect "$(json 'd["transport"], d["fallback"], d["files"][0]["transport"]')" "smb None smb" \
   "auto: SMB used, no fallback"
 check "auto: arrived intact" cmp -s "$W/src/mib1" "$SIM_SANDBOX/Temp/a2/mib1"
