@@ -15,6 +15,11 @@ from cmd_layer import Interpreter
 # client reads blocks on its pipe, as it would on a Windows console.
 MAX_BUFFERED = 4 * 1024 * 1024
 CHUNK_MERGE = 64 * 1024
+# Stdin from Send waiting for the process is capped too: past it a Send waits (at most
+# STDIN_WAIT seconds) for the process to read, so a fast client cannot make the server
+# hold a whole uploaded file in memory.
+MAX_STDIN_QUEUED = 8 * 1024 * 1024
+STDIN_WAIT = 30.0
 SIGNAL_TERMINATE = 'http://schemas.microsoft.com/wbem/wsman/1/windows/shell/signal/terminate'
 SIGNAL_CTRL_C = 'http://schemas.microsoft.com/wbem/wsman/1/windows/shell/signal/ctrl_c'
 SIGNAL_CTRL_BREAK = 'http://schemas.microsoft.com/wbem/wsman/1/windows/shell/signal/ctrl_break'
@@ -40,6 +45,7 @@ class Command:
         self.stdin = collections.deque()
         self.stdin_eof = False
         self.stdin_bytes = 0                   # bytes that came by Send, in total
+        self.stdin_queued = 0                  # ... of which not yet taken for the process
         self.procs = set()
         self.interrupted = False
         self.terminated = False
@@ -100,6 +106,8 @@ class Command:
                     if proc.poll() is not None:
                         return
                     data = self.stdin.popleft() if self.stdin else None
+                    if data:
+                        self.stdin_queued -= len(data)
                     eof = self.stdin_eof and not self.stdin
                     self.cond.notify_all()
                 if data:
@@ -118,9 +126,16 @@ class Command:
     # --- WinRS operations ------------------------------------------------------------------
     def send(self, data, end):
         with self.cond:
+            deadline = time.monotonic() + STDIN_WAIT
+            while self.stdin_queued > MAX_STDIN_QUEUED and not (self.done or self.terminated):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self.cond.wait(min(left, 1.0))
             if data and not self.stdin_eof:
                 self.stdin.append(bytes(data))
                 self.stdin_bytes += len(data)
+                self.stdin_queued += len(data)
             if end:
                 self.stdin_eof = True
             self.cond.notify_all()
