@@ -244,7 +244,9 @@ static int run(const nanosh_opts *o, push_via via, const smb_creds *creds,
         progress_end(&r.bar, t.files);
     else
         progress_clear(&r.bar);
-    if (rc != WS_OK)
+    /* "1 of 1 file failed" would only repeat the file's own line. */
+    int only_file = t.files == 1 && t.failed == 1 && !t.cancelled;
+    if (rc != WS_OK && !only_file)
         connect_report(cx, &err);
     if (o->json)
         push_report_write(stdout, &r.rep, pull ? "pull" : "push", o->host,

@@ -86,7 +86,11 @@ check "winrm: -r copied the top file" cmp -s "$W/tree/top.txt" "$SIM_SANDBOX/Tem
 
 run push --via winrm "${C[@]}" 127.0.0.1 "$W/tree" 'C:\Temp\r\'
 expect "$rc" 255 "winrm: a directory without -r exits 255"
-expect "$(lines "$W/out")$(lines "$W/err")" 02 "winrm: only the error lines (the directory, the count)"
+expect "$(lines "$W/out")$(lines "$W/err")" 01 "winrm: only the error line"
+run push --via winrm "${C[@]}" 127.0.0.1 "$W/tree" "$W/src/one" 'C:\Temp\r\'
+expect "$rc$(lines "$W/out")$(lines "$W/err")" 25502 \
+  "winrm: one of two failing: its line and the count, exit 255"
+matches "$(tail -1 "$W/err")" "1 of 2 files failed" "  the count says 1 of 2"
 matches "$(cat "$W/err")" "add -r" "winrm: and says to add -r"
 run push --via winrm "${C[@]}" 127.0.0.1 "$W/src/one" "$W/src/zero" 'C:\Temp\nodir'
 expect "$rc" 255 "winrm: several files to a missing non-directory exit 255"
