@@ -105,8 +105,7 @@ static void use(push_job *j, int transport, const ws_error *why)
         j->ev->transport(j->ev->ud, transport == PUSH_T_SMB ? "smb" : "winrm", why);
 }
 
-/* Picks the transport for a job whose remote side is remote (a Windows path, or a path
- * in --share). */
+/* What stopped a job before its files, for --json. */
 static xfer_kind kind_of_rc(ws_rc rc)
 {
     switch (rc) {
@@ -116,6 +115,8 @@ static xfer_kind kind_of_rc(ws_rc rc)
     }
 }
 
+/* Picks the transport for a job whose remote side is remote (a Windows path, or a path
+ * in --share). */
 static ws_rc choose(push_job *j, const char *remote, ws_error *err)
 {
     const push_request *rq = j->rq;
