@@ -207,8 +207,11 @@ unsigned wr_split(unsigned long long from, unsigned long long to, unsigned want,
     unsigned long long len = to - from;
     if (!can_connect || len < WR_STREAMS_MIN_SIZE)
         n = 1;
-    /* Ranges of whole MiB but the last, so that each process writes whole blocks. */
-    unsigned long long step = (len / n + (1ULL << 20) - 1) & ~((1ULL << 20) - 1);
+    /* Ranges of whole MiB, the last taking the rest, so that each process writes whole
+     * blocks and none is left a few bytes. */
+    if (n > 1 && n > len >> 20)
+        n = (unsigned)(len >> 20);
+    unsigned long long step = (len / n) & ~((1ULL << 20) - 1);
     unsigned k = 0;
     for (unsigned long long at = from; k < n && at < to; k++) {
         at = k + 1 == n || to - at <= step ? to : at + step;

@@ -19,6 +19,7 @@
 #include "base/random.h"
 #include "shell/localfs/part_file.h"
 #include "shell/push/winrm_copy.h"
+#include "shell/push/winrm_int.h"
 #include "tests/tap.h"
 #include <dirent.h>
 #include <errno.h>
@@ -262,6 +263,76 @@ static void test_local(void)
     unlink(victim);
     unlink(target);
     unlink(path);
+}
+
+/* A finished job whose process exited with code and wrote err_text to stderr. */
+static ws_rc outcome_of(unsigned long long code, const char *err_text, xfer_kind *kind,
+                        ws_error *err)
+{
+    wr_job j;
+    memset(&j, 0, sizeof j);
+    j.res.end = WS_RUN_EXITED;
+    j.res.has_exit_code = 1;
+    j.res.exit_code = code;
+    ws_buf_appends(&j.errtext, err_text);
+    ws_rc rc = wr_job_outcome(&j, "write C:\\x", kind, err);
+    wr_job_free(&j);
+    return rc;
+}
+
+/* How a snippet's end becomes an error, and how ranges are cut, without a server. */
+static void test_outcomes(void)
+{
+    xfer_kind kind;
+    ws_error err = {0};
+    ws_rc rc = outcome_of(0, "", &kind, &err);
+    TAP_OK(rc == WS_OK && kind == XFER_E_NONE, "outcome: exit 0 is success");
+    rc = outcome_of(1, "NANOSH-E denied Access to the path 'C:\\x' is denied.\r\n", &kind, &err);
+    TAP_OK(rc != WS_OK && kind == XFER_E_DENIED && strstr(err.what, "access denied") &&
+           strstr(err.what, "is denied."), "outcome: NANOSH-E denied (%s)", err.what);
+    ws_error_clear(&err);
+    rc = outcome_of(1, "#< CLIXML\r\n<Objs Version=\"1.1.0.1\" "
+                    "xmlns=\"http://schemas.microsoft.com/powershell/2004/04\"><S S=\"Error\">"
+                    "NANOSH-E diskfull There is not enough space on the disk._x000D__x000A_</S>"
+                    "</Objs>", &kind, &err);
+    TAP_OK(rc != WS_OK && kind == XFER_E_DISKFULL && strstr(err.what, "not enough space") &&
+           !strstr(err.what, "_x000D_"), "outcome: NANOSH-E inside CLIXML (%s)", err.what);
+    ws_error_clear(&err);
+    rc = outcome_of(1, "\r\n\r\nNANOSH-E exists Cannot create \x1b[31ma file\x07 that exists\r\n",
+                    &kind, &err);
+    TAP_OK(rc != WS_OK && kind == XFER_E_EXISTS && !strchr(err.what, '\x1b') &&
+           !strchr(err.what, '\x07') && strstr(err.fix, "--force"),
+           "outcome: blank lines skipped, control characters folded (%s)", err.what);
+    ws_error_clear(&err);
+    rc = outcome_of(1, "NANOSH-E weird something new\r\n", &kind, &err);
+    TAP_OK(rc != WS_OK && kind == XFER_E_OTHER && strstr(err.what, "something new"),
+           "outcome: an unknown kind is other, with its message (%s)", err.what);
+    ws_error_clear(&err);
+    rc = outcome_of(1, "'powershell.exe' is not recognized as an internal or external command,\r\n"
+                    "operable program or batch file.\r\n", &kind, &err);
+    TAP_OK(rc != WS_OK && kind == XFER_E_OTHER && strstr(err.what, "exit 1") &&
+           strstr(err.what, "not recognized"), "outcome: no NANOSH-E line: the first line of "
+           "stderr (%s)", err.what);
+    ws_error_clear(&err);
+
+    unsigned long long ends[XFER_STREAMS_MAX];
+    unsigned n = wr_split(0, 32 * MIB, 4, 1, ends);
+    TAP_OK(n == 4 && ends[0] == 8 * MIB && ends[3] == 32 * MIB, "split: 32 MiB in 4 ranges");
+    n = wr_split(5, 32 * MIB + 5, 4, 0, ends);
+    TAP_OK(n == 1 && ends[0] == 32 * MIB + 5, "split: one range without a way to connect");
+    n = wr_split(0, 7 * MIB, 4, 1, ends);
+    TAP_OK(n == 1 && ends[0] == 7 * MIB, "split: one range below 8 MiB");
+    n = wr_split(0, 8 * MIB + 3, 16, 1, ends);
+    int whole = n == 8 && ends[n - 1] == 8 * MIB + 3;
+    for (unsigned i = 0; whole && i + 1 < n; i++)
+        whole = ends[i] == (i + 1) * MIB;
+    TAP_OK(whole, "split: 16 asked of 8 MiB + 3: %u ranges of 1 MiB, the last with the 3 "
+           "bytes more", n);
+    n = wr_split(0, 33 * MIB, 4, 1, ends);
+    TAP_OK(n == 4 && ends[0] == 8 * MIB && ends[2] == 24 * MIB && ends[3] == 33 * MIB,
+           "split: 33 MiB in 4: 8, 8, 8 and 9 MiB");
+    n = wr_split(9, 9, 4, 1, ends);
+    TAP_OK(n == 1 && ends[0] == 9, "split: nothing left is one empty range");
 }
 
 /* Push of a fresh file of size bytes as name, checked in the sandbox, then pulled back. */
@@ -634,8 +705,10 @@ int main(int argc, char **argv)
         TAP_OK(0, "a local temporary directory");
         return tap_done();
     }
-    if (!strcmp(mode, "main"))
+    if (!strcmp(mode, "main")) {
         test_local();
+        test_outcomes();
+    }
     ws_client *cl = NULL;
     ws_error err = {0};
     TAP_OK(connect_sim(NULL, &cl, &err) == WS_OK, "connected (%s)", err.what);
