@@ -89,6 +89,17 @@ t.ok(got[2] == 1 and got[1].startswith(b'NANOSH-E denied '), 'a second --deny-pa
 got = run(c, sh, write_text('C:\\Locked\\y.part', 0, True), b'abc')
 t.eq(got[::2], (b'W 3\r\n', 0), '... its parent is not denied')
 t.ok(not os.path.exists(os.path.join(sim.sandbox, 'Denied')), 'nothing was made under C:\\Denied')
+
+# Backpressure: past 8 MiB queued for a process that does not read yet, a Send waits.
+cid = sh.start('sh -c "sleep 2; wc -c"')
+slowest, statuses, piece = 0.0, set(), 256 * KIB
+for i in range(48):
+    t0 = time.monotonic()
+    statuses.add(c.post(send_req(sh.id, cid, b'x' * piece, end=i == 47))[0])
+    slowest = max(slowest, time.monotonic() - t0)
+out, err, code = collect(c, sh, cid)
+t.eq((statuses, out.strip(), code), ({200}, b'%d' % (48 * piece), 0), '12 MiB of Sends reach a process that reads late')
+t.ok(slowest >= 1.0, 'a Send waited while 8 MiB were queued (slowest %.2f s)' % slowest)
 sh.delete()
 sim.stop()
 
