@@ -168,6 +168,14 @@ class Uploads:
         return 'nanosh push --via winrm' + (' --streams %d' % streams if streams > 1 else '')
 
 
+def server_cpu_s(target):
+    """User+sys CPU seconds of the test server so far, with the children it has waited
+    for (the commands it ran: cat, the stand-in PowerShell), from /proc/PID/stat."""
+    with open('/proc/%d/stat' % target.sim.proc.pid) as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    return sum(int(x) for x in fields[11:15]) / float(os.sysconf('SC_CLK_TCK'))
+
+
 def repeat(uploads, clients, port, runs, budget_s, size):
     """Runs each (client, streams) in turn, runs times or until budget_s has passed
     (at least once each); median, min and max of each figure."""
@@ -177,7 +185,10 @@ def repeat(uploads, clients, port, runs, budget_s, size):
         for c in clients:
             client, streams = c.split('/') if '/' in c else (c, '1')
             print('  %s run %d' % (c, i + 1), file=sys.stderr, flush=True)
-            raw[c].append(uploads.run(client, port, int(streams)))
+            before = server_cpu_s(uploads.target)
+            r = uploads.run(client, port, int(streams))
+            r['server_cpu_s'] = server_cpu_s(uploads.target) - before
+            raw[c].append(r)
         if time.monotonic() - started > budget_s:
             break
     mib = size / float(1 << 20)
@@ -188,6 +199,7 @@ def repeat(uploads, clients, port, runs, budget_s, size):
                   'mb_per_s': summary([size / r['wall_s'] / 1e6 for r in rs]),
                   'cpu_s_per_mib': summary([r['cpu_s'] / mib for r in rs]),
                   'cpu_s': summary([r['cpu_s'] for r in rs]),
+                  'server_cpu_s_per_mib': summary([r['server_cpu_s'] / mib for r in rs]),
                   'maxrss_kib': summary([r['maxrss_kib'] for r in rs]),
                   'wall_s': summary([r['wall_s'] for r in rs])}
     return out
