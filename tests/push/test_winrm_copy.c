@@ -145,6 +145,7 @@ typedef struct canceller {
     _Atomic int flag;
     unsigned long long at_bytes, last, calls;
     int backwards;
+    long long set_ms;            /* when the flag was set */
 } canceller;
 
 static void on_progress(void *ud, unsigned long long done, unsigned long long size)
@@ -153,8 +154,10 @@ static void on_progress(void *ud, unsigned long long done, unsigned long long si
     k->backwards |= done < k->last || done > size;
     k->last = done;
     k->calls++;
-    if (k->at_bytes && done >= k->at_bytes)
+    if (k->at_bytes && done >= k->at_bytes && !atomic_load(&k->flag)) {
+        k->set_ms = ws_now_ms();
         atomic_store(&k->flag, 1);
+    }
 }
 
 static double rate(unsigned long long bytes, long long ms)
@@ -621,9 +624,11 @@ static void test_cancel_resume(winrm_copy *c)
     ws_error err = {0};
     long long t0 = ws_now_ms();
     ws_rc rc = winrm_put(c, local, remote, &o, &r, &kind, &err);
-    long long took = ws_now_ms() - t0;
+    long long took = ws_now_ms() - t0, after = ws_now_ms() - k.set_ms;
     TAP_OK(rc != WS_OK && kind == XFER_E_CANCELLED && strstr(err.fix, "--resume"),
            "push cancelled: cancelled, says --resume (%s / %s)", err.what, err.fix);
+    TAP_OK(k.set_ms && after < 5000, "push cancelled: ended %lld ms after the flag was set",
+           after);
     TAP_OK(!exists(boxed) && part_files(dir) == 1,
            "push cancelled: no target, the partial copy stays on the host (%d)", part_files(dir));
     printf("# push cancelled after %lld ms\n", took);
@@ -642,8 +647,11 @@ static void test_cancel_resume(winrm_copy *c)
     k.at_bytes = 6 * MIB;
     o.resume = 0;
     rc = winrm_get(c, remote, back, &o, &r, &kind, &err);
+    after = ws_now_ms() - k.set_ms;
     TAP_OK(rc != WS_OK && kind == XFER_E_CANCELLED && strstr(err.fix, "--resume"),
            "pull cancelled: cancelled, says --resume (%s / %s)", err.what, err.fix);
+    TAP_OK(k.set_ms && after < 5000, "pull cancelled: ended %lld ms after the flag was set",
+           after);
     TAP_OK(!exists(back) && part_files(local_dir) == 1,
            "pull cancelled: no target, the partial file stays");
     ws_error_clear(&err);
@@ -658,6 +666,29 @@ static void test_cancel_resume(winrm_copy *c)
     unlink(local);
     unlink(back);
     unlink(boxed);
+}
+
+/* A deadline that passes mid-copy ends it promptly, as a timeout, keeping the partial
+ * copy for --resume. */
+static void test_deadline(winrm_copy *c)
+{
+    char local[512], dir[4096];
+    const char *remote = "C:\\nanosh-test\\deadline.bin";
+    snprintf(local, sizeof local, "%s/deadline.bin", local_dir);
+    in_sandbox(dir, sizeof dir, "");
+    make_file(local, 64 * MIB);
+    xfer_opts o = {.deadline_ms = ws_now_ms() + 1500};
+    xfer_result r;
+    xfer_kind kind;
+    ws_error err = {0};
+    ws_rc rc = winrm_put(c, local, remote, &o, &r, &kind, &err);
+    long long late = ws_now_ms() - o.deadline_ms;
+    TAP_OK(rc == WS_E_TIMEOUT && strstr(err.fix, "--resume"),
+           "push past its deadline: a timeout, says --resume (%s / %s)", err.what, err.fix);
+    TAP_OK(late < 3000, "push past its deadline: ended %lld ms after it", late);
+    ws_error_clear(&err);
+    remove_parts(dir);
+    unlink(local);
 }
 
 /* The server drops the connection once, DROP_AT stdin bytes into the upload. */
@@ -724,6 +755,7 @@ int main(int argc, char **argv)
         test_streams(c);
         test_streams_cancel(c);
         test_cancel_resume(c);
+        test_deadline(c);
     } else if (c && !strcmp(mode, "enc")) {
         test_sizes(c, cl, 1);
         test_streams(c);
