@@ -117,12 +117,10 @@ class Host:
 
     def __init__(self, root, deny=(), cwd=None):
         self.sandbox = Sandbox(root)
-        here = cwd or os.getcwd()
-        try:
-            self.cwd = self.sandbox.to_windows(here) if os.path.realpath(here).startswith(
-                self.sandbox.root) else 'C:\\'
-        except ValueError:
-            self.cwd = 'C:\\'
+        here = os.path.realpath(cwd or os.getcwd())
+        inside = here == self.sandbox.root or here.startswith(self.sandbox.root + os.sep)
+        # [IO.File] resolves a relative path against the process's directory.
+        self.cwd = self.sandbox.to_windows(here) if inside else 'C:\\'
         self.deny = [self.sandbox.normalize(d).rstrip('\\').lower() for d in deny]
 
     def full(self, win):
