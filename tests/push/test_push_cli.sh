@@ -107,6 +107,21 @@ run pull --via winrm "${C[@]}" 127.0.0.1 "C:\\Temp\\r\\tree\\sub\\$udir\\$uni" "
 expect "$rc" 0 "winrm: pull of a Unicode name to a file name exits 0"
 check "winrm: Unicode file pulled intact" cmp -s "$W/tree/sub/$udir/$uni" "$W/back/u.txt"
 expect "$(lines "$W/out")$(lines "$W/err")" 00 "winrm: pull prints nothing when not a terminal"
+run pull --via winrm "${C[@]}" 127.0.0.1 'C:\Temp\w\one' "$W/back/u.txt"
+expect "$rc" 255 "winrm: pull over an existing local file with other bytes exits 255"
+matches "$(cat "$W/err")" "--force" "  naming --force"
+run pull --via winrm --force "${C[@]}" 127.0.0.1 'C:\Temp\w\one' "$W/back/u.txt"
+expect "$rc" 0 "winrm: pull --force replaces it"
+check "winrm: the local file holds the host's bytes" cmp -s "$SIM_SANDBOX/Temp/w/one" "$W/back/u.txt"
+
+# A name Windows cannot hold fails alone; the rest of the tree is copied.
+mkdir -p "$W/odd"
+echo a > "$W/odd/fine.txt"
+echo b > "$W/odd/bad:name.txt"
+run push --via winrm -r "${C[@]}" 127.0.0.1 "$W/odd" 'C:\Temp\odd\'
+expect "$rc" 255 "winrm: a name with ':' makes the run exit 255"
+matches "$(head -1 "$W/err")" "bad:name.txt.*cannot hold ':'" "  its line says why"
+check "  and the other file was copied" cmp -s "$W/odd/fine.txt" "$SIM_SANDBOX/Temp/odd/odd/fine.txt"
 
 run push --via winrm --json "${C[@]}" 127.0.0.1 "$W/src/one" 'C:\Denied\'
 expect "$rc" 255 "winrm: an access-denied target exits 255"
