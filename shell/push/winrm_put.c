@@ -11,6 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Receive poll for a process given no bytes: the runner's own poll while it uploads
+ * (UPLOAD_POLL_MS in wsman/run.c), so a length hosts are known to take. */
+#define EMPTY_INPUT_POLL_MS 500L
+
 /* One range of the local file as a job's stdin. */
 typedef struct range_source {
     int fd;
@@ -122,6 +126,10 @@ static ws_rc send_ranges(put_ctx *p, unsigned long long from, int create, char h
         wr_job_init(&jobs[i], p->c, texts[i] ? texts[i] : "", p->o);
         if (i > 0)
             wr_job_use_own_connection(&jobs[i]);
+        /* An empty file: the runner tells the process EOF only after a first Receive
+         * (wsman/run.c), which then need not be a long one. */
+        if (ends[i] == start && (jobs[i].poll_ms == 0 || jobs[i].poll_ms > EMPTY_INPUT_POLL_MS))
+            jobs[i].poll_ms = EMPTY_INPUT_POLL_MS;
         src[i] = (range_source){.fd = p->fd, .off = start, .end = ends[i], .job = &jobs[i]};
         in[i] = (ws_source){range_read, &src[i]};
         jobs[i].in = &in[i];
