@@ -7,7 +7,6 @@
 #include "shell/ps/ps_snippets.h"
 #include "shell/cli/signals.h"
 #include "shell/repl/meta.h"
-#include "shell/transfer/transfer.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,42 +139,5 @@ int ps_list_commands(void *ud, name_list *out)
         line = nl ? nl + 1 : NULL;
     }
     ws_buf_free(&text);
-    return rc;
-}
-
-/* What a copy says (shell/transfer/transfer.h), printed. */
-static void transfer_session_failed(void *ud, const ws_error *err)
-{
-    repl *r = ud;
-    connect_report(&r->conn, err);
-}
-
-static void transfer_message(void *ud, const char *what, const char *fix)
-{
-    (void)ud;
-    warn_line(fix, "%s", what);
-}
-
-static void transfer_done(void *ud, const char *summary)
-{
-    (void)ud;
-    printf("%s\n", summary);
-    fflush(stdout);
-}
-
-int ps_transfer(repl *r, int put, const char *args)
-{
-    char *a, *b;
-    if (meta_two_args(args, &a, &b) != 0) {
-        fprintf(stderr, "nanosh: usage: %s\n", put ? ":put LOCAL REMOTE" : ":get REMOTE LOCAL");
-        return 1;
-    }
-    transfer_ctx t = {.ps = &r->ps, .cancel = signals_cancel_flag(), .ud = r,
-                      .session_failed = transfer_session_failed, .message = transfer_message,
-                      .done = transfer_done};
-    int rc = put ? transfer_put(&t, a, b) : transfer_get(&t, a, b);
-    signals_reset_interrupts();
-    free(a);
-    free(b);
     return rc;
 }

@@ -1,7 +1,7 @@
-/* The run layer (shell/run/run.h), the persistent PowerShell (shell/ps/ps_session.h),
- * file copies (shell/transfer/transfer.h) and the local file reader
- * (shell/localfs/readfile.h) return their failures as values and print nothing: the same error can then go to a
- * terminal, into a report or to a library caller. Against the test server
+/* The run layer (shell/run/run.h), the persistent PowerShell (shell/ps/ps_session.h)
+ * and the local file reader (shell/localfs/readfile.h) return their failures as values
+ * and print nothing: the same error can then go to a terminal, into a report or to a
+ * library caller. Against the test server
  * (tests/server/winrm_sim.py), which it stops at the end to make a Delete fail; needs
  * SIM_PORT, SIM_PID, SIM_USER, SIM_PASSWORD. */
 #include "tests/tap.h"
@@ -9,7 +9,6 @@
 #include "shell/localfs/readfile.h"
 #include "shell/ps/ps_session.h"
 #include "shell/run/run.h"
-#include "shell/transfer/transfer.h"
 #include "wsman/global.h"
 #include <fcntl.h>
 #include <signal.h>
@@ -239,105 +238,6 @@ static void ps_session_fails_quietly(int port)
     close(out_fd);
 }
 
-/* What a copy told its caller. */
-typedef struct told {
-    int session_failures, messages, dones;
-    char first_what[1024], first_fix[256], summary[1024];
-} told;
-
-static void told_session_failed(void *ud, const ws_error *err)
-{
-    (void)err;
-    ((told *)ud)->session_failures++;
-}
-
-static void told_message(void *ud, const char *what, const char *fix)
-{
-    told *t = ud;
-    if (t->messages++ == 0) {
-        snprintf(t->first_what, sizeof t->first_what, "%s", what);
-        snprintf(t->first_fix, sizeof t->first_fix, "%s", fix ? fix : "");
-    }
-}
-
-static void told_done(void *ud, const char *summary)
-{
-    told *t = ud;
-    t->dones++;
-    snprintf(t->summary, sizeof t->summary, "%s", summary);
-}
-
-/* One copy with fd 1 and 2 sent away; *printed gets how much reached them. */
-static int copy(ps_session *p, told *t, int put, const char *from, const char *to, long *printed)
-{
-    memset(t, 0, sizeof *t);
-    transfer_ctx x = {.ps = p, .ud = t, .session_failed = told_session_failed,
-                      .message = told_message, .done = told_done};
-    fflush(stdout);
-    int saved_stdout = dup(STDOUT_FILENO);
-    dup2(STDERR_FILENO, STDOUT_FILENO);   /* both to quiet_begin's file */
-    quiet_begin();
-    dup2(quiet_fd, STDOUT_FILENO);
-    int rc = put ? transfer_put(&x, from, to) : transfer_get(&x, from, to);
-    fflush(stdout);
-    dup2(saved_stdout, STDOUT_FILENO);
-    close(saved_stdout);
-    *printed = quiet_end();
-    return rc;
-}
-
-static void copies_tell_their_caller(int port)
-{
-    ws_client *c = client_on(port);
-    /* The remote output (a put's snippets answer with a blank line) is not nanosh's. */
-    int remote_fd = scratch_fd();
-    ps_config cfg = {.idle_timeout_s = 60, .out_fd = remote_fd, .err_fd = remote_fd};
-    ps_session p;
-    ws_error err;
-    memset(&err, 0, sizeof err);
-    ws_rc rc = ps_session_open(&p, &cfg, c, &err);
-    ws_buf out = {0};
-    ps_outcome oc;
-    if (rc == WS_OK)
-        ps_input(&p, "", &out, &oc, &err);   /* the location, for relative remote paths */
-    char local[] = "/tmp/nanosh-test-session-copy-XXXXXX";
-    int fd = mkstemp(local);
-    TAP_OK(rc == WS_OK && fd >= 0 && write(fd, "hello\n", 6) == 6, "copies: a session and a file");
-    close(fd);
-
-    told t;
-    long printed;
-    int st = copy(&p, &t, 1, local, "copied.txt", &printed);
-    char want[1100];
-    snprintf(want, sizeof want, "%s -> ", local);
-    TAP_OK(st == 0 && t.dones == 1 && !strncmp(t.summary, want, strlen(want)) &&
-           strstr(t.summary, ": 6 bytes, SHA-256 ") && t.messages == 0,
-           "a put hands its summary to the caller: %s", t.summary);
-    TAP_OK(printed == 0, "... and prints nothing (%ld bytes)", printed);
-
-    st = copy(&p, &t, 1, "/nonexistent/file", "x.txt", &printed);
-    TAP_OK(st == 1 && t.messages == 1 && t.dones == 0, "a put of a missing file fails");
-    TAP_STR_EQ(t.first_what, "cannot read /nonexistent/file", "... telling the caller what");
-    TAP_STR_EQ(t.first_fix, "No such file or directory", "... and why");
-    TAP_OK(printed == 0, "... and prints nothing (%ld bytes)", printed);
-
-    st = copy(&p, &t, 0, "missing.txt", local, &printed);
-    TAP_OK(st == 1 && t.messages >= 1 && t.dones == 0 && t.session_failures == 0 &&
-           !strncmp(t.first_what, "the host said: ", 15),
-           "a get of a missing remote file fails with the host's words: %s", t.first_what);
-    TAP_OK(printed == 0, "... and prints nothing (%ld bytes)", printed);
-
-    unlink(local);
-    ws_error warning;
-    memset(&warning, 0, sizeof warning);
-    ps_session_close(&p, &warning);
-    ws_error_clear(&warning);
-    ws_error_clear(&err);
-    ws_buf_free(&out);
-    ws_client_free(c);
-    close(remote_fd);
-}
-
 static void readfile_error(void)
 {
     ws_error err;
@@ -371,7 +271,6 @@ int main(void)
     runs_and_fails_quietly(atoi(p), &s);
     refused_open();
     ps_session_fails_quietly(atoi(p));
-    copies_tell_their_caller(atoi(p));
     readfile_error();
     delete_fails_at_close(&s, (pid_t)atoi(pid));
     ws_global_cleanup();

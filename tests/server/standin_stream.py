@@ -192,7 +192,14 @@ def stat(host, p, t, hash_if):
     """9: 'F SIZE', 'D' or 'N' for p then t, then p's SHA-256 or '-'."""
     for x in (p, t):
         if host.exists(x, os.path.isfile):
-            say('F %d' % os.path.getsize(host.sandbox.to_host(host.full(x))))
+            size = os.path.getsize(host.sandbox.to_host(host.full(x)))
+            # Test hooks: a host that understates a file's size, or claims more than any
+            # disk holds (pull must not trust either).
+            if HOOK == 'understate-get-size' and x is p:
+                size //= 2
+            elif HOOK == 'huge-get-size' and x is p:
+                size = 1 << 60
+            say('F %d' % size)
         elif host.exists(x, os.path.isdir):
             say('D')
         else:
@@ -277,8 +284,13 @@ def read(host, s, offset, length):
                 break
             write_all(1, data)
             left -= len(data)
+        if HOOK == 'oversize-get-chunk':     # test hook: a host that sends more than asked
+            write_all(1, os.urandom(1000))
     finally:
         os.close(fd)
+
+
+HOOK = os.environ.get('NANOSH_STANDIN_HOOK', '')
 
 
 def decoded(b64):
