@@ -315,10 +315,13 @@ ws_rc winrm_get(winrm_copy *c, const char *remote, const char *local, const xfer
         rc = read_ranges(g, g->f.have, hash, &r->moved, kind, err);
         if (rc != WS_OK) {
             /* Kept for --resume, cut to the bytes that came without a gap: ranges read
-             * at once leave holes when they stop, and --resume goes by its length. */
-            if (g->n > 0 && ftruncate(g->f.fd, (off_t)contiguous(g)) != 0)
-                part_file_close(&g->f, 0);
-            part_file_close(&g->f, 1);
+             * at once leave holes when they stop, and --resume goes by its length. Not
+             * kept from a host that broke the protocol (more bytes than asked), nor on
+             * a full disk, where it only holds the space. */
+            int keep = rc != WS_E_PROTOCOL && *kind != XFER_E_DISKFULL;
+            if (keep && g->n > 0 && ftruncate(g->f.fd, (off_t)contiguous(g)) != 0)
+                keep = 0;
+            part_file_close(&g->f, keep);
         }
         else if (strcmp(hash, g->sha256) != 0) {
             part_file_close(&g->f, 0);
