@@ -43,20 +43,7 @@ LOOP_RE = re.compile('^' + re.escape(LOOP).replace('@N@', '([0-9a-f]{32})') + '$
 
 SET_LOCATION = re.compile(r"^Set-Location -LiteralPath " + DEC + "$")
 LIST_COMMANDS = "(Get-Command -CommandType Alias,Function,Cmdlet).Name"
-PUT_CHUNK = re.compile(r"^\$__nanosh_b=\[Convert\]::FromBase64String\('([A-Za-z0-9+/=]*)'\);"
-                       r"\$__nanosh_f=\[IO\.File\]::Open\(" + DEC + r",'(Create|Append)'\);"
-                       r"\$__nanosh_f\.Write\(\$__nanosh_b,0,\$__nanosh_b\.Length\);\$__nanosh_f\.Close\(\)$")
-PUT_FINISH = re.compile(r"^\$__nanosh_t=" + DEC + r";"
-                        r"\$__nanosh_h=\(Get-FileHash -Algorithm SHA256 -LiteralPath \$__nanosh_t\)\.Hash;"
-                        r"if\(\$__nanosh_h -eq '([0-9A-F]{64})'\)\{Move-Item -Force -LiteralPath \$__nanosh_t"
-                        r" -Destination " + DEC + r"\}else\{Remove-Item -LiteralPath \$__nanosh_t\};\$__nanosh_h$")
-GET_INFO = re.compile(r"^\$__nanosh_p=" + DEC + r";\(Get-Item -LiteralPath \$__nanosh_p\)\.Length;"
-                      r"\(Get-FileHash -Algorithm SHA256 -LiteralPath \$__nanosh_p\)\.Hash$")
-GET_CHUNK = re.compile(r"^\$__nanosh_f=\[IO\.File\]::OpenRead\(" + DEC + r"\);\$__nanosh_f\.Position=(\d+);"
-                       r"\$__nanosh_b=New-Object byte\[\] (\d+);\$__nanosh_n=\$__nanosh_f\.Read\(\$__nanosh_b,0,\3\);"
-                       r"\$__nanosh_f\.Close\(\);\[Convert\]::ToBase64String\(\$__nanosh_b,0,\$__nanosh_n\)$")
 # What Get-Command lists on the stand-in: a few real cmdlet names.
-HOOK = os.environ.get('NANOSH_STANDIN_HOOK', '')
 COMMANDS = ['Get-ChildItem', 'Get-Command', 'Get-Content', 'Get-Date', 'Get-Item', 'Get-Location',
             'Get-Process', 'Get-Service', 'Set-Content', 'Set-Location', 'Write-Error', 'Write-Host',
             'Write-Output', 'dir', 'gci', 'ls']
@@ -202,15 +189,6 @@ class Loop:
         if text == LIST_COMMANDS:
             out(('\n'.join(COMMANDS) + '\n').encode())
             return True
-        for pattern, handler in ((PUT_CHUNK, self.put_chunk), (PUT_FINISH, self.put_finish),
-                                 (GET_INFO, self.get_info), (GET_CHUNK, self.get_chunk)):
-            m = pattern.match(text)
-            if m:
-                try:
-                    return handler(*m.groups())
-                except OSError as e:
-                    self.err.line('Exception calling "Open": "%s"\r\n' % e.strerror)
-                    return False
         if not text.strip():
             return self.shell(':')
         check = subprocess.run(['/bin/sh', '-n', '-c', text], capture_output=True)
@@ -284,53 +262,6 @@ class Loop:
                     return
                 if text:
                     self.err.line(text + '\r\n')
-
-    # --- the :put / :get snippets ---------------------------------------------------------------
-    def put_chunk(self, b64, path, mode):
-        with open(self.sandbox.checked(decoded(path), self.cwd), 'wb' if mode == 'Create' else 'ab') as f:
-            f.write(base64.b64decode(b64))
-        return True
-
-    def put_finish(self, tmp, want, dst):
-        import hashlib
-        tmp_host = self.sandbox.checked(decoded(tmp), self.cwd)
-        with open(tmp_host, 'rb') as f:
-            got = hashlib.sha256(f.read()).hexdigest().upper()
-        if got == want:
-            os.replace(tmp_host, self.sandbox.checked(decoded(dst), self.cwd))
-        else:
-            os.unlink(tmp_host)
-        out((got + '\n').encode())
-        return True
-
-    def get_info(self, path):
-        import hashlib
-        host = self.sandbox.checked(decoded(path), self.cwd)
-        if not os.path.isfile(host):
-            self.err.line("Get-Item : Cannot find path '%s' because it does not exist.\r\n" % decoded(path))
-            return False
-        with open(host, 'rb') as f:
-            data = f.read()
-        size = len(data)
-        # Test hooks: a host that understates the size, or claims more than any disk holds.
-        if HOOK == 'understate-get-size':
-            size //= 2
-        elif HOOK == 'huge-get-size':
-            size = 1 << 60
-        out(('%d\n%s\n' % (size, hashlib.sha256(data).hexdigest().upper())).encode())
-        return True
-
-    def get_chunk(self, path, offset, size):
-        # Test hook (understate-get-size): it then sends whole chunks, past what it announced.
-        want = max(int(size), 49152) if HOOK == 'understate-get-size' else int(size)
-        with open(self.sandbox.checked(decoded(path), self.cwd), 'rb') as f:
-            f.seek(int(offset))
-            data = f.read(want)
-        # Test hook: a hostile host that answers with more than the chunk asked for.
-        if HOOK == 'oversize-get-chunk':
-            data = data * 4
-        out(base64.b64encode(data) + b'\n')
-        return True
 
 
 def run_once(text):

@@ -197,21 +197,6 @@ t.ok(not os.path.exists(host('Temp', 'dn.part')) and not os.path.exists(host('De
 t.eq(ps(read_text('C:\\DeniedNot.bin', 0, 1), deny=deny)[2][:17], b'NANOSH-E notfound', 'a prefix is a path, not a string')
 t.eq(ps(read_text('C:\\Temp\\f1.bin', 0, 1), deny=deny)[0], 0, 'paths outside --deny-path are not affected')
 
-# The other file snippets (5-8, frames of the session loop) honour --deny-path too.
-sys.path.insert(0, os.path.join(TOP, 'tests', 'server'))
-import powershell_standin  # noqa: E402
-nonce = 'ab' * 16
-loop = powershell_standin.LOOP.replace('@N@', nonce)
-frames = [printf(C['put_chunk_fmt'], base64.b64encode(b'data').decode(), dec('C:\\Denied\\p.part'), 'Create'),
-          printf(C['get_info_fmt'], dec('C:\\denied\\sub\\secret.bin')),
-          printf(C['get_info_fmt'], dec('C:\\Temp\\f1.bin'))]
-stdin = b''.join(base64.b64encode(f.encode()) + b'\n' for f in frames)
-code, out, err = ps(loop, stdin, deny)
-t.ok(code == 0 and err.count(b'is denied.') == 2 and b'Access to the path' in err, '5 and 7 under --deny-path: denied', err)
-t.ok(out.count(b'\n%s False' % nonce.encode()) == 2 and out.count(b'\n%s True' % nonce.encode()) == 1,
-     '... those two frames fail, the one outside succeeds', out)
-t.ok(not os.path.exists(host('Denied', 'p.part')), '5 denied: nothing written')
-
 # The TAIL's kinds for errors no sandbox here can produce on demand.
 import errno  # noqa: E402
 for e, kind in ((OSError(errno.ENOSPC, 'No space left on device'), 'diskfull'),
