@@ -5,6 +5,7 @@
 #include "auth/cbt.h"
 #include "base/bytes.h"
 #include <locale.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -156,12 +157,25 @@ static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
     return n;
 }
 
+/* The C.UTF-8 locale, made once: newlocale from several threads at once (a fleet, or
+ * --streams connecting) races inside glibc's locale loading, as ThreadSanitizer shows.
+ * It is constant once made and lives until exit. */
+static locale_t utf8_locale;
+static pthread_once_t utf8_locale_once = PTHREAD_ONCE_INIT;
+
+static void make_utf8_locale(void)
+{
+    utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
 ws_rc ntlm_utf16le(const char *utf8, int upper, const char *what, ws_buf *out, ws_error *err)
 {
     const unsigned char *s = (const unsigned char *)utf8;
     /* Windows upper-cases with its own Unicode table; glibc's C.UTF-8 table agrees on
      * letters. Without that locale only ASCII is upper-cased. */
-    locale_t loc = upper ? newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0) : (locale_t)0;
+    if (upper)
+        pthread_once(&utf8_locale_once, make_utf8_locale);
+    locale_t loc = upper ? utf8_locale : (locale_t)0;
     ws_rc rc = WS_OK;
     unsigned char u[4];   /* a password's characters pass through here: wiped below */
 
@@ -196,8 +210,6 @@ ws_rc ntlm_utf16le(const char *utf8, int upper, const char *what, ws_buf *out, w
         }
     }
     ws_wipe(u, sizeof u);
-    if (loc)
-        freelocale(loc);
     return rc;
 }
 
