@@ -73,7 +73,7 @@ static ws_rc sink_error(const range_sink *s, const get_ctx *g, xfer_kind *kind, 
     }
     *kind = s->write_errno == ENOSPC || s->write_errno == EDQUOT ? XFER_E_DISKFULL : XFER_E_OTHER;
     return ws_error_set(err, WS_E_IO,
-                        *kind == XFER_E_DISKFULL ? "free space, then run again with --resume" : NULL,
+                        *kind == XFER_E_DISKFULL ? "free space on the local disk, then run the copy again" : NULL,
                         "cannot write %s: %s", g->local_shown, strerror(s->write_errno));
 }
 
