@@ -4,6 +4,7 @@
 #include "auth/ntlm_crypto.h"
 #include "auth/cbt.h"
 #include "base/bytes.h"
+#include "base/utf8.h"
 #include <locale.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -135,28 +136,6 @@ ws_rc ntlm_challenge_parse(const unsigned char *msg, size_t len, ntlm_challenge 
 
 /* ---- strings ---- */
 
-/* Decodes one UTF-8 sequence; returns its length, or 0 if it is invalid. */
-static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
-{
-    size_t n, k;
-    uint32_t c = s[0], min;
-
-    if (c < 0x80) { *cp = c; return 1; }
-    if ((c & 0xe0) == 0xc0) { n = 2; c &= 0x1f; min = 0x80; }
-    else if ((c & 0xf0) == 0xe0) { n = 3; c &= 0x0f; min = 0x800; }
-    else if ((c & 0xf8) == 0xf0) { n = 4; c &= 0x07; min = 0x10000; }
-    else return 0;
-    for (k = 1; k < n; k++) {
-        if ((s[k] & 0xc0) != 0x80)
-            return 0;
-        c = c << 6 | (s[k] & 0x3f);
-    }
-    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-        return 0;
-    *cp = c;
-    return n;
-}
-
 /* The C.UTF-8 locale, made once: newlocale from several threads at once (a fleet, or
  * --streams connecting) races inside glibc's locale loading, as ThreadSanitizer shows.
  * It is constant once made and lives until exit. */
@@ -181,7 +160,7 @@ ws_rc ntlm_utf16le(const char *utf8, int upper, const char *what, ws_buf *out, w
 
     while (*s) {
         uint32_t cp;
-        size_t n = utf8_decode(s, &cp), ulen;
+        size_t n = ws_utf8_char(s, strnlen((const char *)s, 4), &cp), ulen;
 
         if (!n) {
             rc = ws_error_set(err, WS_E_USAGE, "give it in UTF-8",

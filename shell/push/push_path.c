@@ -1,5 +1,6 @@
 /* Path text for push and pull (see push_path.h). */
 #include "shell/push/push_path.h"
+#include "base/utf8.h"
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,38 +9,6 @@
 
 static int is_sep(char c) { return c == '\\' || c == '/'; }
 
-/* Length of the valid UTF-8 sequence at s, or 0 (RFC 3629 section 4). */
-static size_t utf8_len(const unsigned char *s)
-{
-    size_t len;
-    unsigned cp, min;
-    if (s[0] < 0x80) return 1;
-    if ((s[0] & 0xe0) == 0xc0) { len = 2; cp = s[0] & 0x1f; min = 0x80; }
-    else if ((s[0] & 0xf0) == 0xe0) { len = 3; cp = s[0] & 0x0f; min = 0x800; }
-    else if ((s[0] & 0xf8) == 0xf0) { len = 4; cp = s[0] & 0x07; min = 0x10000; }
-    else return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
-
-static int utf8_ok(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        size_t n = utf8_len(p);
-        if (!n)
-            return 0;
-        p += n;
-    }
-    return 1;
-}
-
 char *push_remote_normalize(const char *typed, int *is_dir, ws_error *err)
 {
     *is_dir = 0;
@@ -47,7 +16,7 @@ char *push_remote_normalize(const char *typed, int *is_dir, ws_error *err)
         ws_error_set(err, WS_E_USAGE, "give a path such as C:\\Temp\\", "empty remote path");
         return NULL;
     }
-    if (!utf8_ok(typed)) {
+    if (!ws_utf8_valid(typed)) {
         ws_error_set(err, WS_E_USAGE, "give the remote path in UTF-8",
                      "remote path is not valid UTF-8");
         return NULL;
@@ -169,7 +138,7 @@ int push_windows_name_ok(const char *name, char *why, size_t n)
         snprintf(why, n, "an empty, '.' or '..' name");
         return -1;
     }
-    if (!utf8_ok(name)) {
+    if (!ws_utf8_valid(name)) {
         snprintf(why, n, "the name is not valid UTF-8");
         return -1;
     }

@@ -139,19 +139,16 @@ static ws_rc existing_local(get_job *j, const smb_hasher *hasher, int *go, ws_er
         return WS_OK;
     *go = 0;
     if (S_ISREG(st.st_mode) && (unsigned long long)st.st_size == j->size) {
-        int fd = open(j->local, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        char local[65], remote[65];
+        int fd = open(j->local, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), same = 0;
         ws_rc rc = fd < 0 ? local_error(err, &c->kind, j->local, errno)
-                   : xfer_hash_fd(fd, j->size, j->o->cancel, local, err);
+                   : smb_same_bytes(c, hasher, fd, j->size, j->o, j->w.share, j->w.path,
+                                    j->r->sha256, &same, err);
         if (fd >= 0)
             close(fd);
-        if (rc == WS_OK)
-            rc = smb_remote_sha256(c, hasher, j->w.share, j->w.path, remote, err);
         if (rc != WS_OK)
             return rc;
-        if (strcasecmp(local, remote) == 0) {
+        if (same) {
             j->r->status = XFER_UNCHANGED;
-            memcpy(j->r->sha256, local, sizeof local);
             return WS_OK;
         }
     }

@@ -227,15 +227,13 @@ static ws_rc existing_target(put_job *j, const smb_hasher *hasher, const char *s
         return ws_error_set(err, WS_E_USAGE, "name the file inside it",
                             "remote target \\\\%s\\%s\\%s is a directory", c->host, share, path);
     if ((unsigned long long)st->st_size == j->size) {
-        char local[65], remote[65];
-        ws_rc rc = xfer_hash_fd(j->fd, j->size, j->o->cancel, local, err);
-        if (rc == WS_OK)
-            rc = smb_remote_sha256(c, hasher, share, path, remote, err);
+        int same;
+        ws_rc rc = smb_same_bytes(c, hasher, j->fd, j->size, j->o, share, path, j->r->sha256,
+                                  &same, err);
         if (rc != WS_OK)
             return rc;
-        if (strcasecmp(local, remote) == 0) {
+        if (same) {
             j->r->status = XFER_UNCHANGED;
-            memcpy(j->r->sha256, local, sizeof local);
             return WS_OK;
         }
     }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 ws_rc smb_should_stop(const xfer_opts *o, xfer_kind *kind, ws_error *err)
@@ -102,6 +103,20 @@ ws_rc smb_remote_sha256(smb_conn *c, const smb_hasher *hasher, const char *share
     if (hasher && hasher->sha256)
         return hasher->sha256(hasher->ud, share, path, out, err);
     return read_back(c, share, path, out, err);
+}
+
+ws_rc smb_same_bytes(smb_conn *c, const smb_hasher *hasher, int fd, unsigned long long size,
+                     const xfer_opts *o, const char *share, const char *path, char hex[65],
+                     int *same, ws_error *err)
+{
+    char remote[65];
+    *same = 0;
+    ws_rc rc = xfer_hash_fd(fd, size, o->cancel, hex, err);
+    if (rc == WS_OK)
+        rc = smb_remote_sha256(c, hasher, share, path, remote, err);
+    if (rc == WS_OK)
+        *same = strcasecmp(hex, remote) == 0;
+    return rc;
 }
 
 ws_rc smb_make_parents(smb_conn *c, const char *share, const char *path, ws_error *err)

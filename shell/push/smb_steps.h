@@ -18,6 +18,11 @@ ws_rc smb_hash_local_prefix(EVP_MD_CTX *md, int fd, unsigned long long len,
  * else by reading the file back over SMB. */
 ws_rc smb_remote_sha256(smb_conn *c, const smb_hasher *hasher, const char *share,
                         const char *path, char out[65], ws_error *err);
+/* Whether share/path holds the first size bytes of the local fd (pread: its offset is
+ * left alone): the local SHA-256 (to hex, upper case) against the server's. */
+ws_rc smb_same_bytes(smb_conn *c, const smb_hasher *hasher, int fd, unsigned long long size,
+                     const xfer_opts *o, const char *share, const char *path, char hex[65],
+                     int *same, ws_error *err);
 /* Makes the directories above path in share that are missing. */
 ws_rc smb_make_parents(smb_conn *c, const char *share, const char *path, ws_error *err);
 /* md's digest as upper-case hex. */
