@@ -1,7 +1,8 @@
 # Start and stop the WinRM test server (tests/server/winrm_sim.py) from TAP shell tests.
 # Source after tests/lib/tap.sh.
 #
-#   sim_start [--https] [--ntlm] [--kerberos KEYTAB] [winrm_sim.py args...]
+#   sim_start [--https] [--ntlm] [--kerberos KEYTAB] [--profile NAME|FILE] [--account USER:PASSWORD]...
+#             [--computer-name NAME] [winrm_sim.py args...]
 #       Starts the simulator on 127.0.0.1 (or the --bind address given) with a free port, a fresh temp dir,
 #       accounts admin:Secr3t-pass and DOM\alice:Alice-pw1, and a sandbox for C:\.
 #       --https also makes a throw-away CA and a server certificate for
@@ -26,7 +27,19 @@
 #       SIM_CA SIM_HTTPS_URL, with --ntlm SIM_NT_HASH and SIM_NT_HASH2 (32 hex digits, for
 #       pass-the-hash), with --kerberos SIM_KEYTAB and SIM_NAMED_URL (http://localhost:PORT/wsman,
 #       since the service principal is HTTP/localhost).
+#       --profile plays a host profile (tests/server/host_profile.py): a NAME is
+#       tests/bootstrap/profiles/NAME.json (fresh, configured, partial, no-containers, old-ubr,
+#       not-nano, firewall-broken, ...).  --account adds a logon account (repeatable; e.g.
+#       --account 'Administrator:Adm1n-pw' for `nanosh bootstrap -u Administrator`).
+#       --computer-name sets COMPUTERNAME, the accounts' Domain and CSName (default SIMHOST).
+#       The host model alone is in SIM_HOST_STATE (--host-state-file): deterministic JSON,
+#       rewritten only when the host changes, for `cmp` before and after `bootstrap --plan`.
 #       Installs an EXIT trap that stops the server (by PID) and removes the temp dir.
+#   sim_docker_zip OUT_DIR [--too-new|--hostile|--version V|--size BYTES]
+#       Builds a stand-in docker zip (tests/bootstrap/make_docker_zip.py); prints its path.
+#   sim_install_docker [VERSION]
+#       Puts stand-in docker.exe and dockerd.exe (default 17.06.2-ee-16) into the sandbox's
+#       C:\Windows\System32, as a host whose files are already there (profile configured).
 #   sim_stop
 #       Stops the server and removes its temp dir; safe to call twice.
 #   sim_state_field EXPR
@@ -35,7 +48,9 @@
 #       's["handshakes_by_scheme"]' or 's["connections"][-1]["handshakes"]'.
 
 SIM_PYTHON=${PYTHON3:-/usr/bin/python3}
-SIM_SERVER=${TOP_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}/tests/server/winrm_sim.py
+SIM_TOP=${TOP_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+SIM_SERVER=$SIM_TOP/tests/server/winrm_sim.py
+SIM_PROFILES=$SIM_TOP/tests/bootstrap/profiles
 
 sim_make_certs() {
   local d=$1
@@ -70,10 +85,13 @@ print(MD4.new(sys.argv[1].encode("utf-16-le")).hexdigest())' "$1"
 }
 
 sim_start() {
-  local https=0 ntlm=0 keytab= extra=() auth= prev=
+  local https=0 ntlm=0 keytab= extra=() auth= prev= profile= accounts=() computer=SIMHOST
   while :; do
     case ${1:-} in
       --https) https=1; shift ;;
+      --profile) profile=${2:?sim_start: --profile needs a name or file}; shift 2 ;;
+      --account) accounts+=("${2:?sim_start: --account needs USER:PASSWORD}"); shift 2 ;;
+      --computer-name) computer=${2:?sim_start: --computer-name needs a name}; shift 2 ;;
       --ntlm) ntlm=1; shift ;;
       --kerberos) keytab=${2:?sim_start: --kerberos needs a keytab}; shift 2 ;;
       *) break ;;
@@ -81,7 +99,7 @@ sim_start() {
   done
   [ $ntlm = 1 ] && auth=negotiate,ntlm
   [ -n "$keytab" ] && auth=negotiate,kerberos${auth:+,ntlm}
-  export SIM_AUTH=${auth:-basic} SIM_COMPUTER_NAME=SIMHOST
+  export SIM_AUTH=${auth:-basic} SIM_COMPUTER_NAME=$computer
   SIM_HOST=127.0.0.1
   for a in "$@"; do [ "$prev" = --bind ] && SIM_HOST=$a; prev=$a; done
   case $SIM_HOST in *:*) SIM_HOST="[$SIM_HOST]" ;; esac
@@ -91,6 +109,13 @@ sim_start() {
   export SIM_USER=admin SIM_PASSWORD=Secr3t-pass SIM_USER2='DOM\alice' SIM_PASSWORD2=Alice-pw1
   printf '# test accounts\n%s:%s\n%s:%s\n' "$SIM_USER" "$SIM_PASSWORD" "$SIM_USER2" "$SIM_PASSWORD2" \
     > "$SIM_DIR/accounts"
+  [ ${#accounts[@]} -gt 0 ] && printf '%s\n' "${accounts[@]}" >> "$SIM_DIR/accounts"
+  export SIM_HOST_STATE="$SIM_DIR/host.json"
+  extra+=(--host-state-file "$SIM_HOST_STATE")
+  if [ -n "$profile" ]; then
+    case $profile in */*|*.json) ;; *) profile=$SIM_PROFILES/$profile.json ;; esac
+    extra+=(--host-profile "$profile")
+  fi
   if [ $https = 1 ]; then
     sim_make_certs "$SIM_DIR" || { diag 'sim_start: openssl failed'; return 1; }
     export SIM_CA="$SIM_DIR/ca.pem"
@@ -145,6 +170,21 @@ sim_stop() {
   SIM_PID=
   [ -n "${SIM_DIR:-}" ] && [ -d "$SIM_DIR" ] && rm -rf "$SIM_DIR"
   SIM_DIR=
+}
+
+sim_docker_zip() {
+  "$SIM_PYTHON" "$SIM_TOP/tests/bootstrap/make_docker_zip.py" "$@"
+}
+
+sim_install_docker() {
+  local zip d
+  d=$(mktemp -d "$SIM_DIR/zip.XXXXXX") || return 1
+  zip=$(sim_docker_zip "$d" --version "${1:-17.06.2-ee-16}") || return 1
+  mkdir -p "$SIM_SANDBOX/Windows/System32" &&
+  "$SIM_PYTHON" -c 'import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+for n in ("docker.exe", "dockerd.exe"):
+    open(sys.argv[2] + "/" + n, "wb").write(z.read("docker/" + n))' "$zip" "$SIM_SANDBOX/Windows/System32"
 }
 
 sim_state_field() {

@@ -6,7 +6,13 @@ winrb_winrm enumerate_win32_process_2008r2.xml); a WQL query that names
 properties returns <w:XmlFragment> items with unprefixed children
 (txwinrm *_props_*); a method returns <p:Method_OUTPUT> (winrb_winrm
 invoke_cim_datafile_delete_output.xml, openwsman invoke_stdregprov_*).
-Null values are xsi:nil="true"; booleans are true/false.
+Null values are xsi:nil="true"; booleans are true/false; an array is its
+element repeated once per value (none for an empty array).  A reference property
+(Reference, e.g. Win32_GroupUser.PartComponent) and the EPR of an
+EnumerateObjectAndEPR item are written as WS-Management writes an endpoint
+reference (DSP0226 5.1, 8.7): a:Address (anonymous) and a:ReferenceParameters
+with w:ResourceURI and w:SelectorSet, the a: and w: prefixes those of the reply
+envelope.
 """
 from xml.sax.saxutils import escape
 
@@ -23,11 +29,38 @@ def value_text(v):
     return escape(str(v))
 
 
+ANONYMOUS = 'http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous'
+
+
+class Reference:
+    """A reference to a WMI instance: its class's resource URI and key selectors."""
+
+    def __init__(self, resource_uri, class_name, selectors):
+        self.resource_uri, self.class_name, self.selectors = resource_uri, class_name, list(selectors)
+
+    def __str__(self):
+        """The object path WQL compares: Class.Key="v",... (keys sorted)."""
+        return '%s.%s' % (self.class_name, ','.join('%s="%s"' % (k, v) for k, v in sorted(self.selectors)))
+
+    def xml(self):
+        sel = ''.join('<w:Selector Name="%s">%s</w:Selector>' % (escape(k), value_text(v)) for k, v in self.selectors)
+        return ('<a:Address>%s</a:Address><a:ReferenceParameters><w:ResourceURI>%s</w:ResourceURI>'
+                '<w:SelectorSet>%s</w:SelectorSet></a:ReferenceParameters>' % (ANONYMOUS, escape(self.resource_uri), sel))
+
+
+def epr(ref):
+    return '<a:EndpointReference>%s</a:EndpointReference>' % ref.xml()
+
+
 def _props(pairs, prefix):
     out = []
     for name, v in pairs:
         tag = prefix + name
-        if v is None:
+        if isinstance(v, list):
+            out.append(''.join('<%s>%s</%s>' % (tag, value_text(x), tag) for x in v))
+        elif isinstance(v, Reference):
+            out.append('<%s>%s</%s>' % (tag, v.xml(), tag))
+        elif v is None:
             out.append('<%s xsi:nil="true"/>' % tag)
         else:
             out.append('<%s>%s</%s>' % (tag, value_text(v), tag))
@@ -46,6 +79,6 @@ def fragment(pairs):
     return ('<w:XmlFragment xmlns:xsi="%s" xmlns:w="%s">%s</w:XmlFragment>' % (XSI, W, _props(pairs, '')))
 
 
-def method_output(class_name, method, pairs):
+def method_output(class_name, method, pairs, uri_prefix=CIMV2):
     return ('<p:%s_OUTPUT xmlns:xsi="%s" xmlns:p="%s%s" xmlns:cim="%s">%s</p:%s_OUTPUT>'
-            % (method, XSI, CIMV2, class_name, CIM, _props(pairs, 'p:'), method))
+            % (method, XSI, uri_prefix, class_name, CIM, _props(pairs, 'p:'), method))

@@ -14,6 +14,7 @@ import sys
 import threading
 
 import cmd_builtins
+import host_programs
 from cmd_parser import expand_vars, split_chain, split_command
 from sandbox import SandboxError
 
@@ -146,8 +147,9 @@ class Interpreter:
         return code
 
     def builtin_for(self, text):
+        """An internal command, or a program the host model plays (host_programs.py)."""
         name, _ = split_command(text)
-        return cmd_builtins.BUILTINS.get(name.lower())
+        return cmd_builtins.BUILTINS.get(name.lower()) or host_programs.find(self, text)
 
     def run_stage(self, stage, stdin_data, capture):
         try:

@@ -47,9 +47,10 @@ def _as_dict(settings):
 
 
 class ConfigProvider:
-    def __init__(self, config, on_change):
+    def __init__(self, config, on_change, trusted_hosts=''):
+        """trusted_hosts: the host profile's TrustedHosts (host_profile.py)."""
         self.config, self.on_change = config, on_change
-        self.client = _copy(CLIENT_DEFAULTS)
+        self.client = [(k, trusted_hosts if k == 'TrustedHosts' else v) for k, v in _copy(CLIENT_DEFAULTS)]
         self.lock = threading.Lock()
 
     def handles(self, uri):

@@ -272,3 +272,17 @@ def invalid_representation():
             'resource. Change the input XML in the request. ')
     return WSManFault('s:Sender', 'x:InvalidRepresentation', text, ERROR_WSMAN_INVALID_REPRESENTATION,
                       detail='InvalidValues')
+
+
+ERROR_WMI_FAILED = 0x80041001          # WBEM_E_FAILED
+
+
+def wmi_failed(message, operation, parameter, provider_name='FirewallAPI'):
+    """A provider that fails a method (a host profile's firewall "enable": "fault"): the
+    WMI plug-in's ProviderFault with the provider's message, shaped as wmi_not_found.
+    The exact reply of WFasCim for a failing Enable is not recorded; the subcode is
+    DSP0226's w:InternalError for a failure inside the service."""
+    return WSManFault('s:Receiver', 'w:InternalError', message, ERROR_WMI_FAILED, nested=True,
+                      provider=WMI_PLUGIN, action=WSMAN_FAULT_ACTION,
+                      extended=_extended_status(operation, parameter, provider_name,
+                                                'http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/__ExtendedStatus'))

@@ -19,6 +19,9 @@ class Sandbox:
         # Windows path prefixes the account may not touch (winrm_sim.py --deny-path); the
         # stand-in powershell.exe enforces them in its file snippets.
         self.deny = list(deny)
+        # The host model (host_model.py) when a service runs over this sandbox: the cmd
+        # layer's docker, dockerd and netsh act on it (host_programs.py).
+        self.host = None
 
     def normalize(self, path, cwd='C:\\'):
         """The absolute Windows form of path (C:\\...), resolved against cwd."""

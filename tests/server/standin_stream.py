@@ -1,5 +1,5 @@
 """Snippets 9-12 for the stand-in powershell.exe: push and pull over WinRM, streamed
-(docs/powershell-snippets.md, "9-12").
+(docs/powershell-snippets.md, "9-12"), and 13, making a directory (bootstrap's share).
 
 Each runs as its own `powershell.exe -EncodedCommand` process. The texts below are
 copies of stream_head, stream_tail and stream_*_fmt in shell/ps/ps_snippets.c, which
@@ -60,6 +60,7 @@ READ_FMT = ("%s$s=%s;$f=[IO.File]::Open($s,'Open','Read','ReadWrite');try{$f.Pos
             "$o=[Console]::OpenStandardOutput();$b=New-Object byte[] 1048576;$r=[long]%llu;"
             "while($r -gt 0){$n=$f.Read($b,0,[int][Math]::Min($r,$b.Length));if($n -le 0){break};"
             "$o.Write($b,0,$n);$r-=$n};$o.Flush()}finally{$f.Close()}%s")
+MAKE_DIR_FMT = "%s[void][IO.Directory]::CreateDirectory(%s);'D'%s"
 
 # What each %s of a format stands for; %lld and %llu are decimal numbers as printf writes them.
 FIELD = {'head': re.escape(HEAD), 'tail': re.escape(TAIL), 'path': DEC,
@@ -82,6 +83,7 @@ STAT = pattern(STAT_FMT, ('head', 'path', 'path', 'tail'))
 WRITE = pattern(WRITE_FMT, ('head', 'path', 'mode', 'tail'))
 FINISH = pattern(FINISH_FMT, ('head', 'path', 'path', 'hash', 'force', 'tail'))
 READ = pattern(READ_FMT, ('head', 'path', 'tail'))
+MAKE_DIR = pattern(MAKE_DIR_FMT, ('head', 'path', 'tail'))
 
 
 class PsError(Exception):
@@ -290,6 +292,21 @@ def read(host, s, offset, length):
         os.close(fd)
 
 
+def make_dir(host, d):
+    """13: [IO.Directory]::CreateDirectory (parents too; nothing when it exists), then 'D'.
+    A file in the way is IOException (ERROR_ALREADY_EXISTS, kind 'exists')."""
+    full = host.full(d)
+    real = host.path(full)
+    if os.path.isdir(real):
+        say('D')
+        return
+    if os.path.lexists(real):
+        raise PsError('exists', "Cannot create '%s' because a file or directory with the same name already "
+                      "exists." % full)
+    host.call(full, os.makedirs, real, 0o777, True)
+    say('D')
+
+
 HOOK = os.environ.get('NANOSH_STANDIN_HOOK', '')
 
 
@@ -304,11 +321,12 @@ SNIPPETS = (
     (WRITE, lambda host, g: write(host, decoded(g[0]), g[1], int(g[2]))),
     (FINISH, lambda host, g: finish(host, decoded(g[0]), decoded(g[1]), int(g[2]), g[3], g[4] == '$true')),
     (READ, lambda host, g: read(host, decoded(g[0]), int(g[1]), int(g[2]))),
+    (MAKE_DIR, lambda host, g: make_dir(host, decoded(g[0]))),
 )
 
 
 def run(text, root, deny=()):
-    """The exit status of text when it is one of snippets 9-12, else None."""
+    """The exit status of text when it is one of snippets 9-13, else None."""
     for regex, job in SNIPPETS:
         m = regex.match(text)
         if m:

@@ -10,6 +10,7 @@ Server 2016, for nanosh's tests.  Loopback only.
                [--keytab FILE] [--cbt strict|relaxed|none]
                [--tamper-reply-signature] [--drop-connection-after N] [--stuck-enumeration] [--fault-send-after-exit]
                [--fault-drop-after-stdin-bytes N] [--deny-path WINPATH]...
+               [--host-profile FILE.json] [--host-state-file F]
 
 With --https and no --https-port, the one listener on --port speaks HTTPS;
 with --https-port, --port stays plain HTTP and a second listener speaks HTTPS.
@@ -19,6 +20,12 @@ the socket listens.
 A stock Windows host is `--auth negotiate,kerberos --require-encryption`:
 it offers Negotiate and Kerberos, and seals every message on plain HTTP.
 NTLM is gss-ntlmssp and Kerberos is MIT krb5, both through python3-gssapi.
+
+--host-profile sets the starting state of the host it plays (a Nano Server 2016
+host for `nanosh bootstrap`; the format is in host_profile.py).  The state file
+holds the whole host model under "host"; --host-state-file writes that part
+alone, deterministically (sorted keys, no counters or clocks), and only when it
+changes, so that a test can compare it byte for byte before and after a run.
 """
 import argparse
 import ipaddress
@@ -34,6 +41,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from auth import MECHANISMS, Accounts, Authenticator   # noqa: E402
 from channel_binding import LEVELS, RELAXED            # noqa: E402
+from host_profile import ProfileError                  # noqa: E402
+from host_profile import load as load_profile          # noqa: E402
 from http_server import Server                         # noqa: E402
 from sandbox import Sandbox                            # noqa: E402
 from winrs import ShellRegistry                        # noqa: E402
@@ -87,6 +96,10 @@ def parse_args(argv):
                     help='a broken server: every Pull answers a fresh context with no items and no '
                     'EndOfSequence')
     ap.add_argument('--computer-name', default='SIMHOST', help='COMPUTERNAME of the simulated host')
+    ap.add_argument('--host-profile', metavar='FILE.json',
+                    help='the starting state of the simulated host (tests/server/host_profile.py)')
+    ap.add_argument('--host-state-file', metavar='F',
+                    help='JSON of the host model alone, rewritten only when it changes')
     ap.add_argument('--log', help='append a request log to this file')
     args = ap.parse_args(argv)
     try:
@@ -111,6 +124,10 @@ def parse_args(argv):
         ap.error('--drop-connection-after takes a count >= 0')
     if args.fault_drop_after_stdin_bytes < 0:
         ap.error('--fault-drop-after-stdin-bytes takes a count >= 0')
+    try:
+        args.host_profile = load_profile(args.host_profile)
+    except ProfileError as e:
+        ap.error('--host-profile: %s' % e)
     for d in args.deny_path:
         if not (len(d) >= 3 and d[1] == ':' and d[2] in '\\/' and d[0].upper() == 'C'):
             ap.error('--deny-path takes an absolute path on C:, like C:\\Denied')
@@ -131,6 +148,7 @@ class Simulator:
         self.log_file = open(config.log, 'a', buffering=1) if config.log else None
         self.service.log_sink = self.log
         self.stopping = threading.Event()
+        self.host_state_text = None
 
     def log(self, text):
         if self.log_file:
@@ -164,6 +182,7 @@ class Simulator:
 
     def write_state(self):
         """Atomic (write, then rename) so a reader never sees half a file."""
+        self.write_host_state()
         if not self.config.state_file:
             return
         with self.lock:
@@ -177,6 +196,19 @@ class Simulator:
             with open(tmp, 'w') as f:
                 json.dump(state, f, indent=1, sort_keys=True)
             os.replace(tmp, self.config.state_file)
+
+    def write_host_state(self):
+        if not self.config.host_state_file:
+            return
+        with self.lock:
+            text = json.dumps(self.service.host_state(), indent=1, sort_keys=True) + '\n'
+            if text == self.host_state_text:
+                return
+            tmp = '%s.%d.tmp' % (self.config.host_state_file, os.getpid())
+            with open(tmp, 'w') as f:
+                f.write(text)
+            os.replace(tmp, self.config.host_state_file)
+            self.host_state_text = text
 
     def reap_loop(self):
         while not self.stopping.wait(1.0):
@@ -199,6 +231,9 @@ def main(argv=None):
     config = parse_args(argv)
     os.makedirs(config.sandbox, exist_ok=True)
     sim = Simulator(config)
+    profile = config.host_profile
+    for win in profile['directories'] + [s['Path'] for s in profile['shares']]:
+        os.makedirs(sim.sandbox.to_host(win), exist_ok=True)
     ssl_context = cert_der = None
     if config.https:
         ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -26,7 +26,8 @@ BAD_SHARE_CHARS = set('\\/[]:|<>+=;,?*"')
 
 
 class Shares:
-    def __init__(self, sandbox):
+    def __init__(self, sandbox, extra=()):
+        """extra: a host profile's shares ({'Name', 'Path', 'Description'}), disk shares."""
         self.sandbox = sandbox
         self.lock = threading.Lock()
         self.items = [
@@ -34,6 +35,9 @@ class Shares:
             {'Name': 'C$', 'Path': 'C:\\', 'Type': DISK_ADMIN, 'Description': 'Default share'},
             {'Name': 'IPC$', 'Path': '', 'Type': IPC_ADMIN, 'Description': 'Remote IPC'},
         ]
+        for s in extra:
+            self.items.append({'Name': s['Name'], 'Path': sandbox.normalize(s['Path']), 'Type': DISK,
+                               'Description': s.get('Description', '')})
 
     def state(self):
         with self.lock:

@@ -27,21 +27,58 @@ _SERVICES = [
 ]
 
 
+TEMPLATES = {
+    # The Containers package's Host Compute Service (NANO.md 1.6).
+    'vmcompute': {'Name': 'vmcompute', 'DisplayName': 'Hyper-V Host Compute Service',
+                  'Description': 'Provides support for running Windows Containers and Virtual Machines.',
+                  'PathName': r'C:\Windows\system32\vmcompute.exe', 'ProcessId': 1688, 'StartMode': 'Manual',
+                  'StartName': 'LocalSystem', 'ServiceType': 'Own Process'},
+    # As dockerd --register-service creates it (NANO.md 1.4): own process, Automatic,
+    # the absolute path of dockerd.exe and --run-service.
+    'docker': {'Name': 'docker', 'DisplayName': 'Docker Engine', 'Description': None,
+               'PathName': r'C:\Windows\System32\dockerd.exe --run-service', 'ProcessId': 0, 'StartMode': 'Auto',
+               'StartName': 'LocalSystem', 'ServiceType': 'Own Process'},
+}
+
+
+def builtin_records():
+    """The built-in services as records (dicts) the host model keeps and changes."""
+    return [{'Name': name, 'DisplayName': display, 'Description': desc, 'PathName': path, 'ProcessId': pid,
+             'StartMode': mode, 'StartName': account, 'ServiceType': 'Share Process',
+             'ExitCode': 0 if pid else 1077}
+            for name, display, desc, path, pid, mode, account in _SERVICES]
+
+
+def record_from_template(name, overrides):
+    rec = dict(TEMPLATES[name])
+    state = overrides.get('State', 'Running' if rec['ProcessId'] else 'Stopped')
+    if state == 'Running' and not rec['ProcessId']:
+        rec['ProcessId'] = 2316
+    if state == 'Stopped':
+        rec['ProcessId'] = 0
+    rec['StartMode'] = overrides.get('StartMode', rec['StartMode'])
+    rec['ExitCode'] = 0 if rec['ProcessId'] else 1077
+    return rec
+
+
+def pairs(rec, computer_name):
+    """[(property, value)...] of one service record, in class order."""
+    running = rec['ProcessId'] != 0
+    display = rec['DisplayName']
+    values = {
+        'AcceptPause': False, 'AcceptStop': running, 'Caption': display, 'CheckPoint': 0,
+        'CreationClassName': 'Win32_Service', 'DelayedAutoStart': False, 'Description': rec['Description'],
+        'DesktopInteract': False, 'DisplayName': display, 'ErrorControl': 'Normal',
+        'ExitCode': rec.get('ExitCode', 0 if running else 1077), 'InstallDate': None, 'Name': rec['Name'],
+        'PathName': rec['PathName'], 'ProcessId': rec['ProcessId'], 'ServiceSpecificExitCode': 0,
+        'ServiceType': rec['ServiceType'], 'Started': running, 'StartMode': rec['StartMode'],
+        'StartName': rec['StartName'], 'State': 'Running' if running else 'Stopped', 'Status': 'OK',
+        'SystemCreationClassName': 'Win32_ComputerSystem', 'SystemName': computer_name, 'TagId': 0,
+        'WaitHint': 0,
+    }
+    return [(p, values[p]) for p in PROPERTIES]
+
+
 def services(computer_name):
-    """[(property, value)...] per service."""
-    out = []
-    for name, display, desc, path, pid, mode, account in _SERVICES:
-        running = pid != 0
-        values = {
-            'AcceptPause': False, 'AcceptStop': running, 'Caption': display, 'CheckPoint': 0,
-            'CreationClassName': 'Win32_Service', 'DelayedAutoStart': False, 'Description': desc,
-            'DesktopInteract': False, 'DisplayName': display, 'ErrorControl': 'Normal',
-            'ExitCode': 0 if running else 1077, 'InstallDate': None, 'Name': name, 'PathName': path,
-            'ProcessId': pid, 'ServiceSpecificExitCode': 0,
-            'ServiceType': 'Share Process', 'Started': running, 'StartMode': mode, 'StartName': account,
-            'State': 'Running' if running else 'Stopped', 'Status': 'OK',
-            'SystemCreationClassName': 'Win32_ComputerSystem', 'SystemName': computer_name, 'TagId': 0,
-            'WaitHint': 0,
-        }
-        out.append([(p, values[p]) for p in PROPERTIES])
-    return out
+    """[(property, value)...] per built-in service."""
+    return [pairs(r, computer_name) for r in builtin_records()]

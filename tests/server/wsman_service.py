@@ -7,9 +7,11 @@ import threading
 import time
 
 import faults
+import host_profile
 from cmd_layer import Environment
 from config_provider import ConfigProvider
 from enumeration import Enumerations
+from host_model import HostModel
 from stdin_drop import DropConnection, StdinDrop
 from soap import (DECLS_DELETE, DECLS_RECEIVE, DECLS_TRANSFER, NS, WSMID_NS, BadRequest, envelope,
                   format_elapsed, format_seconds, parse_duration, parse_request, q, text_el)
@@ -39,8 +41,12 @@ class Service:
     def __init__(self, config, sandbox, registry, on_change):
         self.config, self.sandbox, self.registry, self.on_change = config, sandbox, registry, on_change
         self.enumerations = Enumerations(config.max_batch_items, config.stuck_enumeration)
-        self.config_provider = ConfigProvider(config, on_change)
-        self.wmi = WmiProvider(config, sandbox, self.enumerations, self.process_environment, on_change)
+        profile = getattr(config, 'host_profile', None) or host_profile.load(None)
+        self.host = HostModel(profile, config.computer_name, sandbox)
+        sandbox.host = self.host              # the cmd layer's docker, dockerd and netsh (host_programs.py)
+        self.config_provider = ConfigProvider(config, on_change, profile['trusted_hosts'])
+        self.wmi = WmiProvider(config, sandbox, self.enumerations, self.process_environment, on_change,
+                               self.host, profile['shares'])
         self.providers = (self.config_provider, self.wmi)
         self.action_counts = {}
         self.log_sink = None                 # the simulator's request log, when it keeps one
@@ -117,6 +123,15 @@ class Service:
                'enumerations_open': self.enumerations.open_count(),
                'fault_stdin_drop': self.stdin_drop.state()}
         out.update(self.wmi.state())
+        out['host'] = self.host_state()
+        return out
+
+    def host_state(self):
+        """The whole host model: what bootstrap reads and changes (docs/bootstrap.md), for a
+        byte-for-byte comparison before and after `--plan`; no counters, no clocks."""
+        out = self.host.state()
+        out['shares'] = self.wmi.shares.state()
+        out['trusted_hosts'] = self.config_provider.state().get('TrustedHosts', '')
         return out
 
     def process_environment(self, user):
