@@ -63,6 +63,7 @@ typedef struct enum_target {
     const char *uri;
     const ws_selector *sel;
     size_t nsel;
+    int epr;                    /* wsman:EnumerationMode EnumerateObjectAndEPR */
 } enum_target;
 
 /* Enumerate or Pull: one request, items delivered, context and end handed back. */
@@ -90,6 +91,8 @@ static ws_rc enum_step(ws_client *c, const enum_target *t, const char *wql,
             goto nomem;
         if (wql && (!(filter = ws_xml_add(op, WS_NS_WSMAN, "w", "Filter", wql))
                     || !xmlSetProp(filter, BAD_CAST "Dialect", BAD_CAST WS_DIALECT_WQL)))
+            goto nomem;
+        if (t->epr && !ws_xml_add(op, WS_NS_WSMAN, "w", "EnumerationMode", "EnumerateObjectAndEPR"))
             goto nomem;
     }
     free(*context);
@@ -136,10 +139,10 @@ static int count_item(void *ud, const char *item_xml)
     return ic->on_item ? ic->on_item(ic->ud, item_xml) : 0;
 }
 
-ws_rc ws_enumerate(ws_client *c, const char *resource_uri, const ws_selector *sel, size_t nsel,
-                   const char *wql, ws_item_cb on_item, void *ud, ws_error *err)
+static ws_rc enumerate(ws_client *c, const enum_target t, const char *wql, ws_item_cb on_item,
+                       void *ud, ws_error *err)
 {
-    enum_target t = {resource_uri, sel, nsel};
+    const char *resource_uri = t.uri;
     item_count ic = {on_item, ud, 0};
     char *context = NULL;
     int end = 0, release;
@@ -167,4 +170,17 @@ ws_rc ws_enumerate(ws_client *c, const char *resource_uri, const ws_selector *se
         enum_release(c, &t, context);
     free(context);
     return rc;
+}
+
+ws_rc ws_enumerate(ws_client *c, const char *resource_uri, const ws_selector *sel, size_t nsel,
+                   const char *wql, ws_item_cb on_item, void *ud, ws_error *err)
+{
+    return enumerate(c, (enum_target){resource_uri, sel, nsel, 0}, wql, on_item, ud, err);
+}
+
+ws_rc ws_enumerate_epr(ws_client *c, const char *resource_uri, const ws_selector *sel,
+                       size_t nsel, const char *wql, ws_item_cb on_item, void *ud,
+                       ws_error *err)
+{
+    return enumerate(c, (enum_target){resource_uri, sel, nsel, 1}, wql, on_item, ud, err);
 }

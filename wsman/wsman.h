@@ -94,6 +94,12 @@ ws_rc ws_invoke(ws_client *c, const char *resource_uri, const char *method,
 typedef int (*ws_item_cb)(void *ud, const char *item_xml);
 ws_rc ws_enumerate(ws_client *c, const char *resource_uri, const ws_selector *sel, size_t nsel,
                    const char *wql, ws_item_cb on_item, void *ud, ws_error *err);
+/* The same in wsman:EnumerationMode EnumerateObjectAndEPR (DSP0226 8.7, MS-WSMV 3.1.4.8):
+ * each item is a wsman:Item holding the object, then its wsa:EndpointReference, whose
+ * SelectorSet addresses that instance (e.g. for an Invoke on it). */
+ws_rc ws_enumerate_epr(ws_client *c, const char *resource_uri, const ws_selector *sel,
+                       size_t nsel, const char *wql, ws_item_cb on_item, void *ud,
+                       ws_error *err);
 
 /* ---- WinRS shell (MS-WSMV 3.1.4.5.2, 3.1.4.11-3.1.4.14) ---- */
 typedef struct ws_shell ws_shell;

@@ -56,6 +56,11 @@ ws_rc winrm_stat(winrm_copy *c, const char *path, int hash, remote_stat *st,
  * directories are made). */
 ws_rc winrm_put(winrm_copy *c, const char *local, const char *remote, const xfer_opts *o,
                 xfer_result *r, xfer_kind *kind, ws_error *err);
+/* Moves the host's file from (absolute) to to, replacing it, when from's SHA-256 (hex)
+ * is sha256 after cutting it to size; else from is removed (XFER_E_MISMATCH). Snippet 11,
+ * as the last step of winrm_put. */
+ws_rc winrm_move(winrm_copy *c, const char *from, const char *to, unsigned long long size,
+                 const char *sha256, const xfer_opts *o, xfer_kind *kind, ws_error *err);
 /* Copies the remote file to the local path (the final name; its directory must exist). */
 ws_rc winrm_get(winrm_copy *c, const char *remote, const char *local, const xfer_opts *o,
                 xfer_result *r, xfer_kind *kind, ws_error *err);

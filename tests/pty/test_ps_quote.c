@@ -122,6 +122,9 @@ static const char stream_read_tpl[] =
     "$o=[Console]::OpenStandardOutput();$b=New-Object byte[] 1048576;$r=[long]49152;"
     "while($r -gt 0){$n=$f.Read($b,0,[int][Math]::Min($r,$b.Length));if($n -le 0){break};"
     "$o.Write($b,0,$n);$r-=$n};$o.Flush()}finally{$f.Close()}" TAIL_TPL;
+/* Snippet 13 (bootstrap's share directory). */
+static const char make_dir_tpl[] =
+    HEAD_TPL "[void][IO.Directory]::CreateDirectory(" DEC ");'#'" TAIL_TPL;
 
 /* Literal i must be base64 whose UTF-8 is name. */
 static int carries(const tokens *t, int i, const char *name)
@@ -171,6 +174,7 @@ static void check_snippets(int i)
                   stream_finish_tpl, (const int[]){2, 3, -1}, part_two, i);
     check_snippet("stream read", ps_snippet_stream_read(name, 98304, 49152), stream_read_tpl,
                   (const int[]){2, -1}, one, i);
+    check_snippet("make dir", ps_snippet_make_dir(name), make_dir_tpl, (const int[]){2, -1}, one, i);
 }
 
 /* The fixed words of snippets 9-12 that change with the arguments: the mode of 10,

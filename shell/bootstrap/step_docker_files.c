@@ -1,0 +1,251 @@
+/* Step 7, docker-files (docs/bootstrap.md): docker.exe and dockerd.exe in System32 with
+ * the local SHA-256 (snippet 9), else pushed: through ADMIN$; when SMB refuses the
+ * admin share (remote UAC), into the share of step 6 and moved into place over WinRM
+ * with the hash checked (snippet 11); else over WinRM alone. */
+#include "shell/bootstrap/bs_int.h"
+#include "shell/push/push_job.h"
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *const names[2] = {"docker.exe", "dockerd.exe"};
+
+typedef struct local_file {
+    unsigned long long size;
+    char sha256[65];
+} local_file;
+
+static int hash_local(bs_run *run, local_file lf[2])
+{
+    for (int i = 0; i < 2; i++) {
+        int fd = open(run->local[i], O_RDONLY | O_CLOEXEC);
+        struct stat st;
+        ws_error err;
+        memset(&err, 0, sizeof err);
+        if (fd < 0 || fstat(fd, &st) != 0 ||
+            xfer_hash_fd(fd, (unsigned long long)st.st_size, run->h->cancel, lf[i].sha256, &err) != WS_OK) {
+            if (fd >= 0)
+                close(fd);
+            bs_set(run, BS_STATUS_FAILED, "check the local files", "cannot read %s%s%s",
+                   run->local[i], err.what[0] ? ": " : "", err.what);
+            return -1;
+        }
+        lf[i].size = (unsigned long long)st.st_size;
+        close(fd);
+        bs_fact_add(run, i ? "dockerd.exe sha256" : "docker.exe sha256", "%s", lf[i].sha256);
+    }
+    return 0;
+}
+
+static winrm_copy_cfg winrm_cfg(const bs_run *run)
+{
+    if (run->h->push.winrm)
+        return *run->h->push.winrm;
+    return (winrm_copy_cfg){.client = run->h->client};
+}
+
+/* Which files differ on the host (bit i); -1 with the step failed. */
+static int differing(bs_run *run, winrm_copy *c, const local_file lf[2])
+{
+    int bits = 0;
+    for (int i = 0; i < 2; i++) {
+        char path[64];
+        snprintf(path, sizeof path, BS_SYSTEM32 "\\%s", names[i]);
+        remote_stat st;
+        xfer_kind kind;
+        ws_error err;
+        memset(&err, 0, sizeof err);
+        if (winrm_stat(c, path, 1, &st, &kind, &err) != WS_OK) {
+            bs_fail_err(run, "looking at System32: ", &err);
+            ws_error_clear(&err);
+            return -1;
+        }
+        if (!(st.kind == 'F' && strcasecmp(st.sha256, lf[i].sha256) == 0))
+            bits |= 1 << i;
+    }
+    return bits;
+}
+
+typedef struct push_note {
+    char transport[16];
+    xfer_kind kind;
+    char failure[300];
+} push_note;
+
+static void on_transport(void *ud, const char *name, const ws_error *why)
+{
+    (void)why;
+    snprintf(((push_note *)ud)->transport, sizeof ((push_note *)ud)->transport, "%s", name);
+}
+
+static void on_failed(void *ud, const push_file *f, xfer_kind kind, const ws_error *err)
+{
+    (void)f;
+    push_note *n = ud;
+    n->kind = kind;
+    snprintf(n->failure, sizeof n->failure, "%.290s", err ? err->what : "");
+}
+
+/* One push_job_run of the files in bits to target (in share when not NULL). */
+static ws_rc push(bs_run *run, int bits, push_via via, const char *share, const char *target,
+                  push_note *note, push_totals *t, ws_error *err)
+{
+    winrm_copy_cfg wc = winrm_cfg(run);
+    push_host ph = run->h->push;
+    ph.share = share;
+    ph.winrm = &wc;
+    if (!ph.host)
+        ph.host = run->h->name;
+    const char *src[2];
+    size_t n = 0;
+    for (int i = 0; i < 2; i++)
+        if (bits >> i & 1)
+            src[n++] = run->local[i];
+    push_request rq = {.sources = src, .nsources = n, .target = target, .via = via,
+                       .xfer = {.force = 1, .cancel = run->h->cancel,
+                                .deadline_ms = bs_deadline(run)}};
+    push_events ev = {.transport = on_transport, .failed = on_failed, .ud = note};
+    memset(t, 0, sizeof *t);
+    memset(note, 0, sizeof *note);
+    return push_job_run(&ph, &rq, &ev, t, err);
+}
+
+/* Files in the step-6 share moved into System32 over WinRM, hash checked. */
+static ws_rc move_from_share(bs_run *run, winrm_copy *c, int bits, const local_file lf[2],
+                             xfer_kind *kind, ws_error *err)
+{
+    const char *dir = run->cfg->share_path ? run->cfg->share_path : "C:\\Share";
+    for (int i = 0; i < 2; i++) {
+        if (!(bits >> i & 1))
+            continue;
+        char from[600], to[64];
+        snprintf(from, sizeof from, "%s\\%s", dir, names[i]);
+        snprintf(to, sizeof to, BS_SYSTEM32 "\\%s", names[i]);
+        xfer_opts o = {.cancel = run->h->cancel, .deadline_ms = bs_deadline(run)};
+        ws_rc rc = winrm_move(c, from, to, lf[i].size, lf[i].sha256, &o, kind, err);
+        if (rc != WS_OK)
+            return rc;
+    }
+    return WS_OK;
+}
+
+static int share_usable(const bs_run *run)
+{
+    for (size_t i = 0; i < run->report->nsteps; i++)
+        if (run->report->steps[i].id == BS_SHARE)
+            return run->report->steps[i].status == BS_STATUS_OK ||
+                   run->report->steps[i].status == BS_STATUS_CHANGED;
+    return 0;
+}
+
+/* The three ways in order; 0 with how filled, or -1 with the step failed. */
+static int apply(bs_run *run, winrm_copy *c, int bits, const local_file lf[2], char *how,
+                 size_t cap)
+{
+    push_note note;
+    push_totals t;
+    ws_error err;
+    memset(&err, 0, sizeof err);
+    ws_rc rc = WS_E_IO;
+    int tried_smb = 0;
+    if (run->h->push.smb) {
+        tried_smb = 1;
+        rc = push(run, bits, PUSH_VIA_SMB, NULL, BS_SYSTEM32 "\\", &note, &t, &err);
+        if (rc == WS_OK) {
+            snprintf(how, cap, "SMB ADMIN$");
+            return 0;
+        }
+        xfer_kind k = t.kind ? t.kind : note.kind;
+        if (k == XFER_E_LOGON && share_usable(run) && !bs_stopped(run)) {
+            ws_error_clear(&err);
+            rc = push(run, bits, PUSH_VIA_SMB, run->cfg->share_name ? run->cfg->share_name : "Share",
+                      "\\", &note, &t, &err);
+            if (rc == WS_OK) {
+                xfer_kind mk;
+                rc = move_from_share(run, c, bits, lf, &mk, &err);
+                if (rc == WS_OK) {
+                    snprintf(how, cap, "SMB share %s, moved over WinRM",
+                             run->cfg->share_name ? run->cfg->share_name : "Share");
+                    return 0;
+                }
+                bs_fail_err(run, "moving from the share: ", &err);
+                run->r->kind = mk;
+                ws_error_clear(&err);
+                return -1;
+            }
+            k = t.kind ? t.kind : note.kind;
+        }
+        if (k != XFER_E_LOGON && k != XFER_E_UNREACHABLE) {
+            bs_fail_err(run, "pushing over SMB: ", &err);
+            run->r->kind = k;
+            ws_error_clear(&err);
+            return -1;
+        }
+        bs_fact_add(run, "SMB", "%s", err.what);
+        ws_error_clear(&err);
+    }
+    if (bs_stopped(run))
+        return -1;
+    rc = push(run, bits, PUSH_VIA_WINRM, NULL, BS_SYSTEM32 "\\", &note, &t, &err);
+    if (rc != WS_OK) {
+        bs_fail_err(run, "pushing over WinRM: ", &err);
+        run->r->kind = t.kind ? t.kind : note.kind;
+        ws_error_clear(&err);
+        return -1;
+    }
+    snprintf(how, cap, "WinRM%s", tried_smb ? " (SMB refused)" : "");
+    return 0;
+}
+
+void bs_step_docker_files(bs_run *run)
+{
+    ws_error err;
+    memset(&err, 0, sizeof err);
+    if (bs_local_files(run, &err) != WS_OK) {
+        bs_fail_err(run, "", &err);
+        return;
+    }
+    local_file lf[2];
+    if (hash_local(run, lf) != 0)
+        return;
+    winrm_copy_cfg wc = winrm_cfg(run);
+    winrm_copy *c = NULL;
+    if (winrm_copy_open(&c, &wc, &err) != WS_OK) {
+        bs_fail_err(run, "", &err);
+        ws_error_clear(&err);
+        return;
+    }
+    int bits = differing(run, c, lf);
+    if (bits < 0)
+        goto out;
+    if (bits == 0) {
+        bs_set(run, BS_STATUS_OK, NULL, "docker.exe, dockerd.exe in " BS_SYSTEM32 " (sha256 ok)");
+        goto out;
+    }
+    const char *which = bits == 3 ? "docker.exe, dockerd.exe" : names[bits == 1 ? 0 : 1];
+    if (run->cfg->plan) {
+        bs_set(run, BS_STATUS_WOULD_CHANGE, NULL, "%s would be copied to " BS_SYSTEM32, which);
+        goto out;
+    }
+    char how[80];
+    if (bs_stopped(run) || apply(run, c, bits, lf, how, sizeof how) != 0)
+        goto out;
+    bs_fact_add(run, "Transport", "%s", how);
+    int left = differing(run, c, lf);
+    if (left < 0)
+        goto out;
+    if (left) {
+        bs_set(run, BS_STATUS_FAILED, "run it again; if it recurs, check the host's disk",
+               "after the copy, %s in " BS_SYSTEM32 " still differs from the local file",
+               names[left & 1 ? 0 : 1]);
+        run->r->kind = XFER_E_MISMATCH;
+        goto out;
+    }
+    bs_set(run, BS_STATUS_CHANGED, NULL, "%s -> " BS_SYSTEM32 " (%s, sha256 ok)", which, how);
+out:
+    winrm_copy_close(c, NULL);
+}
