@@ -123,7 +123,8 @@ static ws_rc move_from_share(bs_run *run, winrm_copy *c, int bits, const local_f
         if (!(bits >> i & 1))
             continue;
         char from[600], to[64];
-        snprintf(from, sizeof from, "%s\\%s", dir, names[i]);
+        size_t dl = strlen(dir);
+        snprintf(from, sizeof from, "%s%s%s", dir, dl && dir[dl - 1] == '\\' ? "" : "\\", names[i]);
         snprintf(to, sizeof to, BS_SYSTEM32 "\\%s", names[i]);
         xfer_opts o = {.cancel = run->h->cancel, .deadline_ms = bs_deadline(run)};
         ws_rc rc = winrm_move(c, from, to, lf[i].size, lf[i].sha256, &o, kind, err);
