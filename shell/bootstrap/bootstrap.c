@@ -62,15 +62,16 @@ static const bs_step_result *result_of(const bs_report *rep, bs_step_id id)
     return NULL;
 }
 
-/* Why step id cannot run: a step it needs failed (or, in a plan, would change what it
- * needs to see). 0 when it can run. */
-static int blocked(const bs_report *rep, bs_step_id id, int plan, char *why, size_t cap)
+/* Why step id cannot run: a step it needs failed, or was skipped because one it needs
+ * failed (down), or, in a plan, would change what it needs to see. 0 when it can run. */
+static int blocked(const bs_report *rep, unsigned down, bs_step_id id, int plan, char *why,
+                   size_t cap)
 {
     for (int n = 0; n < BS_STEP_COUNT; n++) {
         if (!(steps[id].needs & NEED(n)))
             continue;
         const bs_step_result *r = result_of(rep, (bs_step_id)n);
-        if (r && r->status == BS_STATUS_FAILED) {
+        if (r && (r->status == BS_STATUS_FAILED || (down & NEED(n)))) {
             snprintf(why, cap, "needs %s", step_names[n]);
             return 1;
         }
@@ -100,6 +101,7 @@ ws_rc bootstrap_run(const bs_host *h, const bs_config *cfg, const bs_events *ev,
     run.cfg = cfg;
     run.report = report;
     ws_rc rc = WS_OK;
+    unsigned down = 0;          /* steps skipped because a step they need failed */
     for (int id = 0; id < BS_STEP_COUNT; id++) {
         bs_step_result *r = &report->steps[report->nsteps++];
         memset(r, 0, sizeof *r);
@@ -108,8 +110,10 @@ ws_rc bootstrap_run(const bs_host *h, const bs_config *cfg, const bs_events *ev,
         char why[128];
         if (cfg->steps && !(cfg->steps & NEED(id)))
             bs_set(&run, BS_STATUS_SKIPPED, NULL, "not selected (--steps/--skip)");
-        else if (blocked(report, (bs_step_id)id, cfg->plan, why, sizeof why))
+        else if (blocked(report, down, (bs_step_id)id, cfg->plan, why, sizeof why)) {
             bs_set(&run, BS_STATUS_SKIPPED, NULL, "%s", why);
+            down |= NEED(id);
+        }
         else if (stop_asked(h)) {
             bs_set(&run, BS_STATUS_FAILED, "run it again", "cancelled before it started");
             rc = ws_error_set(err, WS_E_IO, "run it again", "bootstrap was cancelled at %s",

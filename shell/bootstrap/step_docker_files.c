@@ -160,8 +160,14 @@ static int apply(bs_run *run, winrm_copy *c, int bits, const local_file lf[2], c
             snprintf(how, cap, "SMB ADMIN$");
             return 0;
         }
-        xfer_kind k = t.kind ? t.kind : note.kind;
-        if (k == XFER_E_LOGON && share_usable(run) && !bs_stopped(run)) {
+        /* A job that stopped before its files could not use the share at all (no
+         * ADMIN$, a logon refused: remote UAC); a file's own failure says its kind. */
+        int share_refused = note.kind == XFER_E_NONE ? t.kind != XFER_E_UNREACHABLE
+                                                     : note.kind == XFER_E_LOGON;
+        int unreachable = note.kind == XFER_E_NONE ? t.kind == XFER_E_UNREACHABLE
+                                                   : note.kind == XFER_E_UNREACHABLE;
+        if (share_refused && share_usable(run) && !bs_stopped(run)) {
+            bs_fact_add(run, "ADMIN$", "%s", err.what);
             ws_error_clear(&err);
             rc = push(run, bits, PUSH_VIA_SMB, run->cfg->share_name ? run->cfg->share_name : "Share",
                       "\\", &note, &t, &err);
@@ -178,11 +184,12 @@ static int apply(bs_run *run, winrm_copy *c, int bits, const local_file lf[2], c
                 ws_error_clear(&err);
                 return -1;
             }
-            k = t.kind ? t.kind : note.kind;
+            share_refused = note.kind == XFER_E_NONE || note.kind == XFER_E_LOGON;
+            unreachable = note.kind == XFER_E_UNREACHABLE || t.kind == XFER_E_UNREACHABLE;
         }
-        if (k != XFER_E_LOGON && k != XFER_E_UNREACHABLE) {
+        if (!share_refused && !unreachable) {
             bs_fail_err(run, "pushing over SMB: ", &err);
-            run->r->kind = k;
+            run->r->kind = note.kind ? note.kind : t.kind;
             ws_error_clear(&err);
             return -1;
         }

@@ -10,7 +10,7 @@
  * STEP=STATUS: the step ended so (TEXT: found in its reason, or in its fix, or in a
  * fact's value). The run itself must return WS_OK, and report.ok must be 1 unless a
  * failed status is expected. Credentials default to SIM_USER/SIM_PASSWORD; --smb uses
- * SMB_PORT with the same credentials. */
+ * SMB_PORT, SMB_USER and SMB_PW. */
 #include "shell/bootstrap/bootstrap.h"
 #include "auth/ntlm.h"
 #include "tests/tap.h"
@@ -150,7 +150,9 @@ int main(int argc, char **argv)
         return 1;
     }
     winrm_copy_cfg wc = {.client = client};
-    smb_creds creds = {.user = user, .secret = password};
+    /* SMB logs on as the test Samba's user (tests/lib/samba.sh), when there is one. */
+    smb_creds creds = {.user = getenv("SMB_USER") ? getenv("SMB_USER") : user,
+                       .secret = getenv("SMB_PW") ? getenv("SMB_PW") : password};
     bs_host h = {.name = "127.0.0.1", .client = client, .user = user,
                  .password_given = password[0] != '\0',
                  .push = {.host = "127.0.0.1", .winrm = &wc,
