@@ -1,5 +1,7 @@
 /* nanosh: a WinRM client for Linux. Parses the command line, then hands over to the
- * one-shot runner, the line-by-line shell or the wsman subcommand. */
+ * one-shot runner, the line-by-line shell, or the wsman, push, pull and bootstrap
+ * subcommands. */
+#include "shell/cli/bootstrap_cmd.h"
 #include "shell/cli/config.h"
 #include "shell/cli/credentials.h"
 #include "shell/cli/errors.h"
@@ -33,6 +35,8 @@ static int dispatch(const nanosh_opts *o)
         return wsman_main(o);
     if (o->mode == MODE_PUSH || o->mode == MODE_PULL)
         return push_main(o);
+    if (o->mode == MODE_BOOTSTRAP)
+        return bootstrap_main(o);
     switch (o->command_kind) {
     case COMMAND_CMD:
         return run_one_shot(o, o->command);
@@ -54,9 +58,12 @@ int main(int argc, char **argv)
         return 255;
     int rc = options_parse(argc, argv, &o);
     o.env_secrets = &env_secrets;
-    if (rc == 0)
+    /* bootstrap applies the config file, the defaults and the checks to each of its hosts
+     * (shell/cli/bootstrap_cmd.c). */
+    int per_host = o.mode == MODE_BOOTSTRAP;
+    if (rc == 0 && !per_host)
         rc = config_apply(&o);
-    if (rc == 0) {
+    if (rc == 0 && !per_host) {
         options_finish(&o);
         rc = options_validate(&o);
     }

@@ -35,6 +35,15 @@ enum {
     OPT_RESUME,
     OPT_STREAMS,
     OPT_FORCE,
+    OPT_DOCKER_ZIP,
+    OPT_DOCKER_DIR,
+    OPT_TRUSTED_HOSTS,
+    OPT_SHARE_PATH,
+    OPT_SHARE_NAME,
+    OPT_STEPS,
+    OPT_SKIP,
+    OPT_REPORT,
+    OPT_PLAN,
 };
 
 static const struct option long_options[] = {
@@ -69,6 +78,15 @@ static const struct option long_options[] = {
     {"streams",           required_argument, NULL, OPT_STREAMS},
     {"recursive",         no_argument,       NULL, 'r'},
     {"force",             no_argument,       NULL, OPT_FORCE},
+    {"docker-zip",        required_argument, NULL, OPT_DOCKER_ZIP},
+    {"docker-dir",        required_argument, NULL, OPT_DOCKER_DIR},
+    {"trusted-hosts",     required_argument, NULL, OPT_TRUSTED_HOSTS},
+    {"share-path",        required_argument, NULL, OPT_SHARE_PATH},
+    {"share-name",        required_argument, NULL, OPT_SHARE_NAME},
+    {"steps",             required_argument, NULL, OPT_STEPS},
+    {"skip",              required_argument, NULL, OPT_SKIP},
+    {"report",            required_argument, NULL, OPT_REPORT},
+    {"plan",              no_argument,       NULL, OPT_PLAN},
     {NULL, 0, NULL, 0},
 };
 
@@ -90,6 +108,7 @@ static const char usage_text[] =
     "       nanosh wsman [options] host invoke URI METHOD [FILE|-] [-k key=value]...\n"
     "       nanosh push [options] host LOCAL... REMOTE            copy files to the host\n"
     "       nanosh pull [options] host REMOTE LOCAL               copy a file from the host\n"
+    "       nanosh bootstrap [options] host...                    ready Nano 2016 hosts for docker\n"
     "\n"
     "options:\n"
     "  -u, --user USER            DOMAIN\\user, user@REALM or a bare name\n"
@@ -118,7 +137,7 @@ static const char usage_text[] =
     "  -f FILE                    run a PowerShell script file (- for stdin)\n"
     "  -n                         give the command an empty stdin (like ssh -n)\n"
     "  -v, --debug                trace the wire protocol on stderr, secrets redacted\n"
-    "      --json                 machine-readable output (nanosh wsman, push, pull)\n"
+    "      --json                 machine-readable output (wsman, push, pull, bootstrap)\n"
     "      --xml                  wsman: print raw XML instead of JSON\n"
     "  -h, --help                 show this help\n"
     "  -V, --version              show the version\n"
@@ -131,6 +150,20 @@ static const char usage_text[] =
     "      --force                replace a target that holds other bytes\n"
     "      --resume               continue an interrupted copy\n"
     "      --streams N            WinRM: send one file as N ranges at once (1-16)\n"
+    "\n"
+    "bootstrap (docs/bootstrap.md):\n"
+    "      --docker-zip FILE      the docker zip holding docker/docker.exe, docker/dockerd.exe\n"
+    "      --docker-dir DIR       or a directory holding docker.exe and dockerd.exe\n"
+    "      --plan                 run the checks only: say what would change, change nothing\n"
+    "      --steps LIST           run only these steps (comma-separated), or\n"
+    "      --skip LIST            all steps but these: reach, host, admin-account,\n"
+    "                             trusted-hosts, firewall, share, docker-files,\n"
+    "                             docker-service, verify\n"
+    "      --trusted-hosts LIST   entries merged into the host's TrustedHosts (default *)\n"
+    "      --share-path PATH      the share to create (default C:\\Share)\n"
+    "      --share-name NAME      its name (default Share)\n"
+    "      --report FILE.json     write the report (every step, its reason, facts, time)\n"
+    "      --smb-port N           SMB port for the docker files (default 445)\n"
     "\n"
     "The password comes from --password-file, NANOSH_PASSWORD or a prompt; never from\n"
     "the command line. Per-host defaults: ~/.config/nanosh/config. See nanosh(1).\n";
@@ -312,8 +345,35 @@ static int add_selector(nanosh_opts *o, const char *kv)
     return 0;
 }
 
+/* bootstrap: every positional argument is a host, checked now so that a typo is a
+ * usage error before any host is touched. */
+static int add_target(nanosh_opts *o, const char *arg)
+{
+    char why[256];
+    char *user = NULL, *host = NULL;
+    int port = 0;
+    if (options_parse_target(arg, &user, &host, &port, why, sizeof why) < 0)
+        return fail("write [user@]host[:port], with IPv6 addresses in brackets",
+                    "bad target '%s': %s", arg, why);
+    free(user);
+    free(host);
+    const char **a = realloc(o->targets, (o->ntargets + 1) * sizeof *a);
+    if (!a)
+        return fail(NULL, "out of memory");
+    o->targets = a;
+    a[o->ntargets++] = arg;
+    return 0;
+}
+
 static int add_positional(nanosh_opts *o, const char *arg)
 {
+    if (o->mode == MODE_BOOTSTRAP && o->target_arg)
+        return add_target(o, arg);
+    if (o->mode == MODE_BOOTSTRAP) {
+        int rc = add_target(o, arg);
+        if (rc != 0)
+            return rc;
+    }
     if (!o->target_arg) {
         char why[256];
         char *user = NULL;
@@ -347,6 +407,8 @@ static int add_positional(nanosh_opts *o, const char *arg)
         }
         return 0;
     }
+    if (o->mode == MODE_BOOTSTRAP)
+        return add_target(o, arg);
     if (o->mode == MODE_PUSH || o->mode == MODE_PULL) {
         const char **a = realloc(o->copy_args, (o->ncopy_args + 1) * sizeof *a);
         if (!a)
@@ -388,6 +450,15 @@ static int set_user(nanosh_opts *o, const char *u)
     return o->user ? 0 : fail(NULL, "out of memory");
 }
 
+/* A value that must not be empty (a path, a list). */
+static int set_path(const char **dst, const char *arg, const char *current)
+{
+    if (!arg[0])
+        return usage_error("%s was given an empty value", current);
+    *dst = arg;
+    return 0;
+}
+
 static int parse_one(nanosh_opts *o, int c, const char *arg, const char *current)
 {
     int port;
@@ -420,6 +491,7 @@ static int parse_one(nanosh_opts *o, int c, const char *arg, const char *current
             return fail("give the port once, with --port or as host:port",
                         "two different ports: %d and %d", o->port, port);
         o->port = port;
+        o->port_option = port;
         return 0;
     case OPT_CACERT:
         free(o->cacert);
@@ -485,6 +557,26 @@ static int parse_one(nanosh_opts *o, int c, const char *arg, const char *current
     }
     case 'r': o->recursive = 1; return 0;
     case OPT_FORCE: o->force = 1; return 0;
+    case OPT_DOCKER_ZIP: return set_path(&o->docker_zip, arg, current);
+    case OPT_DOCKER_DIR: return set_path(&o->docker_dir, arg, current);
+    case OPT_TRUSTED_HOSTS: return set_path(&o->trusted_hosts, arg, current);
+    case OPT_SHARE_PATH:
+        if (!((isalpha((unsigned char)arg[0]) && arg[1] == ':' && arg[2] == '\\') ||
+              (arg[0] == '\\' && arg[1] == '\\')))
+            return fail("give a Windows path, e.g. --share-path 'C:\\Share'",
+                        "bad path '%s' for --share-path", arg);
+        o->share_path = arg;
+        return 0;
+    case OPT_SHARE_NAME:
+        if (!arg[0] || strpbrk(arg, "\\/"))
+            return fail("give the share's name, e.g. --share-name Share",
+                        "bad share name '%s' for --share-name", arg);
+        o->share_name = arg;
+        return 0;
+    case OPT_STEPS: return set_path(&o->steps, arg, current);
+    case OPT_SKIP: return set_path(&o->skip, arg, current);
+    case OPT_REPORT: return set_path(&o->report, arg, current);
+    case OPT_PLAN: o->plan = 1; return 0;
     default: break;
     }
     return usage_error("unknown option '%s'", current);
@@ -501,6 +593,29 @@ static int copy_only(int c)
 {
     return c == OPT_VIA || c == OPT_SHARE || c == OPT_SMB_PORT || c == OPT_RESUME
         || c == OPT_STREAMS || c == 'r' || c == OPT_FORCE;
+}
+
+/* Options that belong to bootstrap only. */
+static int bootstrap_only(int c)
+{
+    return c == OPT_DOCKER_ZIP || c == OPT_DOCKER_DIR || c == OPT_TRUSTED_HOSTS
+        || c == OPT_SHARE_PATH || c == OPT_SHARE_NAME || c == OPT_STEPS || c == OPT_SKIP
+        || c == OPT_REPORT || c == OPT_PLAN;
+}
+
+/* bootstrap: host... and its options; the step names are checked by the command, which
+ * knows them (shell/cli/bootstrap_cmd.c). */
+static int check_bootstrap(const nanosh_opts *o)
+{
+    if (o->command_kind != COMMAND_NONE || o->stdin_null)
+        return fail("run commands with 'nanosh host -c' instead",
+                    "-c, -p, -f and -n do not apply to 'nanosh bootstrap'");
+    if (o->docker_zip && o->docker_dir)
+        return fail("give one of them", "--docker-zip and --docker-dir cannot be combined");
+    if (o->steps && o->skip)
+        return fail("give one of them: --steps names the steps to run, --skip those to "
+                    "leave out", "--steps and --skip cannot be combined");
+    return 0;
 }
 
 /* push: host LOCAL... REMOTE; pull: host REMOTE LOCAL. */
@@ -553,8 +668,8 @@ int options_parse(int argc, char **argv, nanosh_opts *o)
             o->mode = MODE_PULL;
             first = 2;
         } else if (strcmp(argv[1], "bootstrap") == 0) {
-            return fail("for now, copy files with smbclient and run commands with 'nanosh host -c'",
-                        "'nanosh %s' is not part of this build", argv[1]);
+            o->mode = MODE_BOOTSTRAP;
+            first = 2;
         }
     }
 
@@ -590,17 +705,23 @@ int options_parse(int argc, char **argv, nanosh_opts *o)
                 return usage_error("%s", "-k needs key=value");
             return usage_error("option '%s' needs a value", current);
         }
-        if (o->mode != MODE_WSMAN && wsman_only(c))
-            return fail("it belongs to 'nanosh wsman'", "option '%s' is only for wsman operations",
-                        current);
-        if (o->mode != MODE_PUSH && o->mode != MODE_PULL && copy_only(c))
-            return fail("it belongs to 'nanosh push' and 'nanosh pull'",
-                        "option '%s' is only for push and pull", current);
+        /* The option as named, not av[optind - 1], which is its value when it has one. */
         char name[64];
         if (idx >= 0)
             snprintf(name, sizeof name, "--%s", long_options[idx].name);
         else
             snprintf(name, sizeof name, "-%c", c);
+        if (o->mode != MODE_WSMAN && wsman_only(c))
+            return fail("it belongs to 'nanosh wsman'", "option '%s' is only for wsman operations",
+                        name);
+        /* --smb-port serves bootstrap's docker files too. */
+        if (o->mode != MODE_PUSH && o->mode != MODE_PULL && copy_only(c)
+            && !(o->mode == MODE_BOOTSTRAP && c == OPT_SMB_PORT))
+            return fail("it belongs to 'nanosh push' and 'nanosh pull'",
+                        "option '%s' is only for push and pull", name);
+        if (o->mode != MODE_BOOTSTRAP && bootstrap_only(c))
+            return fail("it belongs to 'nanosh bootstrap'",
+                        "option '%s' is only for bootstrap", name);
         int rc = parse_one(o, c, optarg, c == 1 ? current : name);
         if (rc != 0)
             return rc;
@@ -612,6 +733,9 @@ int options_parse(int argc, char **argv, nanosh_opts *o)
             return rc;
     }
 
+    if (!o->host && o->mode == MODE_BOOTSTRAP)
+        return fail("name the hosts to ready, e.g. nanosh bootstrap -u Administrator "
+                    "--docker-zip docker.zip nano01", "no host given");
     if (!o->host)
         return fail("give the host to connect to, e.g. nanosh admin@host -c 'hostname'",
                     "no host given");
@@ -633,10 +757,12 @@ int options_parse(int argc, char **argv, nanosh_opts *o)
             return usage_error("%s", "--xml and --json cannot be combined");
     } else if (o->mode == MODE_PUSH || o->mode == MODE_PULL) {
         return check_copy(o);
+    } else if (o->mode == MODE_BOOTSTRAP) {
+        return check_bootstrap(o);
     } else if (o->json) {
         return fail("drop --json: the output of -c, -p, -f and the shell is the remote "
                     "command's own, and its exit code is nanosh's exit status",
-                    "--json applies only to 'nanosh wsman', 'push' and 'pull'");
+                    "--json applies only to 'nanosh wsman', 'push', 'pull' and 'bootstrap'");
     }
     return 0;
 }
@@ -689,6 +815,7 @@ void options_free(nanosh_opts *o)
     free(o->cacert);
     free(o->wsman_args);
     free(o->copy_args);
+    free(o->targets);
     for (size_t i = 0; i < o->nselectors; i++) {
         free((char *)o->selectors[i].name);
         free((char *)o->selectors[i].value);

@@ -18,6 +18,7 @@ typedef enum nanosh_mode {
     MODE_WSMAN,          /* nanosh wsman host OPERATION ... */
     MODE_PUSH,           /* nanosh push host LOCAL... REMOTE */
     MODE_PULL,           /* nanosh pull host REMOTE LOCAL */
+    MODE_BOOTSTRAP,      /* nanosh bootstrap host... */
 } nanosh_mode;
 
 typedef enum command_kind {
@@ -84,6 +85,21 @@ typedef struct nanosh_opts {
     unsigned streams;            /* --streams N, 1..16; 0: unset (1) */
     int recursive;               /* -r */
     int force;                   /* --force */
+
+    /* nanosh bootstrap (issue 12). The targets are all checked as [user@]host[:port];
+     * the first one also fills host, user and port above, as for the other modes. */
+    const char **targets;        /* every host argument (pointers into argv) */
+    size_t ntargets;
+    int port_option;             /* the --port value alone (not a host:port); 0: none */
+    const char *docker_zip;      /* --docker-zip FILE */
+    const char *docker_dir;      /* --docker-dir DIR */
+    const char *trusted_hosts;   /* --trusted-hosts LIST */
+    const char *share_path;      /* --share-path 'C:\Share' */
+    const char *share_name;      /* --share-name NAME */
+    const char *steps;           /* --steps LIST (checked against the step names later) */
+    const char *skip;            /* --skip LIST */
+    const char *report;          /* --report FILE.json */
+    int plan;                    /* --plan */
 } nanosh_opts;
 
 /* Parses argv into o (which it initialises). Returns 0 to go on, -1 when --help or

@@ -8,12 +8,12 @@
 #include "shell/cli/progress.h"
 #include "shell/cli/push_report.h"
 #include "shell/cli/signals.h"
+#include "shell/cli/smb_secret.h"
 #include "shell/cli/winrs.h"
 #include "shell/push/push_job.h"
 #include "base/clock.h"
 #include "base/buf.h"
 #include <dirent.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,59 +120,6 @@ static unsigned long long local_size(const char *path, int recursive, int depth)
     return sum;
 }
 
-/* SMB's secret: the NT hash if given, else the password (asked for on the terminal
- * when none is given and one can be asked; under --via auto without a terminal SMB is
- * left out, with the reason in *missing). */
-typedef struct smb_secret {
-    char *secret;          /* malloc'd, wiped at the end */
-    int nt_hash;
-    int prompted;          /* the password came from the prompt */
-    const char *missing;
-} smb_secret;
-
-static int can_prompt(void)
-{
-    int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    close(fd);
-    return 1;
-}
-
-static int read_smb_secret(const nanosh_opts *o, const char *user, int must, smb_secret *s)
-{
-    unsigned char hash[16];
-    int have = 0;
-    memset(s, 0, sizeof *s);
-    int rc = credentials_nt_hash(o, hash, &have);
-    if (rc != 0)
-        return rc;
-    if (have) {
-        static const char hex[] = "0123456789abcdef";
-        s->secret = malloc(33);
-        if (!s->secret) {
-            ws_wipe(hash, sizeof hash);
-            return fail(NULL, "out of memory");
-        }
-        for (int i = 0; i < 16; i++) {
-            s->secret[2 * i] = hex[hash[i] >> 4];
-            s->secret[2 * i + 1] = hex[hash[i] & 15];
-        }
-        s->secret[32] = '\0';
-        s->nt_hash = 1;
-        ws_wipe(hash, sizeof hash);
-        return 0;
-    }
-    int given = credentials_password_given(o);
-    if (!given && !must && !can_prompt()) {
-        s->missing = "no password or NT hash for SMB (NANOSH_PASSWORD, --password-file, "
-                     "--nt-hash-file), and no terminal to ask on";
-        return 0;
-    }
-    s->prompted = !given;
-    return credentials_password(o, user, &s->secret);
-}
-
 /* More WinRM connections for --streams N: the same options, credentials already read. */
 typedef struct client_factory {
     connect_ctx *cx;
@@ -277,7 +224,7 @@ int push_main(const nanosh_opts *o)
         if (!user && (via == PUSH_VIA_SMB || !want_winrm))
             return fail("give the user with -u USER or user@host", "no user name for SMB");
         if (user)
-            rc = read_smb_secret(o, user, via == PUSH_VIA_SMB || !want_winrm, &sec);
+            rc = smb_secret_read(o, user, via == PUSH_VIA_SMB || !want_winrm, &sec);
         else
             sec.missing = "no user name for SMB";
         if (rc != 0)

@@ -76,7 +76,20 @@ fails "wsman-only option in shell mode" "'--xml' is only for wsman" --xml host -
 fails "wsman without an operation" 'no wsman operation' wsman host
 fails "wsman unknown operation" "unknown wsman operation 'frob'" wsman host frob
 fails "subcommand after an option" "'wsman' was read as the host name.*put it first" -s wsman host identify
-fails "bootstrap is not in this build" "'nanosh bootstrap' is not part of this build" bootstrap host
+fails "bootstrap without a host" 'no host given: name the hosts to ready' bootstrap --docker-dir .
+fails "bootstrap: unknown step" "unknown step 'reboot' in --steps; the steps are reach, host, admin-account, trusted-hosts, firewall, share, docker-files, docker-service, verify" bootstrap --steps reach,reboot host
+fails "bootstrap: empty step name" '--skip needs step names separated by commas' bootstrap --skip firewall,,share --docker-dir . host
+fails "bootstrap: --steps with --skip" '--steps and --skip cannot be combined' bootstrap --steps reach --skip host host
+fails "bootstrap: --skip of every step" '--skip leaves no step to run' bootstrap --skip reach,host,admin-account,trusted-hosts,firewall,share,docker-files,docker-service,verify host
+fails "bootstrap: zip and directory" '--docker-zip and --docker-dir cannot be combined' bootstrap --docker-zip a.zip --docker-dir d host
+fails "bootstrap: no docker files" 'the docker-files step needs docker.exe and dockerd.exe: give --docker-zip FILE or --docker-dir DIR, or --skip docker-files' bootstrap host
+fails "bootstrap: a missing zip" 'cannot read --docker-zip /nonexistent/d.zip: No such file' bootstrap --docker-zip /nonexistent/d.zip host
+fails "bootstrap: a bad second host" "bad target 'h2:99999'" bootstrap --docker-dir . h1 h2:99999
+fails "bootstrap: -c" "-c, -p, -f and -n do not apply to 'nanosh bootstrap'" bootstrap --docker-dir . host -c x
+fails "bootstrap: bad --share-path" "bad path 'Share' for --share-path" bootstrap --share-path Share host
+fails "bootstrap-only option in shell mode" "'--plan' is only for bootstrap" --plan host -c x
+fails "bootstrap-only option with push" "'--docker-zip' is only for bootstrap" push --docker-zip z host a 'C:\\'
+fails "push-only option with bootstrap" "'--resume' is only for push and pull" bootstrap --resume host
 fails "push without a remote target" 'push needs local files and a remote target' push host a
 fails "pull with three paths" 'pull takes one remote file and one local target' pull host a b c
 fails "pull -r" 'pull -r is not supported' pull -r host 'C:\x' .
