@@ -32,6 +32,7 @@ GROUPS = [('Administrators', 'S-1-5-32-544', 'Administrators have complete and u
           ('Users', 'S-1-5-32-545', 'Users are prevented from making accidental or intentional system-wide '
            'changes and can run most applications')]
 HKLM = 2147483650
+POLICIES_SYSTEM = 'SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System'
 # Win32_Service.StartService return codes (NANO.md 2.3)
 START_OK, START_NOT_FOUND_PATH, START_RUNNING, START_DISABLED = 0, 9, 10, 14
 ERROR_PROCESS_ABORTED = 1067
@@ -149,6 +150,28 @@ class HostModel:
         """[(group name, account name)] in group then account order."""
         with self.lock:
             return [(g, a['Name']) for g, _, _ in GROUPS for a in self.accounts if g in a['Groups']]
+
+    def logon_refused(self, user):
+        """Why a network logon of user that authenticated is still refused, or None: a
+        disabled or locked-out account, or a local administrator other than the built-in
+        one while LocalAccountTokenFilterPolicy is not 1 (remote UAC filters its token,
+        so WinRM's RootSDDL refuses it; NANO.md 3).  Only accounts of the host profile
+        are judged; the logon accounts of --accounts that the profile does not list pass."""
+        domain, _, name = user.rpartition('\\')
+        if domain and domain.lower() not in (self.domain().lower(), '.'):
+            return None
+        with self.lock:
+            a = next((a for a in self.accounts if a['Name'].lower() == name.lower()), None)
+            if a is None:
+                return None
+            if a['Disabled'] or a['Lockout']:
+                return 'the account is disabled or locked out'
+            if 'Administrators' in a['Groups'] and a['RID'] != 500:
+                code, value = self.get_dword(HKLM, POLICIES_SYSTEM, 'LocalAccountTokenFilterPolicy')
+                if code != 0 or value != 1:
+                    return 'remote UAC: a local administrator other than the built-in one, ' \
+                           'LocalAccountTokenFilterPolicy is not 1'
+        return None
 
     def put_account(self, domain, name, changes):
         """Put of Win32_UserAccount: the writable properties changed; None when no such account."""

@@ -27,8 +27,14 @@ and the defaults below for what that server did not have.
                    enabled, PasswordRequired, Administrators), Guest (501, disabled,
                    not required, Guests), DefaultAccount (503, disabled, not required).
                    A profile's list replaces the default one.  The accounts file of
-                   --accounts (who may log on) is separate: a test lists an account in
-                   both when it logs on with it.
+                   --accounts (who may log on, with which password) is separate: a test
+                   lists an account in both when it logs on with it.  A logon of a
+                   profile account that authenticates is still refused (401, as a wrong
+                   password) when the account is disabled or locked out, or when it is a
+                   local administrator other than RID 500 and the registry has no DWORD
+                   LocalAccountTokenFilterPolicy = 1 under
+                   SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System (remote UAC,
+                   NANO.md 3).  Accounts the profile does not list are not judged.
   "firewall"       the "File and Printer Sharing" group (@FirewallAPI.dll,-28502) of
                    MSFT_NetFirewallRule, its 7 rules (NANO.md 2.4):
                    {"enabled": false | true | ["FPS-SMB-In-TCP", ...],   (default false)

@@ -180,6 +180,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.auth_ctx = self.auth_mech = None
             self.challenge()
             return None
+        refused = sim.service.host.logon_refused(ctx.user)
+        if refused:
+            # Authenticated, but not allowed in (host profile, host_model.logon_refused): Windows
+            # answers as it does to a wrong password.
+            sim.log('%s %s logon of %s refused: %s' % (self.client_address[0], mech.scheme, ctx.user, refused))
+            self.auth_ctx = self.auth_mech = None
+            self.challenge()
+            return None
         extra = []
         if mech.connection_bound:
             self.auth_ctx, self.auth_mech = ctx, mech

@@ -36,6 +36,27 @@ like 'a profile by name: no vmcompute' "$(curl -s --max-time 10 -u "$SIM_USER:$S
   'DestinationUnreachable'
 sim_stop
 
+# Logons the host refuses after authentication: remote UAC, a disabled account.
+IDENTIFY='<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:wsmid="http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd"><s:Header/><s:Body><wsmid:Identify/></s:Body></s:Envelope>'
+logon() {   # logon USER:PASSWORD -> HTTP status of an authenticated Identify
+  curl -s -o /dev/null -w '%{http_code}' --max-time 10 -u "$1" -H 'Content-Type: application/soap+xml;charset=UTF-8' \
+    --data-binary "$IDENTIFY" "$SIM_URL"
+}
+for case in 'nonbuiltin-admin deploy 200 LocalAccountTokenFilterPolicy=1 lets a non-built-in admin in' \
+            'remote-uac deploy 401 without LocalAccountTokenFilterPolicy remote UAC refuses it' \
+            'remote-uac Administrator 200 the built-in Administrator is not filtered' \
+            'admin-disabled Administrator 401 a disabled Administrator cannot log on' \
+            'admin-disabled deploy 200 deploy can' \
+            'nonadmin-account operator 200 a non-administrator is not filtered'; do
+  set -- $case
+  profile=$1 user=$2 want=$3; shift 3
+  sim_start --profile "$profile" --account 'Administrator:Adm1n-pw' --account "deploy:Depl0y-pw" \
+    --account 'operator:0per-pw' || { echo "Bail out! sim_start --profile $profile failed"; exit 1; }
+  pw=Adm1n-pw; [ "$user" = deploy ] && pw=Depl0y-pw; [ "$user" = operator ] && pw=0per-pw
+  is "$profile, $user: $want ($*)" "$(logon "$user:$pw")" "$want"
+  sim_stop
+done
+
 # A bad profile is refused at start.
 tmp=$(mktemp -d); printf 'admin:x\n' > "$tmp/acc"; printf '{"bogus": 1}\n' > "$tmp/p.json"
 "$SIM_PYTHON" "$SIM_SERVER" --port 0 --accounts "$tmp/acc" --sandbox "$tmp/c" --host-profile "$tmp/p.json" 2>"$tmp/err"
