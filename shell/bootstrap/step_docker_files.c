@@ -84,10 +84,29 @@ static void on_transport(void *ud, const char *name, const ws_error *why)
 
 static void on_failed(void *ud, const push_file *f, xfer_kind kind, const ws_error *err)
 {
-    (void)f;
     push_note *n = ud;
+    if (n->failure[0])
+        return;                 /* the first file's reason is the one told */
+    const char *base = f && f->local ? strrchr(f->local, '/') : NULL;
     n->kind = kind;
-    snprintf(n->failure, sizeof n->failure, "%.290s", err ? err->what : "");
+    snprintf(n->failure, sizeof n->failure, "%.20s%s%.260s", base ? base + 1 : "",
+             base ? ": " : "", err ? err->what : "");
+}
+
+/* The step failed with the job's error, and the first file's own reason when a file
+ * failed ("1 of 2 files failed" alone says little). */
+static void push_failed(bs_run *run, const char *via, const ws_error *err, const push_note *note,
+                        const push_totals *t)
+{
+    if (note->failure[0])
+        bs_set(run, BS_STATUS_FAILED, err->fix[0] ? err->fix : "run it again", "pushing over %s: "
+               "%s (%s)", via, note->failure, err->what);
+    else {
+        char prefix[48];
+        snprintf(prefix, sizeof prefix, "pushing over %s: ", via);
+        bs_fail_err(run, prefix, err);
+    }
+    run->r->kind = note->kind ? note->kind : t->kind;
 }
 
 /* One push_job_run of the files in bits to target (in share when not NULL). */
@@ -188,8 +207,7 @@ static int apply(bs_run *run, winrm_copy *c, int bits, const local_file lf[2], c
             unreachable = note.kind == XFER_E_UNREACHABLE || t.kind == XFER_E_UNREACHABLE;
         }
         if (!share_refused && !unreachable) {
-            bs_fail_err(run, "pushing over SMB: ", &err);
-            run->r->kind = note.kind ? note.kind : t.kind;
+            push_failed(run, "SMB", &err, &note, &t);
             ws_error_clear(&err);
             return -1;
         }
@@ -200,8 +218,7 @@ static int apply(bs_run *run, winrm_copy *c, int bits, const local_file lf[2], c
         return -1;
     rc = push(run, bits, PUSH_VIA_WINRM, NULL, BS_SYSTEM32 "\\", &note, &t, &err);
     if (rc != WS_OK) {
-        bs_fail_err(run, "pushing over WinRM: ", &err);
-        run->r->kind = t.kind ? t.kind : note.kind;
+        push_failed(run, "WinRM", &err, &note, &t);
         ws_error_clear(&err);
         return -1;
     }

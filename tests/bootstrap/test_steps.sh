@@ -92,6 +92,24 @@ if start fresh; then
   sim_stop
 else fail "server started (fresh, 23.x)"; fi
 
+# A zip that is not safe to unpack fails docker-files, not host; nothing is copied.
+mkdir "$work/hostile" && HOSTILE_ZIP=$(sim_docker_zip "$work/hostile" --hostile) || fail "a hostile zip made"
+if start fresh; then
+  bs "hostile zip" --zip "$HOSTILE_ZIP" host=ok "docker-files=failed~'..'" "docker-service=skipped~needs docker-files"
+  check "hostile zip: nothing copied to System32" test ! -e "$SIM_SANDBOX/Windows/System32/docker.exe"
+  sim_stop
+else fail "server started (fresh, hostile zip)"; fi
+
+# A push cut off midway (the connection dropped after 1 MiB of a file): docker-files
+# fails saying so, and the next run copies the files.
+mkdir "$work/big" && BIG_ZIP=$(sim_docker_zip "$work/big" --size 3000000) || fail "a 3 MB zip made"
+if start fresh --fault-drop-after-stdin-bytes 1048576; then
+  bs "push cut off" --zip "$BIG_ZIP" "docker-files=failed" "docker-service=skipped~needs docker-files"
+  is "push cut off: the server dropped the connection" "$(sim_state_field 's["fault_stdin_drop"]["fired"]')" True
+  bs "push cut off, run again" --zip "$BIG_ZIP" "docker-files=changed~sha256 ok" docker-service=changed verify=ok
+  sim_stop
+else fail "server started (fresh, drop)"; fi
+
 if start firewall-broken; then
   bs "firewall broken" --zip "$ZIP" "firewall=failed~netsh" share=changed
   sim_stop
