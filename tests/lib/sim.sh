@@ -39,7 +39,11 @@
 #       Builds a stand-in docker zip (tests/bootstrap/make_docker_zip.py); prints its path.
 #   sim_install_docker [VERSION]
 #       Puts stand-in docker.exe and dockerd.exe (default 17.06.2-ee-16) into the sandbox's
-#       C:\Windows\System32, as a host whose files are already there (profile configured).
+#       C:\Windows\System32, as a host whose files are already there (profile configured),
+#       then waits for SIM_HOST_STATE to show them (sim_host_state_settle).
+#   sim_host_state_settle
+#       Waits (bounded) until the "files" of SIM_HOST_STATE match the sandbox, after a test
+#       changed files behind the server's back; call it before taking a "before" copy for cmp.
 #   sim_stop
 #       Stops the server and removes its temp dir; safe to call twice.
 #   sim_state_field EXPR
@@ -184,7 +188,32 @@ sim_install_docker() {
   "$SIM_PYTHON" -c 'import sys, zipfile
 z = zipfile.ZipFile(sys.argv[1])
 for n in ("docker.exe", "dockerd.exe"):
-    open(sys.argv[2] + "/" + n, "wb").write(z.read("docker/" + n))' "$zip" "$SIM_SANDBOX/Windows/System32"
+    open(sys.argv[2] + "/" + n, "wb").write(z.read("docker/" + n))' "$zip" "$SIM_SANDBOX/Windows/System32" &&
+  sim_host_state_settle
+}
+
+# Waits (at most 5 s) until SIM_HOST_STATE shows what is in the sandbox now: the server
+# looks at the files it watches once a second and on every request.
+sim_host_state_settle() {
+  local i
+  for i in $(seq 1 50); do
+    "$SIM_PYTHON" - "$SIM_HOST_STATE" "$SIM_SANDBOX" <<'PY' && return 0
+import hashlib, json, os, sys
+files = json.load(open(sys.argv[1]))["files"]
+for win, want in files.items():
+    p = os.path.join(sys.argv[2], *win[3:].split("\\")) if len(win) > 3 else sys.argv[2]
+    if want is None:
+        ok = not os.path.exists(p)
+    elif want["type"] == "dir":
+        ok = os.path.isdir(p)
+    else:
+        ok = os.path.isfile(p) and hashlib.sha256(open(p, "rb").read()).hexdigest().upper() == want["sha256"]
+    if not ok:
+        sys.exit(1)
+PY
+    sleep 0.1
+  done
+  return 1
 }
 
 sim_state_field() {

@@ -9,6 +9,7 @@ operations below; state() is its JSON form for the state files, deterministic
 Shares stay in wmi_methods.Shares and TrustedHosts in config_provider; the
 service puts all of them together (wsman_service.Service.host_state).
 """
+import hashlib
 import os
 import threading
 
@@ -36,6 +37,8 @@ POLICIES_SYSTEM = 'SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\Syste
 # Win32_Service.StartService return codes (NANO.md 2.3)
 START_OK, START_NOT_FOUND_PATH, START_RUNNING, START_DISABLED = 0, 9, 10, 14
 ERROR_PROCESS_ABORTED = 1067
+# Files and directories bootstrap makes, watched in the host state (besides the shares' paths).
+WATCHED = ('C:\\Windows\\System32\\docker.exe', 'C:\\Windows\\System32\\dockerd.exe', 'C:\\Share')
 WIN2016_REFUSED = ('this version of Windows does not support the docker daemon '
                    '(Windows build 17763 or higher is required)')
 
@@ -59,6 +62,7 @@ class HostModel:
         self.service_faults = profile['service_faults']
         self.next_pid = 5120
         self.last_errors = {}                  # service name -> why its process ended (state only)
+        self.hash_cache = {}                   # host path -> ((size, mtime_ns), sha256)
 
     # --- state --------------------------------------------------------------------------------
     def state(self):
@@ -69,6 +73,35 @@ class HostModel:
                     'services': [{k: r[k] for k in ('Name', 'PathName', 'ProcessId', 'StartMode', 'ExitCode')}
                                  for r in self.services],
                     'service_errors': dict(self.last_errors)}
+
+    def files(self, extra=()):
+        """What is at each watched Windows path: None, {'type': 'dir'} or {'type': 'file',
+        'size', 'sha256'} (hashed again only when size or mtime change)."""
+        out = {}
+        for win in sorted(set(WATCHED) | set(extra), key=str.lower):
+            try:
+                host = self.sandbox.to_host(win)
+                st = os.stat(host)
+            except Exception:
+                out[win] = None
+                continue
+            if os.path.isdir(host):
+                out[win] = {'type': 'dir'}
+                continue
+            key = (st.st_size, st.st_mtime_ns)
+            cached = self.hash_cache.get(host)
+            if cached is None or cached[0] != key:
+                h = hashlib.sha256()
+                try:
+                    with open(host, 'rb') as f:
+                        for block in iter(lambda: f.read(1 << 20), b''):
+                            h.update(block)
+                except OSError:
+                    out[win] = None
+                    continue
+                cached = self.hash_cache[host] = (key, h.hexdigest().upper())
+            out[win] = {'type': 'file', 'size': st.st_size, 'sha256': cached[1]}
+        return out
 
     # --- Win32_OperatingSystem ---------------------------------------------------------------
     OS_PROPERTIES = ('BootDevice', 'BuildNumber', 'BuildType', 'Caption', 'CodeSet', 'CountryCode',

@@ -214,6 +214,8 @@ class Simulator:
         while not self.stopping.wait(1.0):
             if self.registry.reap_idle():
                 self.write_state()
+            else:
+                self.write_host_state()    # files changed outside any request (SMB, a test)
 
 
 MAX_CONNECTION_RECORDS = 200

@@ -128,9 +128,12 @@ class Service:
 
     def host_state(self):
         """The whole host model: what bootstrap reads and changes (docs/bootstrap.md), for a
-        byte-for-byte comparison before and after `--plan`; no counters, no clocks."""
+        byte-for-byte comparison before and after `--plan`; no counters, no clocks.  Of the
+        sandbox's files, those bootstrap makes: docker.exe and dockerd.exe in System32, C:\\Share
+        and the disk shares' directories (host_model.files)."""
         out = self.host.state()
         out['shares'] = self.wmi.shares.state()
+        out['files'] = self.host.files(s['Path'] for s in out['shares'] if s['Type'] == 0 and s['Path'])
         out['trusted_hosts'] = self.config_provider.state().get('TrustedHosts', '')
         return out
 

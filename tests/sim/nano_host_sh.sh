@@ -26,6 +26,14 @@ sim_install_docker
 like 'sim_install_docker: dockerd.exe is the 17.06.2-ee-16 stand-in' \
   "$(head -1 "$SIM_SANDBOX/Windows/System32/dockerd.exe")" '^nanosh-standin-docker 17.06.2-ee-16$'
 check 'sim_install_docker: docker.exe too' test -s "$SIM_SANDBOX/Windows/System32/docker.exe"
+want=$(sha256sum "$SIM_SANDBOX/Windows/System32/dockerd.exe" | cut -c1-64 | tr a-f A-F)
+like 'SIM_HOST_STATE has dockerd.exe and its SHA-256 once settled' "$(cat "$SIM_HOST_STATE")" "\"sha256\": \"$want\""
+cp "$SIM_HOST_STATE" "$SIM_DIR/before.json"
+get_service vmcompute >/dev/null; get_service docker >/dev/null
+check 'reads leave SIM_HOST_STATE byte-identical' cmp -s "$SIM_HOST_STATE" "$SIM_DIR/before.json"
+rm "$SIM_SANDBOX/Windows/System32/docker.exe"
+check 'a removed file shows after sim_host_state_settle' sim_host_state_settle
+like '... as null' "$(cat "$SIM_HOST_STATE")" '"C:\\\\Windows\\\\System32\\\\docker.exe": null'
 zip=$(sim_docker_zip "$SIM_DIR/zips" --too-new)
 like 'sim_docker_zip --too-new' "$zip" 'docker-23\.0\.1\.zip$'
 sim_stop
