@@ -46,6 +46,9 @@ static const char stream_read_fmt[] =
     "while($r -gt 0){$n=$f.Read($b,0,[int][Math]::Min($r,$b.Length));if($n -le 0){break};"
     "$o.Write($b,0,$n);$r-=$n};$o.Flush()}finally{$f.Close()}%s";
 
+static const char make_dir_fmt[] =
+    "%s[void][IO.Directory]::CreateDirectory(%s);'D'%s";
+
 /* The expression that yields s on the host. */
 static char *decoded(const char *s)
 {
@@ -126,5 +129,13 @@ char *ps_snippet_stream_read(const char *src, unsigned long long offset,
     char *s = decoded(src);
     char *text = s ? filled(stream_read_fmt, stream_head, s, offset, len, stream_tail) : NULL;
     free(s);
+    return text;
+}
+
+char *ps_snippet_make_dir(const char *dir)
+{
+    char *d = decoded(dir);
+    char *text = d ? filled(make_dir_fmt, stream_head, d, stream_tail) : NULL;
+    free(d);
     return text;
 }

@@ -1,4 +1,4 @@
-/* The PowerShell texts nanosh sends with user data in them: snippets 3 and 9-12 of
+/* The PowerShell texts nanosh sends with user data in them: snippets 3 and 9-13 of
  * docs/powershell-snippets.md, built in one place so that a test can check every one.
  * Paths travel as base64 of UTF-8 (ps_append_text), never as code. Each returns a
  * malloc'd text, or NULL on out of memory. */
@@ -24,5 +24,8 @@ char *ps_snippet_stream_finish(const char *part, const char *path, unsigned long
 /* Snippet 12: len bytes of src from offset to stdout, raw. */
 char *ps_snippet_stream_read(const char *src, unsigned long long offset,
                              unsigned long long len);
+/* Snippet 13: the directory dir and its parents made; "D" when it exists after. Errors
+ * as 9-12. */
+char *ps_snippet_make_dir(const char *dir);
 
 #endif
