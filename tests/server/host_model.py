@@ -12,6 +12,7 @@ service puts all of them together (wsman_service.Service.host_state).
 import hashlib
 import os
 import threading
+import time
 
 import docker_standin
 import wmi_services
@@ -63,6 +64,7 @@ class HostModel:
         self.next_pid = 5120
         self.last_errors = {}                  # service name -> why its process ended (state only)
         self.hash_cache = {}                   # host path -> ((size, mtime_ns), sha256)
+        self.pending = {}                      # service name -> monotonic time its start ends
 
     # --- state --------------------------------------------------------------------------------
     def state(self):
@@ -275,7 +277,19 @@ class HostModel:
 
     def service_instances(self):
         with self.lock:
-            return [wmi_services.pairs(r, self.computer_name) for r in self.services]
+            return [self.with_pending(wmi_services.pairs(r, self.computer_name)) for r in self.services]
+
+    def with_pending(self, pairs):
+        """A service still starting (service_faults start_seconds): State 'Start Pending',
+        Started false, as the SCM reports until the service says it runs."""
+        name = dict(pairs)['Name']
+        until = self.pending.get(name)
+        if until is None:
+            return pairs
+        if time.monotonic() >= until:
+            del self.pending[name]
+            return pairs
+        return [(p, 'Start Pending' if p == 'State' else False if p == 'Started' else v) for p, v in pairs]
 
     def register_docker(self, dockerd_path):
         """dockerd --register-service: False when a docker service is there already."""
@@ -316,6 +330,9 @@ class HostModel:
             self.next_pid += 4
             rec['ExitCode'] = 0
             self.last_errors.pop(rec['Name'], None)
+            if fault.get('start_seconds'):
+                # 'Start Pending' until then (a Get shows it; the host state does not, having no clock)
+                self.pending[rec['Name']] = time.monotonic() + float(fault['start_seconds'])
             return START_OK
 
     def stop_service(self, name):

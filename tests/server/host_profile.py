@@ -58,7 +58,8 @@ and the defaults below for what that server did not have.
   "service_faults" per service: {"docker": {"StartService": 8}} makes StartService
                    return 8 and change nothing; {"docker": {"stays_stopped": true}}
                    makes it return 0 while the service stays Stopped (its process
-                   exits at once, ExitCode 1067).
+                   exits at once, ExitCode 1067); {"docker": {"start_seconds": 3}} makes
+                   it report State 'Start Pending' for 3 seconds after StartService.
 """
 import json
 

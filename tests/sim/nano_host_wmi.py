@@ -369,6 +369,29 @@ def test_service_profiles():
             h.stop()
 
 
+def test_slow_start():
+    import time
+    h = Host('service-slow-start')
+    try:
+        os.makedirs(os.path.join(h.sim.sandbox, 'Windows', 'System32'), exist_ok=True)
+        with open(os.path.join(h.sim.sandbox, 'Windows', 'System32', 'dockerd.exe'), 'w') as f:
+            f.write('nanosh-standin-docker 17.06.2-ee-16\nbuild 9ef4f0a\nprogram dockerd\n')
+        t.eq(Shell(h.c).run('C:\\Windows\\System32\\dockerd.exe', '--register-service')[2], 0,
+             'service-slow-start: registered')
+        status, body = h.invoke('Win32_Service', 'StartService', selectors={'Name': 'docker'})
+        t.eq(out_values(body)[1], [('ReturnValue', '0')], 'service-slow-start: StartService 0')
+        t.eq(service_state(h, 'docker'), 'Start Pending', 'service-slow-start: Start Pending at first')
+        states = []
+        for _ in range(20):          # at most 10 s
+            states.append(service_state(h, 'docker'))
+            if states[-1] == 'Running':
+                break
+            time.sleep(0.5)
+        t.ok(states[-1] == 'Running' and len(states) >= 4, 'service-slow-start: Running after about 3 s', states)
+    finally:
+        h.stop()
+
+
 def main():
     test_fresh()
     test_password_not_required()
@@ -378,6 +401,7 @@ def main():
     test_firewall_profiles()
     test_accounts_profiles()
     test_service_profiles()
+    test_slow_start()
     t.done()
 
 
