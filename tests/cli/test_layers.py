@@ -3,7 +3,7 @@
 the front end (shell/cli, shell/repl) prints.
 
 Layers, bottom up (a room may include its own layer and the ones below):
-  base < auth < wsman < lib < shell/localfs < shell/run < shell/ps < shell/push < shell/bootstrap
+  base < auth < wsman < lib < shell/localfs < shell/run < shell/ps < shell/push < shell/bootstrap < shell/fleet
   < the front end: shell/cli and shell/repl (one layer: main dispatches to the shell,
     the shell uses the command line's options and error lines).
 "Prints" means naming stdout or stderr (or their descriptors) or calling printf, puts,
@@ -19,7 +19,8 @@ import sys
 ROOT = os.environ.get('TOP_SRCDIR') or os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 LAYERS = ['base', 'auth', 'wsman', 'lib', 'shell/localfs', 'shell/run', 'shell/ps',
-          'shell/push', 'shell/bootstrap', 'shell/front']
+          'shell/push', 'shell/bootstrap', 'shell/fleet',
+          'shell/front']
 FRONT = ('shell/cli', 'shell/repl')
 
 KNOWN = set([
