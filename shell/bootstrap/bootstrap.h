@@ -90,6 +90,9 @@ typedef struct bs_host {
                                       * copy config (push.winrm->client is client) */
     long long deadline_ms;           /* ws_now_ms() based; 0: none */
     const _Atomic int *cancel;       /* may be NULL; non-zero stops between requests */
+    /* For reach's line only ("WinRM 3.0 over HTTP, NTLM, encrypted"); may be NULL/0. */
+    const char *mechanism;           /* "NTLM", "Kerberos", "Basic" as negotiated */
+    int encrypted;                   /* messages sealed (MS-WSMV 2.2.9.1) or HTTPS */
 } bs_host;
 
 typedef struct bs_events {

@@ -3,6 +3,7 @@
  * admin share (remote UAC), into the share of step 6 and moved into place over WinRM
  * with the hash checked (snippet 11); else over WinRM alone. */
 #include "shell/bootstrap/bs_int.h"
+#include "base/clock.h"
 #include "shell/push/push_job.h"
 #include <fcntl.h>
 #include <stdio.h>
@@ -257,9 +258,14 @@ void bs_step_docker_files(bs_run *run)
         goto out;
     }
     char how[80];
+    long long t0 = ws_now_ms();
     if (bs_stopped(run) || apply(run, c, bits, lf, how, sizeof how) != 0)
         goto out;
+    double secs = (double)(ws_now_ms() - t0) / 1000.0, mb = 0;
+    for (int i = 0; i < 2; i++)
+        mb += bits >> i & 1 ? (double)lf[i].size / 1e6 : 0;
     bs_fact_add(run, "Transport", "%s", how);
+    bs_fact_add(run, "Rate", "%.1f MB/s", secs > 0 ? mb / secs : 0);
     int left = differing(run, c, lf);
     if (left < 0)
         goto out;
@@ -270,7 +276,8 @@ void bs_step_docker_files(bs_run *run)
         run->r->kind = XFER_E_MISMATCH;
         goto out;
     }
-    bs_set(run, BS_STATUS_CHANGED, NULL, "%s -> " BS_SYSTEM32 " (%s, sha256 ok)", which, how);
+    bs_set(run, BS_STATUS_CHANGED, NULL, "%s -> " BS_SYSTEM32 " (%s, %.1f MB/s, sha256 ok)", which,
+           how, secs > 0 ? mb / secs : 0);
 out:
     winrm_copy_close(c, NULL);
 }

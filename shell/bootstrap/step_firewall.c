@@ -95,8 +95,8 @@ void bs_step_firewall(bs_run *run)
         snprintf(why, sizeof why, "MSFT_NetFirewallRule cannot be read: %.300s", err.what);
         ws_error_clear(&err);
         if (run->cfg->plan) {
-            bs_set(run, BS_STATUS_FAILED, "check the firewall service (mpssvc) on the host",
-                   "%s", why);
+            /* A run would fall back to netsh: that is the change a plan can foresee. */
+            bs_set(run, BS_STATUS_WOULD_CHANGE, NULL, "%s; netsh would enable the group", why);
             return;
         }
     } else {
