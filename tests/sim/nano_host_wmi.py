@@ -98,6 +98,10 @@ def epr_selectors(item):
     return {s.get('Name'): s.text or '' for s in epr.iter(W + 'Selector')}
 
 
+def epr_selectors_of(epr):
+    return {s.get('Name'): s.text or '' for s in epr.iter(W + 'Selector')}
+
+
 def check_host_step(h, sku, ubr, vmcompute):
     items, _, _ = h.query('SELECT * FROM Win32_OperatingSystem')
     t.eq(len(items or []), 1, '%s: one Win32_OperatingSystem' % h.profile)
@@ -210,6 +214,15 @@ def test_fresh():
         check_firewall(h, True)
         items, status, body = h.query("SELECT * FROM MSFT_NetFirewallRule WHERE RuleGroup = '%s'" % FPS)
         t.ok(status == 500 and b'CannotProcessFilter' in body, 'MSFT_NetFirewallRule in root/cimv2: not found')
+        filt = ('<wsman:Filter Dialect="http://schemas.microsoft.com/wbem/wsman/1/WQL">SELECT * FROM '
+                "MSFT_NetFirewallRule WHERE InstanceID = 'FPS-SMB-In-TCP'</wsman:Filter>")
+        status, _, body = h.c.post(request(E + 'Enumerate', '<wsen:Enumerate xmlns:wsen="http://schemas.xmlsoap.org/ws/'
+                                           '2004/09/enumeration"><wsman:OptimizeEnumeration/><wsman:EnumerationMode>'
+                                           'EnumerateEPR</wsman:EnumerationMode>%s</wsen:Enumerate>' % filt,
+                                           resource_uri=SC + '*'))
+        got = list(body_child(body).find(W + 'Items')) if status == 200 else []
+        t.eq([(i.tag, epr_selectors_of(i).get('CreationClassName')) for i in got],
+             [(A + 'EndpointReference', 'MSFT|FW|FirewallRule|FPS-SMB-In-TCP')], 'EnumerateEPR: the reference alone')
 
         # share
         status, body = h.get('Win32_Share', {'Name': 'Share'})
