@@ -179,13 +179,13 @@ static void on_step_done(void *ud, const bs_step_result *r)
     else
         fprintf(d->out, "%-*s%-15s%s\n", d->host_width, d->host, bs_step_name(r->id),
                 bs_status_name(r->status));
-    if (r->status == BS_STATUS_FAILED && r->fix[0]) {
-        if (d->tty)
-            fprintf(d->out, "%*sfix: %s\n", d->host_width + 1, "", r->fix);
-        else
-            warn_line(r->fix, "%s: %s failed", d->host, bs_step_name(r->id));
-    }
+    if (r->status == BS_STATUS_FAILED && r->fix[0] && d->tty)
+        fprintf(d->out, "%*sfix: %s\n", d->host_width + 1, "", r->fix);
     fflush(d->out);
+    /* Not on a terminal, stdout stays one line per step for scripts; the fix goes to
+     * stderr as nanosh's other lines do. */
+    if (r->status == BS_STATUS_FAILED && r->fix[0] && !d->tty)
+        warn_line(r->fix, "%s: %s failed", d->host, bs_step_name(r->id));
 }
 
 /* ---- one host --------------------------------------------------------------------- */
@@ -230,15 +230,17 @@ int bootstrap_host(const bs_shared *s, const nanosh_opts *ho, const bs_events *e
     ws_rc rc = bootstrap_run(&h, &s->cfg, ev, &rec->report, &err);
     rec->seconds = (double)(ws_now_ms() - start) / 1000.0;
     int status = 0;
-    if (rc != WS_OK) {
+    /* Ctrl-C is Ctrl-C even when it landed inside the last step, which then failed and
+     * let the run end as if nothing had stopped it. */
+    if (*signals_cancel_flag()) {
+        bs_host_record_error(rec, rc != WS_OK && err.what[0] ? err.what : "interrupted",
+                             rc != WS_OK ? err.fix : NULL);
+        warn_line(NULL, "%s: interrupted; the steps that ran are reported", ho->host);
+        status = cancel_status();
+    } else if (rc != WS_OK) {
         bs_host_record_error(rec, err.what, err.fix);
-        if (*signals_cancel_flag()) {
-            warn_line(NULL, "%s: interrupted; the steps that ran are reported", ho->host);
-            status = cancel_status();
-        } else {
-            connect_report(&cx, &err);
-            status = NANOSH_EXIT_FAILURE;
-        }
+        connect_report(&cx, &err);
+        status = NANOSH_EXIT_FAILURE;
     }
     ws_error_clear(&err);
     ws_client_free(client);
