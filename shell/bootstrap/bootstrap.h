@@ -86,6 +86,8 @@ typedef struct bs_host {
     const char *user;                /* the connecting account as given (-u) */
     int password_given;              /* a non-empty password (or NT hash) logged on: the
                                       * evidence that the account has a password */
+    int blank_password;              /* the password is empty: reach refuses it before any
+                                      * request (a Kerberos logon has neither flag set) */
     push_host push;                  /* for docker-files: SMB credentials, port, the WinRM
                                       * copy config (push.winrm->client is client) */
     long long deadline_ms;           /* ws_now_ms() based; 0: none */

@@ -191,7 +191,8 @@ void bs_step_admin(bs_run *run)
     }
     bs_fact_add(run, "PasswordSet", "%s", run->h->password_given
                 ? "yes: a network logon with a non-empty password succeeded (no WMI property says it)"
-                : "cannot be known: no WMI property says whether a password is set");
+                : "cannot be known: no WMI property says whether a password is set, and this "
+                  "logon used no password (Kerberos)");
     const bs_obj *todo[2] = {NULL, NULL};
     int ntodo = 0;
     if (!is_true(bs_obj_get(admin, "PasswordRequired")))

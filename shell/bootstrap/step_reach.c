@@ -19,7 +19,7 @@ void bs_step_reach(bs_run *run)
 {
     const bs_host *h = run->h;
     /* Refused before any request: the host would refuse it anyway (NANO.md 3). */
-    if (!h->password_given) {
+    if (h->blank_password) {
         bs_set(run, BS_STATUS_FAILED, "set a password for the account on the host's console "
                "(or in the image), then give it with -p or NANOSH_PASSWORD",
                "no password given: WinRM refuses network logons of accounts with a blank "

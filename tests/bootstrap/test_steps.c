@@ -154,7 +154,7 @@ int main(int argc, char **argv)
     smb_creds creds = {.user = getenv("SMB_USER") ? getenv("SMB_USER") : user,
                        .secret = getenv("SMB_PW") ? getenv("SMB_PW") : password};
     bs_host h = {.name = "127.0.0.1", .client = client, .user = user,
-                 .password_given = password[0] != '\0',
+                 .password_given = password[0] != '\0', .blank_password = password[0] == '\0',
                  .push = {.host = "127.0.0.1", .winrm = &wc,
                           .smb = smb ? &creds : NULL,
                           .smb_port = smb && getenv("SMB_PORT") ? (unsigned)atoi(getenv("SMB_PORT")) : 0,
