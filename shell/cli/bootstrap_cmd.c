@@ -74,6 +74,24 @@ static int readable(const char *path, const char *opt)
     return fail("check the path", "cannot read %s %s: %s", opt, path, strerror(errno));
 }
 
+/* --report's directory can take the file: found out before any host is touched, not
+ * after a run whose record would be lost. */
+static int report_writable(const char *path)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    if (access(dir, W_OK | X_OK) == 0)
+        return 0;
+    return fail("check that the directory exists and is writable",
+                "cannot write the report %s: %s", path, strerror(errno));
+}
+
 /* The run's bs_config from the command line. Returns 0 or 255 after a line. */
 static int make_config(const nanosh_opts *o, bs_config *cfg)
 {
@@ -104,6 +122,8 @@ static int make_config(const nanosh_opts *o, bs_config *cfg)
     if (o->docker_zip && readable(o->docker_zip, "--docker-zip") != 0)
         return NANOSH_EXIT_FAILURE;
     if (o->docker_dir && readable(o->docker_dir, "--docker-dir") != 0)
+        return NANOSH_EXIT_FAILURE;
+    if (o->report && report_writable(o->report) != 0)
         return NANOSH_EXIT_FAILURE;
     return 0;
 }
@@ -285,7 +305,7 @@ static int write_report(const nanosh_opts *o, const bs_run_record *run)
         fflush(stdout);
     }
     if (o->report && bootstrap_report_save(o->report, run) != 0)
-        return fail("check that the directory exists and is writable",
+        return fail("check the path given to --report",
                     "cannot write the report %s: %s", o->report, strerror(errno));
     return 0;
 }

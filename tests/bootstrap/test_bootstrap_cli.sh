@@ -170,6 +170,15 @@ expect "$(status docker-files) $(status trusted-hosts)" "skipped changed" \
 failing old-ubr "$ZIP" host 'KB3176936' "UBR too old"
 failing fresh "$NEW_ZIP" host '23\.0\.1' "engine 23.x in the zip"
 failing firewall-broken "$ZIP" firewall 'netsh' "firewall cannot be enabled"
+# On a terminal the fix is a second, indented line on stdout (script(1) gives a pty).
+if command -v script >/dev/null 2>&1 && start firewall-broken; then
+  script -qec "'$NANOSH' bootstrap -a ntlm -u Administrator --port $SIM_PORT --smb-port $CLOSED_PORT --docker-zip '$ZIP' 127.0.0.1 2>'$W/err'" /dev/null \
+    | tr -d '\r' > "$W/out"
+  matches "$(grep -A1 '^127.0.0.1  firewall       failed   ' "$W/out" | tail -1)" '^            fix: .+' \
+    "terminal: the failed step's fix on the next line, indented"
+  expect "$(grep -c 'fix:' "$W/out") $(wc -c < "$W/err")" "1 0" "terminal: one fix line, nothing on stderr"
+  sim_stop
+else skip "terminal: needs script(1)"; fi
 failing service-wont-start "$ZIP" docker-service 'returned 8' "service will not start"
 expect "$(status verify)" skipped "service will not start: verify skipped"
 failing not-nano "$ZIP" host 'not Nano Server' "not a Nano host"
@@ -209,6 +218,55 @@ if start fresh --fault-drop-after-stdin-bytes 1048576; then
   check "cut-off copy: dockerd.exe whole after the rerun" same "$BIG_ZIP" dockerd.exe "$SIM_SANDBOX/Windows/System32/dockerd.exe"
   sim_stop
 else fail "server started (fault)"; fi
+
+# --- the docker files over SMB --------------------------------------------------------
+# The test Samba has no ADMIN$, so the files go into the share of step 6 (Samba's "share"
+# is the server's C:\) and are moved into System32 over WinRM. nanosh logs on to both as
+# Samba's test user; that user is in no profile, so admin-account is left out.
+if [ "$(id -u)" = 0 ] && command -v smbd >/dev/null 2>&1; then
+  if SIM_UMASK=000 sim_start --ntlm --profile fresh --account "$SMB_USER:$SMB_PW"; then
+    if SAMBA_SHARE_DIR=$SIM_SANDBOX samba_start; then
+      NANOSH_PASSWORD=$SMB_PW "$NANOSH" bootstrap -a ntlm -u "$SMB_USER" --port "$SIM_PORT" \
+        --smb-port "$SMB_PORT" --docker-zip "$ZIP" --share-name share --share-path 'C:\' \
+        --skip admin-account --json 127.0.0.1 >"$W/out" 2>"$W/err"
+      rc=$?
+      expect "$rc" 0 "SMB: exit 0"
+      expect "$(field "$W/out" 'd["hosts"][0]["steps"][6]["status"]')" changed "SMB: docker-files changed"
+      matches "$(field "$W/out" 'd["hosts"][0]["steps"][6]["reason"]')" "SMB share share, moved over WinRM" \
+        "SMB: through the share, moved over WinRM"
+      check "SMB: dockerd.exe whole in System32" same "$ZIP" dockerd.exe "$SIM_SANDBOX/Windows/System32/dockerd.exe"
+      check "SMB: nothing left in the share" test ! -e "$SIM_SANDBOX/docker.exe"
+      valid "$W/out" "SMB: --json valid against the schema"
+      samba_stop
+    else skip "SMB: smbd did not start"; fi
+    sim_stop
+  else fail "server started (SMB)"; fi
+else skip "SMB: needs root and smbd"; fi
+
+# --- usage errors: exit 255, one line, nothing sent ------------------------------------
+if start fresh; then
+  n0=$(grep -c 'POST /wsman' "$SIM_LOG")
+  bs --steps reach,frobnicate 127.0.0.1
+  expect "$rc $(wc -l < "$W/err")" "255 1" "usage: unknown step, exit 255, one line"
+  matches "$(cat "$W/err")" "unknown step 'frobnicate' in --steps; the steps are reach, host, admin-account, trusted-hosts, firewall, share, docker-files, docker-service, verify" \
+    "usage: the line lists the valid steps"
+  bs 127.0.0.1
+  expect "$rc" 255 "usage: no docker files, exit 255"
+  matches "$(cat "$W/err")" "give --docker-zip FILE or --docker-dir DIR, or --skip docker-files" "usage: says how"
+  bs --docker-zip "$W/missing.zip" 127.0.0.1
+  matches "$rc $(cat "$W/err")" "^255 nanosh: cannot read --docker-zip .*missing.zip" "usage: a missing zip, exit 255"
+  bs --docker-zip "$ZIP" --report "$W/no/such/dir/r.json" 127.0.0.1
+  expect "$rc $(wc -c < "$W/out")" "255 0" "a --report in a missing directory: exit 255 before any step"
+  matches "$(cat "$W/err")" "cannot write the report .*r.json: No such file" "a --report in a missing directory: says so"
+  expect "$(grep -c 'POST /wsman' "$SIM_LOG")" "$n0" "usage errors: no request reached the server"
+  # A report that cannot be written after the run (a directory where the file goes).
+  mkdir "$W/taken.json"
+  bs --docker-zip "$ZIP" --report "$W/taken.json" 127.0.0.1
+  expect "$rc" 255 "a --report that cannot be written: exit 255 after the run"
+  matches "$(cat "$W/err")" "cannot write the report .*taken.json" "a --report that cannot be written: says so"
+  check "a --report that cannot be written: the steps' lines were printed" grep -q ' verify ' "$W/out"
+  sim_stop
+else fail "server started (usage)"; fi
 
 rm -rf "$W"
 tap_done
