@@ -13,6 +13,13 @@ static int is_true(const char *v)
     return v && strcasecmp(v, "true") == 0;
 }
 
+/* An account's name for messages. */
+static const char *nm(const bs_obj *a)
+{
+    const char *n = bs_obj_get(a, "Name");
+    return n ? n : "(no name)";
+}
+
 /* The account part of "HOST\user", "user@domain" or "user". */
 static void account_name(const char *user, char *out, size_t cap)
 {
@@ -172,7 +179,7 @@ void bs_step_admin(bs_run *run)
     if ((why = account_problem(run, admin, "Administrator"))) {
         bs_set(run, BS_STATUS_FAILED, "enable the built-in Administrator on the host "
                "(nanosh does not enable accounts)", "the built-in Administrator %s is %s",
-               bs_obj_get(admin, "Name") ? bs_obj_get(admin, "Name") : "", why);
+               nm(admin), why);
         goto out;
     }
     if (mine && mine != admin && (why = account_problem(run, mine, "ConnectingAccount"))) {
@@ -206,16 +213,15 @@ void bs_step_admin(bs_run *run)
     }
     if (run->cfg->plan) {
         bs_set(run, BS_STATUS_WOULD_CHANGE, NULL, "PasswordRequired would be set on %s%s%s",
-               bs_obj_get(todo[0], "Name"), ntodo > 1 ? " and " : "",
-               ntodo > 1 ? bs_obj_get(todo[1], "Name") : "");
+               nm(todo[0]), ntodo > 1 ? " and " : "", ntodo > 1 ? nm(todo[1]) : "");
         goto out;
     }
     char names[256] = "";
     for (int i = 0; i < ntodo; i++) {
         if (bs_stopped(run) || require_password(run, todo[i]) != 0)
             goto out;
-        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
-                 bs_obj_get(todo[i], "Name"));
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%.100s", i ? ", " : "",
+                 nm(todo[i]));
     }
     /* Verify: read them again. */
     bs_objs_free(&l);

@@ -6,6 +6,17 @@
 #include <string.h>
 #include <strings.h>
 
+/* Windows paths equal without regard to case or one trailing '\\' ("C:\\Share\\"). */
+static int same_path(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 3 && a[la - 1] == '\\')
+        la--;
+    if (lb > 3 && b[lb - 1] == '\\')
+        lb--;
+    return la == lb && strncasecmp(a, b, la) == 0;
+}
+
 /* 1 present (path in *path), 0 absent, -1 with the step failed. */
 static int read_share(bs_run *run, const char *name, char *path, size_t cap)
 {
@@ -70,7 +81,7 @@ void bs_step_share(bs_run *run)
     bs_fact_add(run, "ShareName", "%s", name);
     if (r == 1) {
         bs_fact_add(run, "SharePath", "%s", have);
-        if (strcasecmp(have, path) == 0)
+        if (same_path(have, path))
             bs_set(run, BS_STATUS_OK, NULL, "%s -> %s", name, have);
         else
             bs_set(run, BS_STATUS_FAILED, "give another --share-name, or --share-path to match",
@@ -105,7 +116,7 @@ void bs_step_share(bs_run *run)
     }
     if ((r = read_share(run, name, have, sizeof have)) < 0)
         return;
-    if (r == 0 || strcasecmp(have, path) != 0) {
+    if (r == 0 || !same_path(have, path)) {
         bs_set(run, BS_STATUS_FAILED, "check the Server service (LanmanServer) on the host",
                "Win32_Share.Create returned 0, but the share %s %s", name,
                r == 0 ? "is not there" : "has another path");

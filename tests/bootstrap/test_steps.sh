@@ -65,6 +65,9 @@ else fail "server started (partial)"; fi
 
 if start configured && sim_install_docker; then
   bs "configured" --zip "$ZIP" "${BS_ALL_OK[@]}"
+  bs "the share name taken by another path" --steps share --share-path 'C:\Other' \
+    "share=failed~exists for C:\Share"
+  bs "the share path with a trailing backslash" --steps share --share-path 'c:\share\' share=ok
   sim_stop
 else fail "server started (configured)"; fi
 
