@@ -118,6 +118,9 @@ ws_rc bootstrap_run(const bs_host *h, const bs_config *cfg, const bs_events *ev,
             bs_set(&run, BS_STATUS_FAILED, "run it again", "cancelled before it started");
             rc = ws_error_set(err, WS_E_IO, "run it again", "bootstrap was cancelled at %s",
                               step_names[id]);
+        } else if (h->deadline_ms && ws_now_ms() >= h->deadline_ms) {
+            bs_set(&run, BS_STATUS_FAILED, "give a longer --timeout",
+                   "the time allowed (--timeout) ran out before it started");
         } else {
             if (ev && ev->step_started)
                 ev->step_started(ev->ud, (bs_step_id)id);

@@ -98,7 +98,7 @@ int main(int argc, char **argv)
     bs_config cfg = {0};
     const char *user = getenv("SIM_USER"), *password = getenv("SIM_PASSWORD");
     const char *port_s = getenv("SIM_PORT"), *label = "run";
-    int smb = 0, expect_fail = 0;
+    int smb = 0, expect_fail = 0, cancelled = 0, expired = 0;
     expect ex[BS_STEP_COUNT * 2];
     size_t nex = 0;
     for (int i = 1; i < argc; i++) {
@@ -109,6 +109,10 @@ int main(int argc, char **argv)
             smb = 1;
         else if (!strcmp(a, "--expect-fail"))
             expect_fail = 1;
+        else if (!strcmp(a, "--cancelled"))
+            cancelled = 1;          /* the cancel flag is set before the run */
+        else if (!strcmp(a, "--expired"))
+            expired = 1;            /* the deadline has passed before the run */
         else if (v && !strcmp(a, "--steps"))
             cfg.steps = steps_parse(v), i++;
         else if (v && !strcmp(a, "--zip"))
@@ -161,6 +165,25 @@ int main(int argc, char **argv)
                           .smb_missing = smb ? NULL : "SMB not used by this test"}};
     bs_events ev = {.step_done = step_done};
     bs_report rep;
+    static _Atomic int cancel;
+    if (cancelled || expired) {
+        atomic_store(&cancel, 2);
+        h.cancel = cancelled ? &cancel : NULL;
+        h.deadline_ms = expired ? 1 : 0;
+        ws_rc rc = bootstrap_run(&h, &cfg, &ev, &rep, &err);
+        if (cancelled)
+            TAP_OK(rc != WS_OK && strstr(err.what, "cancelled") && rep.nsteps == 1 &&
+                   rep.steps[0].status == BS_STATUS_FAILED && !rep.ok,
+                   "%s: a cancelled run stops at its first step (%s)", label, err.what);
+        else
+            TAP_OK(rc == WS_OK && rep.nsteps == BS_STEP_COUNT && !rep.ok &&
+                   rep.steps[BS_REACH].status == BS_STATUS_FAILED &&
+                   strstr(rep.steps[BS_REACH].reason, "--timeout"),
+                   "%s: past the deadline, reach fails saying --timeout", label);
+        ws_error_clear(&err);
+        ws_client_free(client);
+        return tap_done();
+    }
     ws_rc rc = bootstrap_run(&h, &cfg, &ev, &rep, &err);
     TAP_OK(rc == WS_OK, "%s: the run went through (%s)", label, rc == WS_OK ? "" : err.what);
     TAP_OK(rep.nsteps == BS_STEP_COUNT, "%s: every step is in the report", label);

@@ -165,6 +165,10 @@ if start fresh; then
   bs "blank password" --password '' --expect-fail "reach=failed~blank password" host=skipped \
     "docker-service=skipped~needs host" "verify=skipped~needs docker-service"
   is "blank password: no request was sent" "$(grep -c 'POST /wsman' "$SIM_LOG")" "$n0"
+  n0=$(grep -c 'POST /wsman' "$SIM_LOG")
+  bs "cancelled" --cancelled
+  bs "deadline passed" --expired
+  is "cancelled, deadline passed: no request was sent" "$(grep -c 'POST /wsman' "$SIM_LOG")" "$n0"
   bs "wrong password" --password 'nope' --expect-fail "reach=failed~refused the logon" host=skipped
   sim_stop
 else fail "server started (fresh, passwords)"; fi
