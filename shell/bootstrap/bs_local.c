@@ -127,7 +127,7 @@ ws_rc bs_local_files(bs_run *run, ws_error *err)
             run->local_rc = from_zip(run, &e);
         else
             run->local_rc = ws_error_set(&e, WS_E_USAGE, "give --docker-zip FILE or "
-                                         "--docker-dir DIR", "no docker binaries given");
+                                         "--docker-dir DIR (or --skip docker-files)", "no docker binaries given");
         if (run->local_rc == WS_OK && !run->zip_version[0])
             version_from_binary(run->local[1], run->zip_version, sizeof run->zip_version);
         run->local_err = e;

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define ZIP_FIX "install the libarchive13 package (apt-get install libarchive13)"
@@ -73,7 +74,8 @@ int bs_zip_name_ok(const char *name)
     return 1;
 }
 
-/* The entry's name with '\' read as '/'. */
+/* The entry's name with '\' read as '/'. Names are matched without regard to case, as
+ * Windows reads them ("Docker/dockerd.exe"). */
 static void slashed(const char *name, char *out, size_t cap)
 {
     size_t i = 0;
@@ -186,7 +188,7 @@ ws_rc bs_zip_extract(const char *zip, const char *const *names, const char *cons
         char name[1024];
         slashed(raw, name, sizeof name);
         size_t i = 0;
-        while (i < n && strcmp(name, names[i]) != 0)
+        while (i < n && strcasecmp(name, names[i]) != 0)
             i++;
         if (i == n || (found >> i & 1) || a.archive_entry_filetype(e) != AE_IFREG)
             continue;

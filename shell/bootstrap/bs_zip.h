@@ -19,10 +19,10 @@
 #define BS_ZIP_MAX_ENTRY (512ULL << 20)
 
 /* Writes entry names[i] (e.g. "docker/dockerd.exe"; '\' in the zip's names is read as
- * '/') to paths[i], for i < n. library NULL: BS_ZIP_LIBRARY (else that file, for tests).
+ * '/', case is ignored) to paths[i], for i < n. library NULL: BS_ZIP_LIBRARY (else that file, for tests).
  * WS_E_IO when the zip cannot be read, an entry is missing or too large, or the zip
- * holds a hostile name; WS_E_USAGE-free: every error says what to do. Files already
- * written are removed on failure. */
+ * holds a hostile name; every error says what to do. Files already written are removed
+ * on failure. */
 ws_rc bs_zip_extract(const char *zip, const char *const *names, const char *const *paths,
                      size_t n, const char *library, ws_error *err);
 

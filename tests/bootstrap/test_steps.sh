@@ -65,6 +65,8 @@ else fail "server started (partial)"; fi
 
 if start configured && sim_install_docker; then
   bs "configured" --zip "$ZIP" "${BS_ALL_OK[@]}"
+  bs "no docker binaries given" "docker-files=failed~--docker-zip" "host=ok~Nano Server 2016" \
+    "docker-service=skipped~needs docker-files"
   bs "the share name taken by another path" --steps share --share-path 'C:\Other' \
     "share=failed~exists for C:\Share"
   bs "the share path with a trailing backslash" --steps share --share-path 'c:\share\' share=ok

@@ -153,6 +153,14 @@ static void test_zip(void)
     TAP_OK(rc == WS_E_IO && strstr(err.what, "MiB: refused"), "an absurd declared size is refused: %s", err.what);
     TAP_OK(count_files(outdir) == 0, "and the entry written before it removed");
 
+    snprintf(zip, sizeof zip, "%s/case.zip", dir);
+    zent cased[] = {{"Docker\\Docker.exe", "cli", 0}, {"DOCKER/dockerd.EXE", "engine", 0}};
+    write_zip(zip, cased, 2);
+    rc = extract(zip, out, &err);
+    TAP_OK(rc == WS_OK && file_is(out[0], "cli") && file_is(out[1], "engine"),
+           "entry names are matched without regard to case, '\\' as '/' (%s)", err.what);
+    clear_out();
+
     snprintf(zip, sizeof zip, "%s/missing.zip", dir);
     zent missing[] = {{"docker/docker.exe", "cli", 0}};
     write_zip(zip, missing, 1);
