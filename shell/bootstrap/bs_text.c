@@ -29,7 +29,10 @@ void bs_set(bs_run *run, bs_status st, const char *fix, const char *fmt, ...)
     va_end(ap);
     run->r->status = st;
     bs_fold(line, run->r->reason, sizeof run->r->reason);
-    bs_fold(st == BS_STATUS_FAILED && fix ? fix : "", run->r->fix, sizeof run->r->fix);
+    /* A failure always says what to do, even one with nothing better than retrying. */
+    const char *f = st != BS_STATUS_FAILED ? "" : fix && *fix ? fix
+                    : "run it again; if it recurs, run with --debug and report it";
+    bs_fold(f, run->r->fix, sizeof run->r->fix);
 }
 
 void bs_fail_err(bs_run *run, const char *prefix, const ws_error *err)
