@@ -42,7 +42,7 @@ void bs_step_reach(bs_run *run)
         else
             bs_fail_err(run, "unauthenticated Identify: ", &err);
         ws_error_clear(&err);
-        return;
+        goto out;
     }
     if (bs_stopped(run))
         goto out;
