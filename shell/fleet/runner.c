@@ -123,6 +123,14 @@ static void *worker(void *arg)
     return NULL;
 }
 
+int fleet_error_is_transient(const ws_error *e)
+{
+    if (!e)
+        return 0;
+    return e->rc == WS_E_CONNECT || e->rc == WS_E_TIMEOUT ||
+           (e->rc == WS_E_HTTP && e->http_status == 503);
+}
+
 void fleet_progress_read(const fleet_counts *c, double elapsed_s, fleet_progress *p)
 {
     p->total = atomic_load(&c->total);

@@ -100,6 +100,12 @@ typedef struct fleet_result {
 ws_rc fleet_run(const fleet_config *cfg, fleet_counts *counts, fleet_result *res,
                 ws_error *err);
 
+/* The usual answer for host_outcome.transient: connection refused, unreachable or
+ * broken (WS_E_CONNECT, wsman/net_error.c), timed out (WS_E_TIMEOUT), and HTTP 503
+ * (the listener is starting or overloaded) are worth another try; names that do not
+ * resolve, authentication, TLS, faults and protocol errors are not. */
+int fleet_error_is_transient(const ws_error *e);
+
 /* The progress numbers now, with the ETA by the rate so far. */
 void fleet_progress_read(const fleet_counts *c, double elapsed_s, fleet_progress *p);
 

@@ -90,7 +90,9 @@ static const char *shard_file(unsigned k, char *out, size_t n)
     return out;
 }
 
-int main(void)
+/* argv[1], when given: a directory to keep the merged report in (merged.json), for
+ * test_merge.sh to validate against the schema. */
+int main(int argc, char **argv)
 {
     char inv[512], path[512], other[512];
     ws_error err = {0};
@@ -139,6 +141,11 @@ int main(void)
            "seconds runs to the end of the last shard");
     TAP_OK(json_object_size(merged) == 7 && !json_object_get(merged, "merge"),
            "without findings: the schema's seven members only");
+    if (argc > 1) {
+        char keep[512];
+        snprintf(keep, sizeof keep, "%s/merged.json", argv[1]);
+        TAP_OK(json_dump_file(merged, keep, JSON_INDENT(2)) == 0, "kept %s", keep);
+    }
     json_t *found = report_merge_result(m, 1, &err);
     json_t *mg = json_object_get(found, "merge");
     TAP_OK(json_array_size(json_object_get(mg, "reports")) == 4 &&

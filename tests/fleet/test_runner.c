@@ -322,8 +322,32 @@ static void many(void)
     free(f);
 }
 
+static void transient_kinds(void)
+{
+    ws_error e = {0};
+    static const ws_rc yes[] = {WS_E_CONNECT, WS_E_TIMEOUT};
+    static const ws_rc no[] = {WS_OK, WS_E_AUTH, WS_E_RESOLVE, WS_E_TLS_VERIFY, WS_E_TLS,
+                               WS_E_FAULT, WS_E_PROTOCOL, WS_E_USAGE, WS_E_IO};
+    int good = 1;
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; ++i) {
+        e.rc = yes[i];
+        good &= fleet_error_is_transient(&e);
+    }
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; ++i) {
+        e.rc = no[i];
+        good &= !fleet_error_is_transient(&e);
+    }
+    e.rc = WS_E_HTTP;
+    e.http_status = 503;
+    good &= fleet_error_is_transient(&e);
+    e.http_status = 500;
+    good &= !fleet_error_is_transient(&e);
+    TAP_OK(good, "refused, reset, timed out and 503 are transient; logon, TLS, faults are not");
+}
+
 int main(void)
 {
+    transient_kinds();
     fifty_hosts();
     one_at_a_time();
     retries();
