@@ -14,6 +14,8 @@ struct report_merge {
     json_t *missing;          /* inventory labels in no report */
     json_t *shards;           /* "K" -> true, for reports that record their shard */
     unsigned shard_n;
+    long long inventory_hosts;  /* the reports' "inventory_hosts" (the whole inventory); 0 */
+    int inventory_checked;
     char *command, *version;
     int plan, have_meta;
     long long first_start, last_end;
@@ -105,6 +107,16 @@ static ws_rc merge_meta(report_merge *m, json_t *doc, const char *name, ws_error
         m->first_start = start;
     if (end > m->last_end)
         m->last_end = end;
+
+    json_t *inv = json_object_get(doc, "inventory_hosts");
+    if (inv && (!json_is_integer(inv) || json_integer_value(inv) < 1))
+        return BADREP("%s: \"inventory_hosts\" is not a count", name);
+    if (inv && m->inventory_hosts && json_integer_value(inv) != m->inventory_hosts)
+        return ws_error_set(err, WS_E_USAGE, "merge the reports of runs over one inventory",
+                            "%s: a run over %lld hosts cannot join runs over %lld", name,
+                            (long long)json_integer_value(inv), m->inventory_hosts);
+    if (inv)
+        m->inventory_hosts = json_integer_value(inv);
 
     json_t *shard = json_object_get(doc, "shard");
     if (json_is_object(shard)) {
@@ -207,7 +219,10 @@ ws_rc report_merge_check_inventory(report_merge *m, const char *inventory_path, 
         }
     }
     inventory_close(r);
-    return got < 0 ? (err ? err->rc : WS_E_USAGE) : WS_OK;
+    if (got < 0)
+        return err ? err->rc : WS_E_USAGE;
+    m->inventory_checked = 1;
+    return WS_OK;
 }
 
 size_t report_merge_doubled_count(const report_merge *m)
@@ -239,8 +254,13 @@ static json_t *findings(report_merge *m)
         if (!json_object_get(m->shards, key))
             json_array_append_new(shards, json_string(spec));
     }
-    return json_pack("{s:O, s:o, s:O, s:o}", "reports", m->names, "doubled", doubled,
-                     "missing", m->missing, "missing_shards", shards);
+    /* Without the inventory, the count the reports recorded still tells how many. */
+    long long nmissing = (long long)json_array_size(m->missing);
+    if (!m->inventory_checked && m->inventory_hosts)
+        nmissing = m->inventory_hosts - (long long)json_array_size(m->order);
+    return json_pack("{s:O, s:o, s:O, s:I, s:o}", "reports", m->names, "doubled", doubled,
+                     "missing", m->missing, "missing_count", (json_int_t)(nmissing > 0 ? nmissing : 0),
+                     "missing_shards", shards);
 }
 
 json_t *report_merge_result(report_merge *m, int with_findings, ws_error *err)
@@ -270,7 +290,8 @@ json_t *report_merge_result(report_merge *m, int with_findings, ws_error *err)
                             "plan", m->plan, "ok", ok, "hosts", hosts);
     if (doc && with_findings) {
         json_t *f = findings(m);
-        if (json_array_size(json_object_get(f, "missing_shards")) > 0)
+        if (json_array_size(json_object_get(f, "missing_shards")) > 0 ||
+            json_integer_value(json_object_get(f, "missing_count")) > 0)
             json_object_set_new(doc, "ok", json_false());
         json_object_set_new(doc, "merge", f);
     }

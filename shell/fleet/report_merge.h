@@ -31,9 +31,12 @@ ws_rc report_merge_check_inventory(report_merge *m, const char *inventory_path, 
  * host is ok and none is missing, hosts in the order first seen. With with_findings, a
  * top-level "merge" object is added:
  *   {"reports": [names], "doubled": [{"host": h, "reports": [names]}], "missing": [hosts],
- *    "missing_shards": ["K/N", ...]}
+ *    "missing_count": n, "missing_shards": ["K/N", ...]}
  * missing_shards lists the shards no report came from when the reports record
- * "shard": {"k": K, "n": N} (all with the same N). */
+ * "shard": {"k": K, "n": N} (all with the same N). missing_count is the length of
+ * missing after report_merge_check_inventory, else, when the reports record
+ * "inventory_hosts" (the whole inventory's count, the same in all), that count less the
+ * merged hosts; a count above 0 or a missing shard makes ok false. */
 json_t *report_merge_result(report_merge *m, int with_findings, ws_error *err);
 
 /* Counts, after report_merge_check_inventory for missing. */

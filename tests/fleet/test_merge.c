@@ -54,8 +54,10 @@ static json_t *run(const char *inventory, unsigned k, unsigned n, const char *st
     json_t *doc = json_pack("{s:s, s:s, s:s, s:f, s:b, s:b, s:[]}", "command", "bootstrap",
                             "version", "0.9", "started", started, "seconds", 3.5 + salt,
                             "plan", 0, "ok", 0, "hosts");
-    if (n)
+    if (n) {
         json_object_set_new(doc, "shard", json_pack("{s:i, s:i}", "k", k, "n", n));
+        json_object_set_new(doc, "inventory_hosts", json_integer(HOSTS));
+    }
     inventory_open(inventory, &src.reader, &err);
     fleet_config_defaults(&cfg);
     cfg.jobs = 8;
@@ -133,8 +135,13 @@ int main(int argc, char **argv)
     json_t *merged = report_merge_result(m, 0, &err);
     TAP_OK(merged && report_equal_timings_aside(merged, single),
            "the merged report equals the single run's, timings aside");
-    TAP_OK(!report_equal_timings_aside(json_object_get(merged, "hosts"), single),
-           "the comparison can fail");
+    json_t *changed = json_deep_copy(merged);
+    json_t *step0 = json_array_get(json_object_get(json_array_get(
+        json_object_get(changed, "hosts"), 5), "steps"), 0);
+    json_object_set_new(step0, "reason", json_string("something else"));
+    TAP_OK(!report_equal_timings_aside(changed, single),
+           "one step's reason changed: the comparison fails");
+    json_decref(changed);
     TAP_STR_EQ(json_string_value(json_object_get(merged, "started")), "2026-12-07T06:01:00Z",
                "started is the earliest shard's");
     TAP_OK(json_integer_value(json_object_get(merged, "seconds")) == 180 + 8,
@@ -205,6 +212,19 @@ int main(int argc, char **argv)
     json_decref(rerun);
     report_merge_free(m);
 
+    /* Without the inventory: the recorded count says how many are missing. */
+    report_merge_new(&m, &err);
+    for (unsigned k = 1; k <= 3; ++k)
+        report_merge_add_file(m, shard_file(k, path, sizeof path), &err);
+    found = report_merge_result(m, 1, &err);
+    mg = json_object_get(found, "merge");
+    TAP_OK(json_integer_value(json_object_get(mg, "missing_count")) == (json_int_t)n4 &&
+           json_array_size(json_object_get(mg, "missing")) == 0 &&
+           json_is_false(json_object_get(found, "ok")),
+           "without -i: inventory_hosts tells %zu hosts missing", n4);
+    json_decref(found);
+    report_merge_free(m);
+
     /* Reports that cannot join. */
     report_merge_new(&m, &err);
     report_merge_add(m, s1, "a.json", &err);
@@ -219,6 +239,11 @@ int main(int argc, char **argv)
     ws_error_clear(&err);
     TAP_OK(report_merge_add(m, plan, "five.json", &err) == WS_E_USAGE &&
            strstr(err.what, "2/5"), "a shard of 5 cannot join shards of 4: %s", err.what);
+    json_object_set_new(plan, "shard", json_pack("{s:i, s:i}", "k", 4, "n", 4));
+    json_object_set_new(plan, "inventory_hosts", json_integer(HOSTS + 1));
+    ws_error_clear(&err);
+    TAP_OK(report_merge_add(m, plan, "other.json", &err) == WS_E_USAGE &&
+           strstr(err.what, "61 hosts"), "a run over another inventory cannot join: %s", err.what);
     json_object_del(plan, "hosts");
     ws_error_clear(&err);
     TAP_OK(report_merge_add(m, plan, "nohosts.json", &err) == WS_E_PROTOCOL,
