@@ -35,6 +35,9 @@ bs() {
   "$NANOSH" bootstrap -a ntlm -u Administrator --port "$SIM_PORT" --smb-port "$CLOSED_PORT" \
     "$@" >"$W/out" 2>"$W/err"
   rc=$?
+  # A sanitizer's report changes the exit status: show it, so a failure says why.
+  grep -q 'Sanitizer' "$W/err" && sed 's/^/# stderr: /' "$W/err"
+  return 0
 }
 # status STEP: the status column of STEP's line in the last output.
 status() { awk -v s="$1" '$2 == s { print $3 }' "$W/out"; }
@@ -148,6 +151,29 @@ if start partial; then
     "ok ok changed changed" "partial: what was done is ok, the rest changed"
   sim_stop
 else fail "server started (partial)"; fi
+
+# A host already configured (its docker files in place): every step ok on the first run.
+if start configured && sim_install_docker; then
+  bs --docker-zip "$ZIP" 127.0.0.1
+  expect "$rc $(statuses)" "0 $ALL_OK" "configured: every step ok, exit 0"
+  sim_stop
+else fail "server started (configured)"; fi
+
+# Accounts: PasswordRequired off is set; a second administrator logs on and passes.
+if start password-not-required; then
+  bs --steps reach,admin-account 127.0.0.1
+  expect "$rc $(status admin-account)" "0 changed" "PasswordRequired false: admin-account changed"
+  matches "$(line admin-account)" "PasswordRequired" "PasswordRequired false: the reason says so"
+  bs --steps reach,admin-account 127.0.0.1
+  expect "$rc $(status admin-account)" "0 ok" "PasswordRequired false: ok on the next run"
+  sim_stop
+else fail "server started (password-not-required)"; fi
+if start nonbuiltin-admin --account 'deploy:Depl0y-pw'; then
+  NANOSH_PASSWORD=Depl0y-pw "$NANOSH" bootstrap -a ntlm -u deploy --port "$SIM_PORT" \
+    --steps reach,admin-account 127.0.0.1 >"$W/out" 2>"$W/err"
+  expect "$? $(status reach) $(status admin-account)" "0 ok ok" "a second administrator: reach and admin-account ok"
+  sim_stop
+else fail "server started (nonbuiltin-admin)"; fi
 
 # --- failures, each with its message ------------------------------------------------
 # failing PROFILE ZIP STEP PATTERN NAME [sim args...]: the step fails with the pattern in
