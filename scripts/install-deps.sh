@@ -5,7 +5,8 @@
 set -euo pipefail
 
 BUILD_PKGS="gcc libc6-dev make autoconf automake pkg-config
-  libcurl4-openssl-dev libxml2-dev libkrb5-dev libssl-dev libreadline-dev libsmbclient-dev libarchive-dev"
+  libcurl4-openssl-dev libxml2-dev libkrb5-dev libssl-dev libreadline-dev libsmbclient-dev libarchive-dev
+  libjansson-dev"
 TEST_PKGS="python3 python3-yaml python3-winrm python3-requests-ntlm python3-requests-kerberos
   python3-kerberos python3-gssapi gss-ntlmssp python3-impacket python3-pycryptodome
   krb5-kdc krb5-admin-server krb5-user samba smbclient libarchive13 python3-jsonschema
