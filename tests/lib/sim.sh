@@ -219,3 +219,121 @@ PY
 sim_state_field() {
   "$SIM_PYTHON" -c 'import json,sys; s=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$SIM_STATE" "$1"
 }
+
+# --- a fleet: one server playing many hosts (tests/server/fleet.py) -----------------------------
+#
+#   sim_fleet_start N [--profile NAME|FILE] [--host I KEY=VALUE[,KEY=VALUE]...]... [winrm_sim.py args...]
+#       Starts one simulator that plays N hosts: host I (1..N) is nanoIII (nano001, ...) at
+#       127.0.1.I (127.0.1.1 ... ; past .255 the count goes on in 127.0.2.x), all on one free port.
+#       Inside `unshare --net` all of 127.0.0.0/8 reaches lo once lo is up: no setup.
+#       --profile is every host's profile (as sim_start's; default: the default host).
+#       --host I sets knobs of host I (repeatable): profile=NAME, down (no listener: refused),
+#       flaky_connects=K (its first K connections are reset, then it works), wrong_password
+#       (every logon fails as with a wrong password; Basic only), name=NAME.
+#       Accounts, auth (Basic unless --auth ... is given) and the EXIT trap are as sim_start's.
+#       Exports SIM_DIR SIM_PID SIM_LOG SIM_PORT SIM_USER SIM_PASSWORD SIM_USER2 SIM_PASSWORD2 SIM_AUTH
+#       and
+#         SIM_FLEET_COUNT      N
+#         SIM_FLEET_FILE       the fleet file the server plays (format: tests/server/fleet.py)
+#         SIM_FLEET_INVENTORY  an inventory (docs/fleet.md), one host a line in host order:
+#                              `127.0.1.I port=SIM_PORT  # nanoIII`, down hosts included
+#         SIM_FLEET_SANDBOX    the sandboxes' directory: host NAME's C:\ is $SIM_FLEET_SANDBOX/NAME
+#         SIM_FLEET_STATE_DIR  host NAME's state file is NAME.json (as SIM_STATE), its host model
+#                              NAME.host.json (as SIM_HOST_STATE)
+#         SIM_FLEET_STATE      the summary: every host's name, address, knobs, and "resets" so far
+#   sim_fleet_address I / sim_fleet_name I
+#       Host I's address (127.0.1.I) and computer name (nanoIII).
+#   sim_fleet_state_field NAME EXPR
+#       As sim_state_field, over host NAME's state file.
+#   sim_fleet_stop
+#       Stops the fleet and removes its temp dir (sim_stop); safe to call twice.
+
+sim_fleet_address() {
+  "$SIM_PYTHON" -c 'import ipaddress, sys; print(ipaddress.IPv4Address("127.0.1.1") + int(sys.argv[1]) - 1)' "$1"
+}
+
+sim_fleet_name() {
+  printf 'nano%03d\n' "$1"
+}
+
+sim_fleet_start() {
+  local n=${1:?sim_fleet_start: needs a host count} profile= knobs=() i prev=
+  shift
+  while :; do
+    case ${1:-} in
+      --profile) profile=${2:?sim_fleet_start: --profile needs a name or file}; shift 2 ;;
+      --host) knobs+=("${2:?sim_fleet_start: --host needs I}" "${3:?sim_fleet_start: --host I needs KEY=VALUE}")
+              shift 3 ;;
+      *) break ;;
+    esac
+  done
+  SIM_DIR=$(mktemp -d "${TMPDIR:-/tmp}/nanosh-fleet.XXXXXX") || return 1
+  export SIM_DIR SIM_LOG="$SIM_DIR/server.log" SIM_FLEET_COUNT=$n SIM_FLEET_FILE="$SIM_DIR/fleet.json"
+  export SIM_FLEET_SANDBOX="$SIM_DIR/c" SIM_FLEET_STATE_DIR="$SIM_DIR/hosts" SIM_FLEET_STATE="$SIM_DIR/fleet-state.json"
+  export SIM_FLEET_INVENTORY="$SIM_DIR/inventory.txt" SIM_HOST=127.0.1.1 SIM_AUTH=basic
+  export SIM_USER=admin SIM_PASSWORD=Secr3t-pass SIM_USER2='DOM\alice' SIM_PASSWORD2=Alice-pw1
+  for i in "$@"; do [ "$prev" = --auth ] && SIM_AUTH=$i; prev=$i; done
+  printf '# test accounts\n%s:%s\n%s:%s\n' "$SIM_USER" "$SIM_PASSWORD" "$SIM_USER2" "$SIM_PASSWORD2" \
+    > "$SIM_DIR/accounts"
+  case $profile in ''|*/*|*.json) ;; *) profile=$SIM_PROFILES/$profile.json ;; esac
+  "$SIM_PYTHON" - "$SIM_FLEET_FILE" "$n" "$profile" "${knobs[@]}" <<'PY' || { diag 'sim_fleet_start: bad --host'; return 1; }
+import ipaddress, json, sys
+out, n, profile, knobs = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
+fleet = {"count": n, "first_address": "127.0.1.1", "name_format": "nano%03d", "hosts": []}
+if profile:
+    fleet["default_profile"] = profile
+by_index = {}
+for i in range(0, len(knobs), 2):
+    index = int(knobs[i])
+    if not 1 <= index <= n:
+        sys.exit("--host %d: not a host from 1 to %d" % (index, n))
+    address = str(ipaddress.IPv4Address("127.0.1.1") + index - 1)
+    entry = by_index.setdefault(index, {"address": address})
+    for kv in knobs[i + 1].split(","):
+        k, eq, v = kv.partition("=")
+        if k == "flaky_connects":
+            entry[k] = int(v)
+        elif k in ("down", "wrong_password") and not eq:
+            entry[k] = True
+        elif k in ("profile", "name") and eq:
+            entry[k] = v
+        else:
+            sys.exit("--host %d: unknown knob %r" % (index, kv))
+fleet["hosts"] = [by_index[i] for i in sorted(by_index)]
+json.dump(fleet, open(out, "w"), indent=1, sort_keys=True)
+PY
+  ( if [ -n "${SIM_UMASK:-}" ]; then umask "$SIM_UMASK"; fi
+    exec "$SIM_PYTHON" "$SIM_SERVER" --fleet "$SIM_FLEET_FILE" --fleet-state-dir "$SIM_FLEET_STATE_DIR" \
+      --port 0 --port-file "$SIM_DIR/port" --accounts "$SIM_DIR/accounts" --sandbox "$SIM_FLEET_SANDBOX" \
+      --state-file "$SIM_FLEET_STATE" --log "$SIM_LOG" "$@" ) \
+    >"$SIM_DIR/server.out" 2>&1 &
+  export SIM_PID=$!
+  trap sim_stop EXIT
+  for i in 1 2 3; do                 # 200 hosts take a few seconds to set up: at most 30 s
+    sim_wait_file "$SIM_DIR/port" && break
+    kill -0 "$SIM_PID" 2>/dev/null || break
+  done
+  if ! [ -s "$SIM_DIR/port" ]; then
+    diag 'sim_fleet_start: the simulator did not start:' "$(cat "$SIM_DIR/server.out" 2>/dev/null)"
+    sim_stop
+    return 1
+  fi
+  export SIM_PORT=$(cat "$SIM_DIR/port")
+  export SIM_URL="http://$SIM_HOST:$SIM_PORT/wsman"
+  "$SIM_PYTHON" - "$SIM_FLEET_STATE" "$SIM_PORT" > "$SIM_FLEET_INVENTORY" <<'PY'
+import json, sys
+state = json.load(open(sys.argv[1]))
+print("# the simulated fleet: %d hosts, one server (tests/lib/sim.sh sim_fleet_start)" % len(state["hosts"]))
+for h in state["hosts"]:
+    print("%s port=%s  # %s" % (h["address"], sys.argv[2], h["name"]))
+PY
+}
+
+sim_fleet_stop() {
+  sim_stop
+}
+
+sim_fleet_state_field() {
+  "$SIM_PYTHON" -c 'import json,sys; s=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
+    "$SIM_FLEET_STATE_DIR/$1.json" "$2"
+}

@@ -11,6 +11,8 @@ Server 2016, for nanosh's tests.  Loopback only.
                [--tamper-reply-signature] [--drop-connection-after N] [--stuck-enumeration] [--fault-send-after-exit]
                [--fault-drop-after-stdin-bytes N] [--deny-path WINPATH]...
                [--host-profile FILE.json] [--host-state-file F]
+  winrm_sim.py --fleet FLEET.json --fleet-state-dir DIR --port 0 --port-file F --accounts ACCOUNTS
+               --sandbox ROOT [--state-file SUMMARY.json] [--auth ...] [other single-host options]
 
 With --https and no --https-port, the one listener on --port speaks HTTPS;
 with --https-port, --port stays plain HTTP and a second listener speaks HTTPS.
@@ -26,6 +28,11 @@ host for `nanosh bootstrap`; the format is in host_profile.py).  The state file
 holds the whole host model under "host"; --host-state-file writes that part
 alone, deterministically (sorted keys, no counters or clocks), and only when it
 changes, so that a test can compare it byte for byte before and after a run.
+
+--fleet plays many hosts in this one process, each on its own loopback address
+(127.0.1.1, 127.0.1.2, ...) with its own computer name, profile, sandbox
+(ROOT/NAME) and state files (DIR/NAME.json, DIR/NAME.host.json); --state-file
+is then a summary of the fleet.  The fleet file's format is in fleet.py.
 """
 import argparse
 import ipaddress
@@ -40,6 +47,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from auth import MECHANISMS, Accounts, Authenticator   # noqa: E402
+from fleet import Fleet, FleetError                    # noqa: E402
 from channel_binding import LEVELS, RELAXED            # noqa: E402
 from host_profile import ProfileError                  # noqa: E402
 from host_profile import load as load_profile          # noqa: E402
@@ -101,6 +109,11 @@ def parse_args(argv):
     ap.add_argument('--host-state-file', metavar='F',
                     help='JSON of the host model alone, rewritten only when it changes')
     ap.add_argument('--log', help='append a request log to this file')
+    ap.add_argument('--fleet', metavar='FLEET.json',
+                    help='play many hosts, one per loopback address (tests/server/fleet.py); --sandbox '
+                    'is then the directory of the hosts\' sandboxes and --state-file a summary')
+    ap.add_argument('--fleet-state-dir', metavar='DIR',
+                    help='with --fleet: where each host\'s NAME.json and NAME.host.json go')
     args = ap.parse_args(argv)
     try:
         if not ipaddress.ip_address(args.bind).is_loopback:
@@ -124,6 +137,17 @@ def parse_args(argv):
         ap.error('--drop-connection-after takes a count >= 0')
     if args.fault_drop_after_stdin_bytes < 0:
         ap.error('--fault-drop-after-stdin-bytes takes a count >= 0')
+    if args.fleet:
+        if not args.fleet_state_dir:
+            ap.error('--fleet needs --fleet-state-dir')
+        for opt in ('host_profile', 'host_state_file', 'https'):
+            if getattr(args, opt):
+                ap.error('--fleet: --%s is per host (the fleet file), or not supported in a fleet'
+                         % opt.replace('_', '-'))
+        if args.computer_name != 'SIMHOST':
+            ap.error('--fleet: the computer names are in the fleet file')
+    elif args.fleet_state_dir:
+        ap.error('--fleet-state-dir needs --fleet')
     try:
         args.host_profile = load_profile(args.host_profile)
     except ProfileError as e:
@@ -135,11 +159,12 @@ def parse_args(argv):
 
 
 class Simulator:
-    def __init__(self, config):
+    def __init__(self, config, accounts=None):
         self.config = config
         self.sandbox = Sandbox(config.sandbox, config.deny_path)
         self.registry = ShellRegistry()
-        self.authenticator = Authenticator(config.auth, Accounts(config.accounts), config, config.offer)
+        accounts = accounts if accounts is not None else Accounts(config.accounts)
+        self.authenticator = Authenticator(config.auth, accounts, config, config.offer)
         self.service = Service(config, self.sandbox, self.registry, self.write_state)
         self.counts = {'total': 0, 'by_scheme': {}, 'handshakes': {}}
         self.connections = []             # the most recent connections, oldest first
@@ -229,13 +254,54 @@ def write_port(path, port):
         os.replace(tmp, path)
 
 
-def main(argv=None):
-    config = parse_args(argv)
+def make_simulator(config, accounts=None):
+    """A simulator over its sandbox, with the profile's directories and shares made."""
     os.makedirs(config.sandbox, exist_ok=True)
-    sim = Simulator(config)
+    sim = Simulator(config, accounts)
     profile = config.host_profile
     for win in profile['directories'] + [s['Path'] for s in profile['shares']]:
         os.makedirs(sim.sandbox.to_host(win), exist_ok=True)
+    return sim
+
+
+def install_stop_handlers(event):
+    def stop(signum, frame):
+        event.set()
+    # Own handlers, not SIG_IGN: a background start leaves SIGINT ignored, and
+    # ignored signals would be inherited by the commands we run.
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGHUP, stop)
+
+
+def main_fleet(config):
+    try:
+        fleet = Fleet(config, make_simulator, Accounts)
+    except FleetError as e:
+        print('winrm_sim.py: --fleet: %s' % e, file=sys.stderr)
+        return 2
+    fleet.listen()
+    install_stop_handlers(fleet.stopping)
+    threads = [threading.Thread(target=fleet.accept_loop, daemon=True),
+               threading.Thread(target=fleet.reap_loop, daemon=True)]
+    for t in threads:
+        t.start()
+    for sim in fleet.sims:
+        sim.write_state()
+    fleet.write_summary()
+    write_port(config.port_file, fleet.port)
+    while not fleet.stopping.wait(0.5):
+        pass
+    threads[0].join(2)
+    fleet.close()
+    return 0
+
+
+def main(argv=None):
+    config = parse_args(argv)
+    if config.fleet:
+        return main_fleet(config)
+    sim = make_simulator(config)
     ssl_context = cert_der = None
     if config.https:
         ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -249,13 +315,7 @@ def main(argv=None):
         servers.append((Server((config.bind, config.https_port), sim, ssl_context, cert_der),
                         config.https_port_file))
 
-    def stop(signum, frame):
-        sim.stopping.set()
-    # Own handlers, not SIG_IGN: a background start leaves SIGINT ignored, and
-    # ignored signals would be inherited by the commands we run.
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGHUP, stop)
+    install_stop_handlers(sim.stopping)
 
     threads = [threading.Thread(target=srv.serve_forever, kwargs={'poll_interval': 0.2}, daemon=True)
                for srv, _ in servers]
