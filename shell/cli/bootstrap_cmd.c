@@ -169,6 +169,14 @@ static int host_opts(const nanosh_opts *o, const char *target, nanosh_opts *ho)
     return rc;
 }
 
+/* How a host is named in the lines and the report: as given, without a user@ (so
+ * that two ports of one address stay apart). */
+static const char *host_label(const char *target)
+{
+    const char *at = strrchr(target, '@');
+    return at ? at + 1 : target;
+}
+
 static void host_opts_free(nanosh_opts *ho)
 {
     free(ho->host);
@@ -326,7 +334,7 @@ int bootstrap_main(const nanosh_opts *o)
     int width = 0;
     for (; made < n && rc == 0; made++) {
         rc = host_opts(o, o->targets[made], &hosts[made]);
-        int len = hosts[made].host ? (int)strlen(hosts[made].host) : 0;
+        int len = (int)strlen(host_label(o->targets[made]));
         width = len > width ? len : width;
     }
     smb_secret sec;
@@ -354,7 +362,7 @@ int bootstrap_main(const nanosh_opts *o)
     bs_events ev = {.step_done = on_step_done, .ud = &d};
     int worst = 0;
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        bs_host_record *rec = bs_run_add_host(&run, hosts[i].host);
+        bs_host_record *rec = bs_run_add_host(&run, host_label(o->targets[i]));
         if (!rec) {
             rc = fail(NULL, "out of memory");
             break;

@@ -10,7 +10,7 @@
 
 /* One host of the run: its steps as bootstrap_run left them, or why it did not run. */
 typedef struct bs_host_record {
-    char *host;                /* as given on the command line */
+    char *host;                /* as given, without a user@ part */
     bs_report report;          /* nsteps 0 when no step ran */
     double seconds;
     char *error;               /* what stopped the host (connecting, cancelled); NULL: none */

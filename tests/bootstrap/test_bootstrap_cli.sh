@@ -124,6 +124,22 @@ if start fresh; then
   sim_stop
 else fail "server started (fresh)"; fi
 
+# A host that does not answer fails reach (exit 1); the next host still runs.
+if start configured && sim_install_docker; then
+  "$NANOSH" bootstrap -a ntlm -u Administrator --smb-port "$CLOSED_PORT" --connect-timeout 5 \
+    --docker-zip "$ZIP" --json "127.0.0.1:$CLOSED_PORT" "127.0.0.1:$SIM_PORT" >"$W/out" 2>"$W/err"
+  rc=$?
+  expect "$rc" 1 "a host that does not answer, then a ready one: exit 1"
+  expect "$(field "$W/out" 'd["hosts"][0]["steps"][0]["status"], d["hosts"][0]["ok"], d["hosts"][1]["ok"], len(d["hosts"][1]["steps"])')" \
+    "failed False True 9" "a host that does not answer: reach failed; the next host ran all its steps"
+  expect "$(field "$W/out" 'd["hosts"][0]["host"] == "127.0.0.1:'"$CLOSED_PORT"'", d["hosts"][1]["host"] == "127.0.0.1:'"$SIM_PORT"'"')" \
+    "True True" "two hosts: each named as given, port included"
+  matches "$(field "$W/out" 'd["hosts"][0]["steps"][0]["reason"]')" "refused|connect" \
+    "a host that does not answer: the reason says the connection failed"
+  valid "$W/out" "two hosts, one down: the report is valid against the schema"
+  sim_stop
+else fail "server started (configured, two hosts)"; fi
+
 # --- Ctrl-C while the service is awaited: the steps that ran are reported, exit 130 ---
 if start service-stays-stopped; then
   "$NANOSH" bootstrap -a ntlm -u Administrator --port "$SIM_PORT" --smb-port "$CLOSED_PORT" \
