@@ -263,7 +263,7 @@ int bootstrap_host(const bs_shared *s, const nanosh_opts *ho, const bs_events *e
     if (*signals_cancel_flag()) {
         bs_host_record_error(rec, rc != WS_OK && err.what[0] ? err.what : "interrupted",
                              rc != WS_OK ? err.fix : NULL);
-        warn_line(NULL, "%s: interrupted; the steps that ran are reported", ho->host);
+        warn_line(NULL, "%s: interrupted; the steps that ran are reported", rec->host);
         status = cancel_status();
     } else if (rc != WS_OK) {
         bs_host_record_error(rec, err.what, err.fix);

@@ -96,6 +96,7 @@ fails "pull -r" 'pull -r is not supported' pull -r host 'C:\x' .
 fails "--streams out of range" "bad value '17' for --streams" push --streams 17 host a 'C:\'
 fails "unknown --via" "unknown transport 'ftp'" push --via ftp host a 'C:\'
 fails "push-only option in shell mode" "'--resume' is only for push and pull" --resume host -c x
+fails "an option with a value is named, not its value" "'--via' is only for push and pull" --via smb host -c x
 fails "-c with push" '-c, -p, -f and -n do not apply' push host -c x a b
 
 # No password on the command line, in any spelling; and the value is never echoed.
