@@ -163,10 +163,15 @@ if start service-stays-stopped; then
   sim_stop
 else fail "server started (service-stays-stopped)"; fi
 
-# --- a partly configured host -------------------------------------------------------
+# --- a partly configured host, the files from --docker-dir ------------------------------
+mkdir "$W/dir" && "$PY" -c 'import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+for n in ("docker.exe", "dockerd.exe"):
+    open(sys.argv[2] + "/" + n, "wb").write(z.read("docker/" + n))' "$ZIP" "$W/dir" || fail "the stand-ins unpacked"
 if start partial; then
-  bs --docker-zip "$ZIP" 127.0.0.1
+  bs --docker-dir "$W/dir" 127.0.0.1
   expect "$rc" 0 "partial: exit 0"
+  check "partial: dockerd.exe from --docker-dir in System32" same "$ZIP" dockerd.exe "$SIM_SANDBOX/Windows/System32/dockerd.exe"
   expect "$(status firewall) $(status trusted-hosts) $(status share) $(status docker-files)" \
     "ok ok changed changed" "partial: what was done is ok, the rest changed"
   sim_stop
