@@ -127,29 +127,41 @@ static int creates_shell(const ws_envelope *env)
 ws_rc ws_client_call(ws_client *c, const ws_envelope *env, unsigned flags, ws_reply *reply,
                      ws_error *err)
 {
-    ws_buf req = WS_BUF_INIT, resp = WS_BUF_INIT;
+    ws_buf req = WS_BUF_INIT;
+    ws_rc rc;
+
+    memset(reply, 0, sizeof *reply);
+    if ((rc = ws_envelope_serialize(env, &req, err)) == WS_OK) {
+        if (creates_shell(env))
+            flags |= WS_POST_CREATES_SHELL;
+        rc = ws_client_call_text(c, req.data, req.len, env->message_id, flags, reply, err);
+    }
+    ws_buf_free(&req);
+    return rc;
+}
+
+ws_rc ws_client_call_text(ws_client *c, const char *req, size_t len, const char *message_id,
+                          unsigned flags, ws_reply *reply, ws_error *err)
+{
+    ws_buf resp = WS_BUF_INIT;
     long status = 0;
     xmlNodePtr fault;
     ws_rc rc;
 
     memset(reply, 0, sizeof *reply);
-    if ((rc = ws_envelope_serialize(env, &req, err)) != WS_OK)
-        goto done;
-    if (req.len > c->max_envelope_size) {
+    if (len > c->max_envelope_size) {
         rc = ws_error_set(err, WS_E_USAGE, "send less data per request, or raise MaxEnvelopeSize",
-                          "the request is %zu bytes, over MaxEnvelopeSize %u", req.len,
+                          "the request is %zu bytes, over MaxEnvelopeSize %u", len,
                           c->max_envelope_size);
         goto done;
     }
     /* The HTTP read bound follows the OperationTimeout of this request (PROTOCOL.md 1.3:
      * the server may legitimately block for all of it). */
-    if (creates_shell(env))
-        flags |= WS_POST_CREATES_SHELL;
-    if ((rc = ws_transport_post(c->tp, req.data, req.len, flags,
+    if ((rc = ws_transport_post(c->tp, req, len, flags,
                                 c->operation_timeout_ms + WS_READ_MARGIN_MS, &resp, &status,
                                 err)) != WS_OK)
         goto done;
-    rc = ws_reply_parse(resp.data, resp.len, env->message_id, reply, err);
+    rc = ws_reply_parse(resp.data, resp.len, message_id, reply, err);
     if (rc != WS_OK) {
         /* PROTOCOL.md 3.3: a non-200 status whose body is not SOAP is an HTTP error. */
         if (status != 200)
@@ -169,7 +181,6 @@ ws_rc ws_client_call(ws_client *c, const ws_envelope *env, unsigned flags, ws_re
 done:
     if (rc != WS_OK && err && err->http_status == 0)
         err->http_status = status;
-    ws_buf_free(&req);
     ws_buf_free(&resp);
     return rc;
 }

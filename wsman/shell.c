@@ -18,6 +18,7 @@ struct ws_shell {
     ws_selector selector;        /* ShellId, exactly as the server returned it */
     size_t max_send;             /* largest stdin chunk, see ws_shell_max_send */
     int deleted;
+    ws_buf send_req;             /* the last Send request, its memory kept for the next */
 };
 
 const char *ws_shell_id(const ws_shell *s)
@@ -403,26 +404,51 @@ done:
     return rc;
 }
 
+/* Stands for the stdin text in the serialized Send, where the base64 is written straight
+ * into the request: one pass over the data instead of an encode, a copy into the XML tree
+ * and an escaping copy out of it. Base64 needs no XML escaping; the mark is of the base64
+ * alphabet, so it serializes as written, and nothing else in a Send can contain it. */
+#define STDIN_MARK "NANOSHSTDINMARK0"
+
 ws_rc ws_shell_send(ws_shell *s, const char *command_id, const void *data, size_t len,
                     int end, ws_error *err)
 {
     ws_envelope env;
     ws_reply reply;
-    ws_buf b64 = WS_BUF_INIT;
+    ws_buf head = WS_BUF_INIT, *req = &s->send_req;
     ws_rc rc;
+    const char *mark;
 
     if (len > s->max_send)
         return ws_error_set(err, WS_E_USAGE, "send stdin in chunks of ws_shell_max_send() bytes",
                             "a stdin chunk of %zu bytes exceeds the %zu-byte limit", len, s->max_send);
-    if (ws_base64_encode(data, len, &b64) < 0)
-        return nomem(err, "encoding stdin");
-    if ((rc = build_send(s, command_id, b64.data, end, &env, err)) != WS_OK)
+    if ((rc = build_send(s, command_id, len ? STDIN_MARK : NULL, end, &env, err)) != WS_OK)
+        return rc;
+    if ((rc = ws_envelope_serialize(&env, &head, err)) != WS_OK)
         goto done;
-    if ((rc = ws_client_call(s->client, &env, 0, &reply, err)) == WS_OK)
+    ws_buf_secret(req);          /* growing it leaves no copy behind either */
+    ws_buf_reset(req);
+    mark = len ? strstr(head.data, STDIN_MARK) : NULL;
+    if (len && !mark) {
+        rc = ws_error_set(err, WS_E_PROTOCOL, NULL, "the Send envelope lost its stdin mark");
+        goto done;
+    }
+    if (!len ? ws_buf_append(req, head.data, head.len) != 0
+        : ws_buf_append(req, head.data, (size_t)(mark - head.data)) != 0
+          || ws_base64_encode(data, len, req) < 0
+          || ws_buf_appends(req, mark + strlen(STDIN_MARK)) != 0) {
+        rc = nomem(err, "encoding stdin");
+        goto done;
+    }
+    if ((rc = ws_client_call_text(s->client, req->data, req->len, env.message_id, 0, &reply,
+                                  err)) == WS_OK)
         ws_reply_free(&reply);
-    ws_envelope_free(&env);
+    /* What a command reads may be typed secrets (Read-Host): not kept past the Send
+     * (the buffer is a secret one: reset wipes it). */
+    ws_buf_reset(req);
 done:
-    ws_buf_free(&b64);
+    ws_envelope_free(&env);
+    ws_buf_free(&head);
     return rc;
 }
 
@@ -521,6 +547,7 @@ void ws_shell_free(ws_shell *s)
 {
     if (!s)
         return;
+    ws_buf_free(&s->send_req);
     free(s->resource_uri);
     free(s->id);
     free(s);

@@ -130,6 +130,9 @@ ws_rc ws_client_envelope(const ws_client *c, const char *action, const char *res
  * WS_E_FAULT with err->fault filled; reply is only set on WS_OK. flags: WS_POST_*. */
 ws_rc ws_client_call(ws_client *c, const ws_envelope *env, unsigned flags, ws_reply *reply,
                      ws_error *err);
+/* The same for a request already serialized (req, len), whose MessageID is message_id. */
+ws_rc ws_client_call_text(ws_client *c, const char *req, size_t len, const char *message_id,
+                          unsigned flags, ws_reply *reply, ws_error *err);
 unsigned ws_client_max_envelope(const ws_client *c);
 void ws_client_set_max_envelope(ws_client *c, unsigned bytes);
 
