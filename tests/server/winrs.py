@@ -45,6 +45,7 @@ class Command:
         self.stdin = collections.deque()
         self.stdin_eof = False
         self.stdin_bytes = 0                   # bytes that came by Send, in total
+        self.stdin_waits = 0                   # Sends that waited for the queue to drain
         self.stdin_queued = 0                  # ... of which not yet taken for the process
         self.procs = set()
         self.interrupted = False
@@ -127,6 +128,8 @@ class Command:
     def send(self, data, end):
         with self.cond:
             deadline = time.monotonic() + STDIN_WAIT
+            if self.stdin_queued > MAX_STDIN_QUEUED and not (self.done or self.terminated):
+                self.stdin_waits += 1
             while self.stdin_queued > MAX_STDIN_QUEUED and not (self.done or self.terminated):
                 left = deadline - time.monotonic()
                 if left <= 0:
@@ -212,7 +215,8 @@ class Command:
 
     def summary(self):
         return {'id': self.id, 'state': 'Done' if self.done else 'Running', 'exit_code': self.exit_code,
-                'done_delivered': self.done_delivered, 'stdin_bytes': self.stdin_bytes}
+                'done_delivered': self.done_delivered, 'stdin_bytes': self.stdin_bytes,
+                'stdin_waits': self.stdin_waits}
 
 
 def _killpg(proc, sig):
