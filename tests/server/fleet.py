@@ -61,7 +61,7 @@ FLEET_KEYS = {'description', 'count', 'first_address', 'name_format', 'default_p
 HOST_KEYS = {'address', 'name', 'profile', 'down', 'flaky_connects', 'wrong_password', 'accounts'}
 NAME_RE = re.compile(r'^[A-Za-z0-9-]{1,15}$')
 LISTEN_BACKLOG = 256         # per address; -j 64 clients may all connect to one host at once
-REAP_INTERVAL = 1.0
+REAP_INTERVAL = 2.0          # idle shells, and files changed behind the server's back, of every host
 WRONG_PASSWORD_SUFFIX = '-not-this-host'
 
 
@@ -225,6 +225,7 @@ class Fleet:
             hc.state_file = os.path.abspath(os.path.join(config.fleet_state_dir, h['name'] + '.json'))
             hc.host_state_file = os.path.abspath(os.path.join(config.fleet_state_dir, h['name'] + '.host.json'))
             hc.log = None
+            hc.state_indent = None            # compact: see Simulator.write_state
             if h['accounts']:
                 hc.accounts = h['accounts']
             accounts = accounts_class(hc.accounts) if h['accounts'] else copy.copy(default_accounts)

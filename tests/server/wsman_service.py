@@ -115,15 +115,15 @@ class Service:
             self.action_counts[name] = self.action_counts.get(name, 0) + 1
         self.on_change()
 
-    def state(self):
-        """The resource state for the --state-file JSON."""
+    def state(self, host=None):
+        """The resource state for the --state-file JSON; host: host_state(), when the caller has it."""
         with self.count_lock:
             counts = dict(self.action_counts)
         out = {'wsman_actions': counts, 'config_client': self.config_provider.state(),
                'enumerations_open': self.enumerations.open_count(),
                'fault_stdin_drop': self.stdin_drop.state()}
         out.update(self.wmi.state())
-        out['host'] = self.host_state()
+        out['host'] = host if host is not None else self.host_state()
         return out
 
     def host_state(self):
