@@ -23,8 +23,9 @@ The fleet file is one JSON object; every key is optional:
                     tests/bootstrap/profiles/NAME.json or a path (relative to the fleet
                     file); default: the default host of host_profile.py
   "port"            the port on every address (default: --port)
-  "hosts"           per-host entries: one whose "address" or "name" is a host of the
-                    range changes that host; any other adds a host (then both are needed).
+  "hosts"           per-host entries: one with the "address" of a host of the range, or
+                    without an address and with the "name" of one (any letter case),
+                    changes that host; any other adds a host (then both are needed).
                     Keys of an entry:
       "address", "name"      as above; a name is a NetBIOS name (1 to 15 of A-Z a-z 0-9 -)
       "profile"              this host's profile (as default_profile)
@@ -101,12 +102,12 @@ def load(path, default_port=0):
         bad = set(entry) - HOST_KEYS
         if bad:
             raise FleetError('hosts: unknown keys %s' % ', '.join(sorted(bad)))
-        match = [h for h in hosts if h['address'] == entry.get('address') or
-                 ('name' in entry and h['name'].lower() == str(entry['name']).lower())]
-        if len(match) > 1:
-            raise FleetError('hosts: the entry %r matches two hosts' % (entry,))
+        if 'address' in entry:             # by address: the entry may rename the host
+            match = [h for h in hosts if h['address'] == str(_address(entry['address']))]
+        else:                              # by name (any case): the host keeps its name
+            match = [h for h in hosts if h['name'].lower() == str(entry.get('name', '')).lower()]
         if match:
-            match[0].update(entry)
+            match[0].update({k: v for k, v in entry.items() if k != 'name' or 'address' in entry})
         elif 'address' in entry and 'name' in entry:
             hosts.append(dict(entry))
         else:
