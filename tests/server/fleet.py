@@ -38,6 +38,11 @@ The fleet file is one JSON object; every key is optional:
                              With Basic only: NTLM's user file is one per process.
       "accounts": FILE       this host's accounts file instead of --accounts
 
+Every host takes the same --auth mechanisms.  NTLM's user file and NetBIOS names are one
+per process (auth_ntlm.prepare_environment): with --auth negotiate,ntlm every host takes
+the accounts file's passwords and names itself after the first host in NTLM's CHALLENGE;
+wrong_password and per-host accounts hold for Basic only.  HTTPS is not offered in a fleet.
+
 The summary state file (--state-file) lists every host: name, address, profile, down,
 flaky_connects, resets (connections reset so far), sandbox and state file paths; it is
 rewritten when a reset happens.  Every key order and list order is deterministic.
