@@ -244,8 +244,8 @@ int bootstrap_host(const bs_shared *s, const nanosh_opts *ho, const bs_events *e
         .name = ho->host, .client = client, .user = user,
         .password_given = s->password_given,
         .push = {.host = ho->host, .smb_port = (unsigned)ho->smb_port,
-                 .smb = s->secret && user ? &creds : NULL,
-                 .smb_missing = s->secret && user ? NULL
+                 .smb = s->secret && user && !s->no_smb ? &creds : NULL,
+                 .smb_missing = s->no_smb ? s->no_smb : s->secret && user ? NULL
                                 : s->smb_missing ? s->smb_missing : "no user name for SMB",
                  .smb_timeout_ms = ho->connect_timeout_ms ? (int)ho->connect_timeout_ms : 0,
                  .winrm = &wcfg},
@@ -263,11 +263,13 @@ int bootstrap_host(const bs_shared *s, const nanosh_opts *ho, const bs_events *e
     if (*signals_cancel_flag()) {
         bs_host_record_error(rec, rc != WS_OK && err.what[0] ? err.what : "interrupted",
                              rc != WS_OK ? err.fix : NULL);
-        warn_line(NULL, "%s: interrupted; the steps that ran are reported", rec->host);
+        if (!s->quiet)
+            warn_line(NULL, "%s: interrupted; the steps that ran are reported", rec->host);
         status = cancel_status();
     } else if (rc != WS_OK) {
         bs_host_record_error(rec, err.what, err.fix);
-        connect_report(&cx, &err);
+        if (!s->quiet)
+            connect_report(&cx, &err);
         status = NANOSH_EXIT_FAILURE;
     }
     ws_error_clear(&err);
@@ -304,6 +306,26 @@ static int read_secret(const nanosh_opts *first, smb_secret *sec, bs_shared *s)
     s->smb_missing = sec->missing;
     s->password_given = sec->secret && sec->secret[0];
     return 0;
+}
+
+int bootstrap_prepare(const nanosh_opts *o, const nanosh_opts *first, bs_shared *s,
+                      smb_secret *sec, credentials_env *env)
+{
+    memset(s, 0, sizeof *s);
+    memset(sec, 0, sizeof *sec);
+    int rc = make_config(o, &s->cfg);
+    if (rc == 0)
+        rc = read_secret(first, sec, s);
+    if (rc == 0 && sec->prompted && !sec->nt_hash) {
+        if (o->env_secrets)
+            *env = *o->env_secrets;
+        env->password = sec->secret;
+    }
+    s->quiet = 1;
+    /* libsmbclient keeps process-wide state (talloc stacks, one context list) and is not
+     * safe from several threads: a fleet's hosts copy over WinRM. */
+    s->no_smb = "a fleet copies over WinRM (libsmbclient is not thread-safe)";
+    return rc;
 }
 
 static int write_report(const nanosh_opts *o, const bs_run_record *run)

@@ -4,7 +4,9 @@
 #ifndef NANOSH_SHELL_CLI_BOOTSTRAP_CMD_H
 #define NANOSH_SHELL_CLI_BOOTSTRAP_CMD_H
 #include "shell/cli/bootstrap_report.h"
+#include "shell/cli/credentials.h"
 #include "shell/cli/options.h"
+#include "shell/cli/smb_secret.h"
 
 /* What every host of a run shares, made once before the first host and only read while
  * hosts run, so that a fleet runner can call bootstrap_host for many hosts at once. */
@@ -14,7 +16,19 @@ typedef struct bs_shared {
     int nt_hash;
     const char *smb_missing;     /* why there is no SMB secret */
     int password_given;          /* a non-empty password or an NT hash will log on */
+    int quiet;                   /* a fleet: no lines of bootstrap_host's own (the fleet's
+                                  * on_done prints one line per host) */
+    const char *no_smb;          /* non-NULL: copy the docker files over WinRM, for this
+                                  * reason (a fleet: libsmbclient is not thread-safe) */
 } bs_shared;
+
+/* What a fleet needs before its first host (shell/cli/fleet_cmd.c): s->cfg from the
+ * command line o, and the secret read once with first's options (the first host's: -u or
+ * its user=). A prompted password is put in *env for every host's WinRM logon. The
+ * secret is sec->secret, to wipe with credentials_wipe at the end. Returns 0 or 255 after
+ * a line. */
+int bootstrap_prepare(const nanosh_opts *o, const nanosh_opts *first, bs_shared *s,
+                      smb_secret *sec, credentials_env *env);
 
 /* Runs the steps on one host: connects with ho (the host's own options: the command line,
  * its target and the config file's entry for it), fills rec, and passes each step's end to

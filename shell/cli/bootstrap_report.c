@@ -35,7 +35,7 @@ void bs_host_record_error(bs_host_record *h, const char *what, const char *fix)
 }
 
 /* A host is ok when it ran to the end and every step it reported is acceptable. */
-static int host_ok(const bs_host_record *h)
+int bs_host_ok(const bs_host_record *h)
 {
     if (h->error)
         return 0;
@@ -48,7 +48,7 @@ static int host_ok(const bs_host_record *h)
 int bs_run_ok(const bs_run_record *run)
 {
     for (size_t i = 0; i < run->nhosts; i++)
-        if (!host_ok(&run->hosts[i]))
+        if (!bs_host_ok(&run->hosts[i]))
             return 0;
     return 1;
 }
@@ -93,11 +93,11 @@ static void write_step(FILE *out, const bs_step_result *r)
     fputs("}", out);
 }
 
-static void write_host(FILE *out, const bs_host_record *h)
+void bootstrap_report_write_host(FILE *out, const bs_host_record *h)
 {
     fputs("{\"host\": ", out);
     json_write_string(out, h->host);
-    fprintf(out, ", \"ok\": %s, \"seconds\": %.3f, \"error\": ", host_ok(h) ? "true" : "false",
+    fprintf(out, ", \"ok\": %s, \"seconds\": %.3f, \"error\": ", bs_host_ok(h) ? "true" : "false",
             h->seconds >= 0 ? h->seconds : 0.0);
     if (h->error) {
         fputs("{\"message\": ", out);
@@ -130,7 +130,7 @@ void bootstrap_report_write(FILE *out, const bs_run_record *run)
             run->plan ? "true" : "false", bs_run_ok(run) ? "true" : "false");
     for (size_t i = 0; i < run->nhosts; i++) {
         fputs(i ? ",\n  " : "\n  ", out);
-        write_host(out, &run->hosts[i]);
+        bootstrap_report_write_host(out, &run->hosts[i]);
     }
     fputs(run->nhosts ? "\n]}\n" : "]}\n", out);
 }

@@ -34,6 +34,11 @@ void bs_host_record_error(bs_host_record *h, const char *what, const char *fix);
 int bs_run_ok(const bs_run_record *run);
 void bs_run_free(bs_run_record *run);
 
+/* Whether the host ran to the end and no step it reported failed. */
+int bs_host_ok(const bs_host_record *h);
+/* One host's entry, as in the report's "hosts" (a fleet streams them one by one). */
+void bootstrap_report_write_host(FILE *out, const bs_host_record *h);
+
 /* Writes the run as one JSON document and a newline. */
 void bootstrap_report_write(FILE *out, const bs_run_record *run);
 /* Writes it to path safely (shell/localfs/safe_file.h). Returns 0, or -1 with errno. */

@@ -5,6 +5,7 @@
 #include "shell/cli/config.h"
 #include "shell/cli/credentials.h"
 #include "shell/cli/errors.h"
+#include "shell/cli/fleet_cmd.h"
 #include "shell/cli/options.h"
 #include "shell/cli/ps_cli.h"
 #include "shell/cli/push_cmd.h"
@@ -31,6 +32,8 @@ static void keep_secrets_in(void)
 
 static int dispatch(const nanosh_opts *o)
 {
+    if (o->inventory)
+        return fleet_main(o);
     if (o->mode == MODE_WSMAN)
         return wsman_main(o);
     if (o->mode == MODE_PUSH || o->mode == MODE_PULL)
@@ -54,13 +57,16 @@ int main(int argc, char **argv)
     nanosh_opts o;
     credentials_env env_secrets;
     keep_secrets_in();
+    /* nanosh report merge: local files only, no options of the other modes. */
+    if (argc > 1 && strcmp(argv[1], "report") == 0)
+        return report_cmd_main(argc - 1, argv + 1);
     if (credentials_take_env(&env_secrets) != 0)
         return 255;
     int rc = options_parse(argc, argv, &o);
     o.env_secrets = &env_secrets;
-    /* bootstrap applies the config file, the defaults and the checks to each of its hosts
-     * (shell/cli/bootstrap_cmd.c). */
-    int per_host = o.mode == MODE_BOOTSTRAP;
+    /* bootstrap and fleets apply the config file, the defaults and the checks to each of
+     * their hosts (shell/cli/bootstrap_cmd.c, shell/cli/fleet_cmd.c). */
+    int per_host = o.mode == MODE_BOOTSTRAP || o.inventory;
     if (rc == 0 && !per_host)
         rc = config_apply(&o);
     if (rc == 0 && !per_host) {

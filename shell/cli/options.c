@@ -44,6 +44,8 @@ enum {
     OPT_SKIP,
     OPT_REPORT,
     OPT_PLAN,
+    OPT_SHARD,
+    OPT_OUTPUT_DIR,
 };
 
 static const struct option long_options[] = {
@@ -87,15 +89,19 @@ static const struct option long_options[] = {
     {"skip",              required_argument, NULL, OPT_SKIP},
     {"report",            required_argument, NULL, OPT_REPORT},
     {"plan",              no_argument,       NULL, OPT_PLAN},
+    {"inventory",         required_argument, NULL, 'i'},
+    {"jobs",              required_argument, NULL, 'j'},
+    {"shard",             required_argument, NULL, OPT_SHARD},
+    {"output-dir",        required_argument, NULL, OPT_OUTPUT_DIR},
     {NULL, 0, NULL, 0},
 };
 
 /* '-' first: non-options come back in order as option 1, whatever POSIXLY_CORRECT says,
  * so "-k" can mean --insecure before a wsman operation and a selector after it.
  * ':' next: a missing argument is reported as ':' and we print the message ourselves. */
-static const char short_options[] = "-:hVvu:a:skc:p:f:nr";
+static const char short_options[] = "-:hVvu:a:skc:p:f:nri:j:";
 /* The same after a wsman operation word, where -k takes a key=value selector. */
-static const char short_options_wsman_op[] = "-:hVvu:a:sk:c:p:f:nr";
+static const char short_options_wsman_op[] = "-:hVvu:a:sk:c:p:f:nri:j:";
 
 static const char usage_text[] =
     "usage: nanosh [options] [user@]host[:port]                 interactive shell\n"
@@ -109,6 +115,8 @@ static const char usage_text[] =
     "       nanosh push [options] host LOCAL... REMOTE            copy files to the host\n"
     "       nanosh pull [options] host REMOTE LOCAL               copy a file from the host\n"
     "       nanosh bootstrap [options] host...                    ready Nano 2016 hosts for docker\n"
+    "       nanosh [bootstrap] -i FILE [-j N] [--shard K/N] ...   the same on every inventory host\n"
+    "       nanosh report merge [-i FILE] REPORT.json...          join the reports of shard runs\n"
     "\n"
     "options:\n"
     "  -u, --user USER            DOMAIN\\user, user@REALM or a bare name\n"
@@ -164,6 +172,13 @@ static const char usage_text[] =
     "      --share-name NAME      its name (default Share)\n"
     "      --report FILE.json     write the report (every step, its reason, facts, time)\n"
     "      --smb-port N           SMB port for the docker files (default 445)\n"
+    "\n"
+    "fleets (docs/fleet.md), for bootstrap and -c/-p/-f:\n"
+    "  -i, --inventory FILE       every host of FILE (one a line; see nanosh(1))\n"
+    "  -j, --jobs N               hosts at once (1-1024, default 8)\n"
+    "      --shard K/N|auto/N     only the hosts of shard K of N (auto: JOB_COMPLETION_INDEX)\n"
+    "      --output-dir DIR       -c/-p/-f: DIR/HOST.out, .err, .status instead of prefixed lines\n"
+    "      --report FILE.json     every host's result (bootstrap: its steps)\n"
     "\n"
     "The password comes from --password-file, NANOSH_PASSWORD or a prompt; never from\n"
     "the command line. Per-host defaults: ~/.config/nanosh/config. See nanosh(1).\n";
@@ -577,6 +592,18 @@ static int parse_one(nanosh_opts *o, int c, const char *arg, const char *current
     case OPT_SKIP: return set_path(&o->skip, arg, current);
     case OPT_REPORT: return set_path(&o->report, arg, current);
     case OPT_PLAN: o->plan = 1; return 0;
+    case 'i': return set_path(&o->inventory, arg, current);
+    case 'j': {
+        char *end;
+        errno = 0;
+        long n = isdigit((unsigned char)arg[0]) ? strtol(arg, &end, 10) : -1;
+        if (n < 1 || n > 1024 || errno || *end)
+            return fail("give a number from 1 to 1024", "bad value '%s' for -j", arg);
+        o->jobs = (unsigned)n;
+        return 0;
+    }
+    case OPT_SHARD: return set_path(&o->shard, arg, current);
+    case OPT_OUTPUT_DIR: return set_path(&o->output_dir, arg, current);
     default: break;
     }
     return usage_error("unknown option '%s'", current);
@@ -600,7 +627,7 @@ static int bootstrap_only(int c)
 {
     return c == OPT_DOCKER_ZIP || c == OPT_DOCKER_DIR || c == OPT_TRUSTED_HOSTS
         || c == OPT_SHARE_PATH || c == OPT_SHARE_NAME || c == OPT_STEPS || c == OPT_SKIP
-        || c == OPT_REPORT || c == OPT_PLAN;
+        || c == OPT_PLAN;
 }
 
 /* bootstrap: host... and its options; the step names are checked by the command, which
@@ -615,6 +642,39 @@ static int check_bootstrap(const nanosh_opts *o)
     if (o->steps && o->skip)
         return fail("give one of them: --steps names the steps to run, --skip those to "
                     "leave out", "--steps and --skip cannot be combined");
+    return 0;
+}
+
+/* -i and the options that go with it (docs/fleet.md): bootstrap, or one command (-c, -p,
+ * -f FILE) on every inventory host; the hosts come from the file only. */
+static int check_fleet(const nanosh_opts *o)
+{
+    int fleet_mode = o->mode == MODE_BOOTSTRAP ||
+                     (o->mode == MODE_SHELL && o->command_kind != COMMAND_NONE);
+    if (o->report && o->mode != MODE_BOOTSTRAP && !o->inventory)
+        return fail("it belongs to 'nanosh bootstrap' and to fleets (-i FILE)",
+                    "option '--report' is only for bootstrap and fleets");
+    if (!o->inventory) {
+        if (o->jobs || o->shard || o->output_dir)
+            return fail("give the hosts with -i FILE (docs/fleet.md)", "%s applies only to "
+                        "a fleet (-i FILE)", o->jobs ? "-j" : o->shard ? "--shard" : "--output-dir");
+        return 0;
+    }
+    if (!fleet_mode)
+        return fail("use -i with 'nanosh bootstrap' or with -c, -p or -f",
+                    "-i runs bootstrap or one command on every host; the interactive shell, "
+                    "wsman, push and pull take one host");
+    if (o->host)
+        return fail("put every host in the inventory", "a host on the command line ('%s') "
+                    "and an inventory (-i) cannot be combined", o->target_arg);
+    if (o->json)
+        return fail("write the report to a file with --report FILE.json",
+                    "--json does not apply to fleets (-i)");
+    if (o->output_dir && o->mode == MODE_BOOTSTRAP)
+        return fail("use --report FILE.json", "--output-dir applies to -c, -p and -f");
+    if (o->command_kind == COMMAND_PS_FILE && strcmp(o->command, "-") == 0)
+        return fail("give the script as a file", "-f - cannot serve a fleet: every host "
+                    "needs the script, and stdin can be read once");
     return 0;
 }
 
@@ -733,6 +793,11 @@ int options_parse(int argc, char **argv, nanosh_opts *o)
             return rc;
     }
 
+    int rc = check_fleet(o);
+    if (rc != 0)
+        return rc;
+    if (o->inventory)
+        return o->mode == MODE_BOOTSTRAP ? check_bootstrap(o) : 0;
     if (!o->host && o->mode == MODE_BOOTSTRAP)
         return fail("name the hosts to ready, e.g. nanosh bootstrap -u Administrator "
                     "--docker-zip docker.zip nano01", "no host given");

@@ -100,6 +100,12 @@ typedef struct nanosh_opts {
     const char *skip;            /* --skip LIST */
     const char *report;          /* --report FILE.json */
     int plan;                    /* --plan */
+
+    /* Fleets (issue 13, docs/fleet.md): bootstrap or -c/-p/-f on every inventory host. */
+    const char *inventory;       /* -i FILE; NULL: the hosts come from the command line */
+    unsigned jobs;               /* -j N, 1..1024; 0: unset (8) */
+    const char *shard;           /* --shard K/N or auto/N (checked by shell/fleet/shard.h) */
+    const char *output_dir;      /* --output-dir DIR: -c output kept per host */
 } nanosh_opts;
 
 /* Parses argv into o (which it initialises). Returns 0 to go on, -1 when --help or

@@ -85,12 +85,6 @@ void winrs_close(session *s, int quiet)
     winrs_warn(&warning, quiet);
 }
 
-/* powershell.exe's "#< CLIXML" stderr decoded into text, which goes on to the run's
- * stderr like any other error text. */
-typedef struct clixml_filter {
-    clixml_decoder decoder;
-    ws_sink to;
-} clixml_filter;
 
 static int clixml_emit(void *ud, const char *text, size_t len)
 {
@@ -116,6 +110,11 @@ static void clixml_finish(void *ud)
     clixml_filter *f = ud;
     clixml_flush(&f->decoder);
     clixml_free(&f->decoder);
+}
+
+run_filter winrs_clixml_filter(clixml_filter *state)
+{
+    return (run_filter){clixml_start, clixml_write, clixml_finish, state};
 }
 
 int run_one_shot(const nanosh_opts *o, const char *command_line)

@@ -5,6 +5,7 @@
 #include "shell/cli/connect.h"
 #include "shell/cli/options.h"
 #include "shell/run/run.h"
+#include "shell/ps/clixml.h"
 
 /* Receive long-poll length while nanosh also feeds stdin or watches the keyboard, so
  * input and Ctrl-C are not held up behind a 20 s poll. */
@@ -41,6 +42,14 @@ void winrs_warn(ws_error *warning, int quiet);
 
 /* One-shot: open, run one command line, close. Returns the exit status. */
 int run_one_shot(const nanosh_opts *o, const char *command_line);
+
+/* powershell.exe's "#< CLIXML" stderr decoded into text on its way to the run's stderr:
+ * a run_filter (shell/run/run.h) whose state lives in the caller's clixml_filter. */
+typedef struct clixml_filter {
+    clixml_decoder decoder;
+    ws_sink to;
+} clixml_filter;
+run_filter winrs_clixml_filter(clixml_filter *state);
 /* The same, decoding a CLIXML stderr into text when decode_clixml is set. */
 int run_one_shot_ex(const nanosh_opts *o, const char *command_line, int decode_clixml);
 
