@@ -2,7 +2,8 @@
 # The test server as a fleet (tests/server/fleet.py, tests/lib/sim.sh sim_fleet_start):
 # 50 hosts in one process, each on its own loopback address with its own name, profile,
 # sandbox and state; a host that is down, one that resets its first 2 connections, one
-# whose profile has no Containers feature, one where the password is wrong.
+# whose profile has no Containers feature, one where the password is wrong, one that answers
+# its first 2 requests with 503 (WinRM starting).
 # Run it in `unshare --net` with lo up: all of 127.0.0.0/8 reaches lo there.
 set -u
 . "${TOP_SRCDIR:-$(dirname "$0")/../..}/tests/lib/tap.sh"
@@ -14,9 +15,9 @@ client() { "$SIM_PYTHON" "$CLIENT" "$@"; }
   skip_all 'cannot bind 127.0.1.200 (lo lacks 127.0.0.0/8 here)'
 "$SIM_PYTHON" -c 'import winrm' 2>/dev/null || skip_all 'pywinrm (python3-winrm) is not installed'
 
-N=50 DOWN=3 FLAKY=5 NOCONT=7 WRONGPW=9
+N=50 DOWN=3 FLAKY=5 NOCONT=7 WRONGPW=9 STARTING=11
 sim_fleet_start $N --profile fresh --host $DOWN down --host $FLAKY flaky_connects=2 \
-  --host $NOCONT profile=no-containers --host $WRONGPW wrong_password ||
+  --host $NOCONT profile=no-containers --host $WRONGPW wrong_password --host $STARTING unavailable_requests=2 ||
   { fail 'sim_fleet_start 50'; tap_done; exit 1; }
 ok 'sim_fleet_start 50: one server is up'
 ADDR_DOWN=$(sim_fleet_address $DOWN) ADDR_FLAKY=$(sim_fleet_address $FLAKY)
@@ -62,14 +63,21 @@ is 'the flaky host answers its 4th' "$(client connect "$ADDR_FLAKY" "$SIM_PORT")
 is 'the summary counts 2 resets' "$("$SIM_PYTHON" -c 'import json, sys
 print(json.load(open(sys.argv[1]))["hosts"][4]["resets"])' "$SIM_FLEET_STATE")" 2
 
+ADDR_STARTING=$(sim_fleet_address $STARTING)
+is 'the starting host answers 503 to its 1st request' "$(client connect "$ADDR_STARTING" "$SIM_PORT")" 'ok 503 no-vendor'
+is 'the starting host answers 503 to its 2nd request' "$(client connect "$ADDR_STARTING" "$SIM_PORT")" 'ok 503 no-vendor'
+is 'the starting host answers its 3rd' "$(client connect "$ADDR_STARTING" "$SIM_PORT")" 'ok 200'
+is 'the summary counts 2 503s' "$("$SIM_PYTHON" -c 'import json, sys
+print(json.load(open(sys.argv[1]))["hosts"][10]["unavailable"])' "$SIM_FLEET_STATE")" 2
+
 # --- an Identify on every host at once (50 threads) -----------------------------------------------
 addrs=$(for i in $(seq 1 $N); do sim_fleet_address "$i"; done)
 got=$(client identify "$SIM_PORT" 50 $addrs)
 is 'Identify from 50 threads: 49 answer 200' "$(printf '%s\n' "$got" | grep -c ' 200$')" 49
 is '... and the down host is refused' "$(printf '%s\n' "$got" | grep -v ' 200$')" "$ADDR_DOWN refused"
-is 'each host counted its own request (nano010 ... nano024: one each)' "$("$SIM_PYTHON" -c 'import json, os, sys
+is 'each host counted its own request (nano012 ... nano024: one each)' "$("$SIM_PYTHON" -c 'import json, os, sys
 d = sys.argv[1]
-print(sorted({json.load(open(os.path.join(d, "nano%03d.json" % i)))["http_requests"] for i in range(10, 25)}))' "$SIM_FLEET_STATE_DIR")" '[1]'
+print(sorted({json.load(open(os.path.join(d, "nano%03d.json" % i)))["http_requests"] for i in range(12, 25)}))' "$SIM_FLEET_STATE_DIR")" '[1]'
 
 # --- the wrong-password host, and per-host profiles --------------------------------------------
 q_svc="SELECT * FROM Win32_Service WHERE Name='vmcompute'"

@@ -65,6 +65,8 @@ for data, reason, name in [
         ({'count': 1, 'colour': 'red'}, 'unknown fleet keys: colour', 'an unknown key'),
         ({'count': 1, 'hosts': [{'name': 'nano001', 'flaky': 1}]}, 'unknown keys flaky', 'an unknown host knob'),
         ({'count': 1, 'hosts': [{'name': 'nano001', 'flaky_connects': -1}]}, 'flaky_connects', 'a negative count'),
+        ({'count': 1, 'hosts': [{'name': 'nano001', 'unavailable_requests': True}]}, 'unavailable_requests',
+         'a count that is true'),
         ({'count': 1, 'default_profile': 'no-such-profile'}, 'no-such-profile', 'a missing profile'),
         ('{"count": 1,', 'fleet.json', 'a file that is not JSON')]:
     got = error_of(data)

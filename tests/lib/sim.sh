@@ -228,7 +228,8 @@ sim_state_field() {
 #       Inside `unshare --net` all of 127.0.0.0/8 reaches lo once lo is up: no setup.
 #       --profile is every host's profile (as sim_start's; default: the default host).
 #       --host I sets knobs of host I (repeatable): profile=NAME, down (no listener: refused),
-#       flaky_connects=K (its first K connections are reset, then it works), wrong_password
+#       flaky_connects=K (its first K connections are reset, then it works), unavailable_requests=K
+#       (its first K requests get HTTP 503, as while WinRM starts), wrong_password
 #       (every logon fails as with a wrong password; Basic only), name=NAME.
 #       Accounts, auth (Basic unless --auth ... is given) and the EXIT trap are as sim_start's.
 #       Exports SIM_DIR SIM_PID SIM_LOG SIM_PORT SIM_USER SIM_PASSWORD SIM_USER2 SIM_PASSWORD2 SIM_AUTH
@@ -240,7 +241,8 @@ sim_state_field() {
 #         SIM_FLEET_SANDBOX    the sandboxes' directory: host NAME's C:\ is $SIM_FLEET_SANDBOX/NAME
 #         SIM_FLEET_STATE_DIR  host NAME's state file is NAME.json (as SIM_STATE), its host model
 #                              NAME.host.json (as SIM_HOST_STATE)
-#         SIM_FLEET_STATE      the summary: every host's name, address, knobs, and "resets" so far
+#         SIM_FLEET_STATE      the summary: every host's name, address, knobs, and "resets" and
+#                              "unavailable" (503s) so far
 #   sim_fleet_address I / sim_fleet_name I
 #       Host I's address (127.0.1.I) and computer name (nanoIII).
 #   sim_fleet_state_field NAME EXPR
@@ -291,7 +293,7 @@ for i in range(0, len(knobs), 2):
     entry = by_index.setdefault(index, {"address": address})
     for kv in knobs[i + 1].split(","):
         k, eq, v = kv.partition("=")
-        if k == "flaky_connects":
+        if k in ("flaky_connects", "unavailable_requests"):
             entry[k] = int(v)
         elif k in ("down", "wrong_password") and not eq:
             entry[k] = True

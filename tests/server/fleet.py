@@ -33,6 +33,9 @@ The fleet file is one JSON object; every key is optional:
       "flaky_connects": N    the first N connections are accepted and reset at once
                              (SO_LINGER 0, before any byte is read), a transient network
                              error to the client; from the N+1th the host works
+      "unavailable_requests": N  the first N HTTP requests are answered 503 Service
+                             Unavailable (body read, then Connection: close), as HTTP.sys
+                             does while the WinRM service starts: transient too
       "wrong_password": true the host's accounts have other passwords than the accounts
                              file's: every logon fails as a wrong password does (401).
                              With Basic only: NTLM's user file is one per process.
@@ -44,7 +47,8 @@ the accounts file's passwords and names itself after the first host in NTLM's CH
 wrong_password and per-host accounts hold for Basic only.  HTTPS is not offered in a fleet.
 
 The summary state file (--state-file) lists every host: name, address, profile, down,
-flaky_connects, resets (connections reset so far), sandbox and state file paths; it is
+flaky_connects, resets (connections reset so far), unavailable_requests, unavailable (503s
+so far), sandbox and state file paths; it is
 rewritten when a reset happens.  Every key order and list order is deterministic.
 """
 import copy
@@ -60,13 +64,15 @@ import threading
 
 from host_profile import ProfileError
 from host_profile import load as load_profile
-from http_server import Server
+from http_server import Handler, Server
 
 PROFILE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'bootstrap', 'profiles')
 FLEET_KEYS = {'description', 'count', 'first_address', 'name_format', 'default_profile', 'port', 'hosts'}
-HOST_KEYS = {'address', 'name', 'profile', 'down', 'flaky_connects', 'wrong_password', 'accounts'}
+HOST_KEYS = {'address', 'name', 'profile', 'down', 'flaky_connects', 'unavailable_requests', 'wrong_password',
+             'accounts'}
 NAME_RE = re.compile(r'^[A-Za-z0-9-]{1,15}$')
 LISTEN_BACKLOG = 256         # per address; -j 64 clients may all connect to one host at once
+MAX_UNAVAILABLE_BODY = 1 << 20
 REAP_INTERVAL = 2.0          # idle shells, and files changed behind the server's back, of every host
 WRONG_PASSWORD_SUFFIX = '-not-this-host'
 
@@ -129,9 +135,10 @@ def load(path, default_port=0):
             raise FleetError('host %s (%s): address or name given twice' % (addr, name))
         seen_addr.add(addr)
         seen_name.add(name.lower())
-        flaky = h.get('flaky_connects', 0)
-        if not isinstance(flaky, int) or flaky < 0:
-            raise FleetError('host %s: flaky_connects is a count >= 0' % name)
+        flaky, unavailable = h.get('flaky_connects', 0), h.get('unavailable_requests', 0)
+        for key, value in (('flaky_connects', flaky), ('unavailable_requests', unavailable)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise FleetError('host %s: %s is a count >= 0' % (name, key))
         pname = h.get('profile', data.get('default_profile'))
         if pname not in profiles:
             profiles[pname] = _load_profile(pname, base)
@@ -140,7 +147,7 @@ def load(path, default_port=0):
             accounts = os.path.join(base, accounts)
         out.append({'address': addr, 'name': name, 'profile_name': pname or '',
                     'profile': copy.deepcopy(profiles[pname]), 'down': bool(h.get('down', False)),
-                    'flaky_connects': flaky, 'wrong_password': bool(h.get('wrong_password', False)),
+                    'flaky_connects': flaky, 'unavailable_requests': unavailable, 'wrong_password': bool(h.get('wrong_password', False)),
                     'accounts': accounts})
     out.sort(key=lambda h: ipaddress.ip_address(h['address']))
     port = data.get('port', default_port)
@@ -172,6 +179,25 @@ def _load_profile(name, base):
         raise FleetError('profile %s: %s' % (name, e))
 
 
+class FleetHandler(Handler):
+    """A host's connections: 503 to its first unavailable_requests requests."""
+
+    def do_POST(self):
+        fleet, host = self.server.fleet, self.server.host
+        with fleet.lock:
+            busy = host['unavailable'] < host['unavailable_requests']
+            if busy:
+                host['unavailable'] += 1
+        if not busy:
+            return super().do_POST()
+        self.read_body(MAX_UNAVAILABLE_BODY)
+        self.server.sim.log('%s host not yet available: request %d of %d answered 503' % (
+            self.client_address[0], host['unavailable'], host['unavailable_requests']))
+        self.close_connection = True
+        self.reply(503, headers=[('Connection', 'close')])
+        fleet.write_summary()
+
+
 class FleetListener(Server):
     """One host's listener; resets its first flaky_connects connections."""
     request_queue_size = LISTEN_BACKLOG
@@ -179,6 +205,7 @@ class FleetListener(Server):
     def __init__(self, address, sim, fleet, host):
         self.fleet, self.host = fleet, host
         super().__init__(address, sim)
+        self.RequestHandlerClass = FleetHandler
 
     def verify_request(self, request, client_address):
         with self.fleet.lock:
@@ -238,7 +265,7 @@ class Fleet:
             if h['wrong_password']:
                 accounts.entries = [(u, p + WRONG_PASSWORD_SUFFIX) for u, p in accounts.entries]
             h.update(sandbox=hc.sandbox, state_file=hc.state_file, host_state_file=hc.host_state_file,
-                     resets=0)
+                     resets=0, unavailable=0)
             sim = make_simulator(hc, accounts)
             if self.log_file:
                 sim.log_file = PrefixLog(self.log_file, h['name'])
@@ -285,7 +312,8 @@ class Fleet:
         with self.lock:
             state = {'pid': os.getpid(), 'port': self.port,
                      'hosts': [{k: h[k] for k in ('name', 'address', 'profile_name', 'down', 'flaky_connects',
-                                                  'resets', 'wrong_password', 'sandbox', 'state_file',
+                                                  'resets', 'unavailable_requests', 'unavailable',
+                                                  'wrong_password', 'sandbox', 'state_file',
                                                   'host_state_file')} for h in self.hosts]}
             tmp = '%s.%d.tmp' % (self.config.state_file, os.getpid())
             with open(tmp, 'w') as f:
