@@ -194,3 +194,8 @@ void ws_client_set_max_envelope(ws_client *c, unsigned bytes)
 {
     c->max_envelope_size = bytes;
 }
+
+void ws_client_security(const ws_client *c, const char **mechanism, int *encrypted)
+{
+    ws_transport_security(c->tp, mechanism, encrypted);
+}

@@ -1178,3 +1178,19 @@ out:
     ws_buf_free(&ctype);
     return rc;
 }
+
+void ws_transport_security(const ws_transport *tp, const char **mechanism, int *encrypted)
+{
+    const ws_auth *a = tp->auth;
+    *encrypted = tp->https || (tp->encrypt && a && a->established);
+    if (!a || !a->established)
+        *mechanism = "";
+    else if (a->caps & WS_AUTH_KERBEROS_WRAP)
+        *mechanism = "Kerberos";
+    else if (a->caps & WS_AUTH_NTLM_TOKENS)
+        *mechanism = "NTLM";
+    else if (a->caps & WS_AUTH_PLAINTEXT)
+        *mechanism = "Basic";
+    else
+        *mechanism = tp->scheme ? tp->scheme : "";
+}

@@ -10,6 +10,10 @@ ws_rc ws_transport_new(const ws_target *t, const ws_conn_opts *o, ws_auth *auth,
                        ws_transport **out, ws_error *err);
 void ws_transport_free(ws_transport *tp);
 const char *ws_transport_url(const ws_transport *tp);
+/* What secures the requests once a handshake has run: *mechanism "Kerberos", "NTLM",
+ * "Basic" or the HTTP scheme ("" before any); *encrypted when messages are sealed
+ * (MS-WSMV 2.2.9.1) or go over HTTPS. */
+void ws_transport_security(const ws_transport *tp, const char **mechanism, int *encrypted);
 unsigned long ws_transport_requests(const ws_transport *tp);
 
 #define WS_POST_UNAUTHENTICATED 0x1   /* Identify without credentials (MS-WSMV 3.1.4.1.23) */

@@ -56,6 +56,9 @@ const char *ws_client_url(const ws_client *c);
  * keep Receive polls short while local input is waiting to be sent. */
 void ws_client_set_operation_timeout(ws_client *c, long ms);
 unsigned long ws_client_requests(const ws_client *c);   /* HTTP requests sent */
+/* After an authenticated request: the mechanism that logged on ("Kerberos", "NTLM",
+ * "Basic"; "" before any) and whether messages are encrypted (sealed, or HTTPS). */
+void ws_client_security(const ws_client *c, const char **mechanism, int *encrypted);
 
 /* ---- WS-Management operations (MS-WSMV 3.1.4) ---- */
 typedef struct ws_selector { const char *name; const char *value; } ws_selector;

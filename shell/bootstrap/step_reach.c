@@ -61,13 +61,20 @@ void bs_step_reach(bs_run *run)
     bs_fact_add(run, "Transport", "%s", https ? "HTTPS" : "HTTP");
     bs_fact_add(run, "URL", "%s", url ? url : "");
     const char *pv = id.product_version ? strstr(id.product_version, "Stack: ") : NULL;
-    if (h->mechanism && h->mechanism[0])
-        bs_fact_add(run, "Mechanism", "%s", h->mechanism);
-    bs_fact_add(run, "Encrypted", "%s", h->encrypted || https ? "yes" : "no");
+    /* What the handshake chose, unless the caller says (a fleet runner may know). */
+    const char *mech = h->mechanism;
+    int encrypted = h->encrypted, sealed = 0;
+    if (!mech || !mech[0]) {
+        ws_client_security(h->client, &mech, &sealed);
+        encrypted |= sealed;
+    }
+    if (mech && mech[0])
+        bs_fact_add(run, "Mechanism", "%s", mech);
+    bs_fact_add(run, "Encrypted", "%s", encrypted || https ? "yes" : "no");
     bs_set(run, BS_STATUS_OK, NULL, "WinRM %.16s over %s%s%.32s%s, logged on as %s",
            pv ? pv + 7 : "(version unknown)", https ? "HTTPS" : "HTTP",
-           h->mechanism && h->mechanism[0] ? ", " : "", h->mechanism ? h->mechanism : "",
-           h->encrypted || https ? ", encrypted" : "", h->user ? h->user : "the account");
+           mech && mech[0] ? ", " : "", mech ? mech : "",
+           encrypted || https ? ", encrypted" : "", h->user ? h->user : "the account");
 out:
     ws_identity_free(&anon);
     ws_identity_free(&id);
