@@ -148,7 +148,13 @@ static void run_command(fleet_ctx *c, const nanosh_opts *ho, host_result *hr,
                       .err_filter = c->decode_clixml ? &filter : NULL};
     int status = 0;
     run_end end = session_run(&s, &rq, &status, &err);
-    if (end == RUN_DONE) {
+    if (end != RUN_FAILED && atomic_load(signals_cancel_flag())) {
+        /* Ctrl-C reached the command (WinRS ctrl_c), which then ended: say so, not as
+         * if it had ended by itself. */
+        if (end == RUN_DONE)
+            hr->exit_status = status;
+        bs_host_record_error(&hr->rec, "interrupted", NULL);
+    } else if (end == RUN_DONE) {
         hr->exit_status = status;
         out->ok = status == 0;
         if (status != 0) {
@@ -366,6 +372,9 @@ int fleet_main(const nanosh_opts *o)
         return rc;
     nanosh_opts first;
     rc = entry_opts(&c, &first_e, &first);
+    /* The cheap checks before a password is asked for. */
+    if (rc == 0 && o->output_dir)
+        rc = fleet_output_check_dir(o->output_dir);
     char *command_owned = NULL;
     smb_secret sec;
     memset(&sec, 0, sizeof sec);
@@ -384,8 +393,6 @@ int fleet_main(const nanosh_opts *o)
             rc = read_password(&c, &first);
     }
     entry_opts_free(&first);
-    if (rc == 0 && o->output_dir)
-        rc = fleet_output_check_dir(o->output_dir);
 
     inventory_reader *reader = NULL;
     fleet_source src = {.shard = shard};

@@ -90,6 +90,34 @@ fails "bootstrap: bad --share-path" "bad path 'Share' for --share-path" bootstra
 fails "bootstrap-only option in shell mode" "'--plan' is only for bootstrap" --plan host -c x
 fails "bootstrap-only option with push" "'--docker-zip' is only for bootstrap" push --docker-zip z host a 'C:\\'
 fails "push-only option with bootstrap" "'--resume' is only for push and pull" bootstrap --resume host
+# Fleets (-i, docs/fleet.md): the options that go with -i, and what -i combines with.
+printf 'h1\nh2 port=5986 https\n' > "$tmp/inv.txt"
+printf 'h1\nh2 port=99999\n' > "$tmp/badinv.txt"
+printf 'h1\nH1\n' > "$tmp/dupinv.txt"
+fails "-j without -i" '-j applies only to a fleet' host -j 4 -c x
+fails "--shard without -i" '--shard applies only to a fleet' host --shard 1/2 -c x
+fails "--output-dir without -i" '--output-dir applies only to a fleet' host --output-dir . -c x
+fails "--report in shell mode without -i" "'--report' is only for bootstrap and fleets" host --report r.json -c x
+fails "-i with a host" "a host on the command line .'host'. and an inventory" -i "$tmp/inv.txt" host -c x
+fails "-i without a command" '-i runs bootstrap or one command on every host' -i "$tmp/inv.txt"
+fails "-i with push" '-i runs bootstrap or one command' push -i "$tmp/inv.txt" host a 'C:\'
+fails "-i with --json" '--json does not apply to fleets' bootstrap -i "$tmp/inv.txt" --json --docker-dir .
+fails "-i with -f -" '-f - cannot serve a fleet' -i "$tmp/inv.txt" -f -
+fails "-i bootstrap with --output-dir" '--output-dir applies to -c, -p and -f' bootstrap -i "$tmp/inv.txt" --output-dir . --docker-dir .
+fails "-j 0" "bad value '0' for -j" -i "$tmp/inv.txt" -j 0 -c x
+fails "-j 1025" "bad value '1025' for -j" -i "$tmp/inv.txt" -j 1025 -c x
+fails "a malformed inventory line" 'inventory line 2: .*99999' -i "$tmp/badinv.txt" -c x
+fails "a host twice in the inventory" 'inventory lines 1 and 2' -i "$tmp/dupinv.txt" -c x
+fails "a missing inventory" 'nonexistent' -i /nonexistent/inv.txt -c x
+fails "a bad --shard" 'shard' -i "$tmp/inv.txt" --shard 5/4 -c x
+fails "--shard auto without JOB_COMPLETION_INDEX" 'JOB_COMPLETION_INDEX' -i "$tmp/inv.txt" --shard auto/4 -c x
+fails "--output-dir that is not a directory" 'is not a directory' -i "$tmp/inv.txt" --output-dir "$tmp/inv.txt" -c x
+fails "report without merge" "knows one operation: merge" report
+fails "report merge without a report" 'no report given' report merge
+fails "report merge of a missing file" 'nonexistent' report merge /nonexistent.json
+run report merge --help
+is "report merge --help: exit status 0" "$rc" 0
+like "report merge --help: usage" "$out" '^usage: nanosh report merge'
 fails "push without a remote target" 'push needs local files and a remote target' push host a
 fails "pull with three paths" 'pull takes one remote file and one local target' pull host a b c
 fails "pull -r" 'pull -r is not supported' pull -r host 'C:\x' .
