@@ -207,9 +207,14 @@ void fleet_output_progress(fleet_output *o, const fleet_progress *p)
         bar[i] = i < fill ? '=' : i == fill ? '>' : ' ';
     bar[WIDTH] = '\0';
     format_eta(p->eta_s, eta, sizeof eta);
-    fprintf(stderr, "\r[%s] %zu/%zu hosts  %zu ok  %zu failed  ETA %s\033[K", bar, p->done,
-            p->total, p->ok, p->failed, eta);
+    char line[sizeof o->last];
+    snprintf(line, sizeof line, "[%s] %zu/%zu hosts  %zu ok  %zu failed  ETA %s", bar, p->done,
+             p->total, p->ok, p->failed, eta);
+    if (o->drawn && strcmp(line, o->last) == 0)
+        return;
+    fprintf(stderr, "\r%s\033[K", line);
     fflush(stderr);
+    snprintf(o->last, sizeof o->last, "%s", line);
     o->drawn = 1;
 }
 

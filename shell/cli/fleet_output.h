@@ -17,6 +17,7 @@ typedef struct fleet_output {
     const char *output_dir;   /* --output-dir, or NULL */
     size_t total;
     int drawn;                /* a progress line is on the screen */
+    char last[160];           /* what it says: not drawn again unchanged */
 } fleet_output;
 
 typedef struct fleet_host_files {
