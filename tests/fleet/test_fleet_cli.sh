@@ -140,6 +140,29 @@ for i in $(seq 10 29); do
 done
 is 'Ctrl-C: no shell left open on any host' "$open" 0
 
+# Ctrl-C in a fleet bootstrap: the same, with the steps of the hosts that ran reported.
+"$NANOSH" bootstrap -i "$INV" -j 2 --docker-zip "$ZIP" -a basic --allow-unencrypted -u Administrator \
+  --report "$W/bint.json" >"$W/bout" 2>"$W/berr" &
+pid=$!
+for _ in $(seq 1 150); do   # at most 30 s
+  [ "$(grep -c ' ok$' "$W/bout" 2>/dev/null)" -ge 4 ] && break
+  sleep 0.2
+done
+kill -INT "$pid"
+wait "$pid"; rc=$?
+is 'Ctrl-C mid-bootstrap fleet: exit status 130' "$rc" 130
+done_hosts=$(field "$W/bint.json" 'len(d["hosts"])' 2>/dev/null)
+check "Ctrl-C mid-bootstrap: the report holds the hosts that started (${done_hosts:-none})" \
+  test "${done_hosts:-0}" -ge 4 -a "${done_hosts:-99}" -lt 50
+valid "$W/bint.json" 'Ctrl-C mid-bootstrap: the report validates'
+open=0
+for i in $(seq 1 50); do
+  [ "$i" = "$DOWN" ] && continue
+  n=$(sim_fleet_state_field "$(sim_fleet_name $i)" 'len(s["shells"])')
+  open=$((open + n))
+done
+is 'Ctrl-C mid-bootstrap: no shell left open on any host' "$open" 0
+
 # --- 4 shards cover every host once; their merge equals one run's --------------------------------
 "$NANOSH" -i "$INV" -j 16 -c 'echo %COMPUTERNAME%' -a basic --allow-unencrypted -u Administrator \
   --report "$W/whole.json" >/dev/null 2>&1
