@@ -96,6 +96,13 @@ void wr_fold(const char *s, size_t len, char *out, size_t cap);
 /* The next line of text (CRLF or LF ended, blank lines skipped) from *pos; 0 at end. */
 int wr_next_line(const char *text, size_t len, size_t *pos, const char **line, size_t *n);
 
+/* Snippet 11: part cut to size, checked against hash (upper-case hex) and renamed to to
+ * ("K HASH"); a mismatch ("M HASH") removed it on the host: XFER_E_MISMATCH. doing says
+ * what for, shown is to as the messages show it (folded). */
+ws_rc wr_finish(winrm_copy *c, const char *part, const char *to, unsigned long long size,
+                const char *hash, int force, const xfer_opts *o, const char *doing,
+                const char *shown, xfer_kind *kind, ws_error *err);
+
 /* Snippet 9 for path and part; hash_if_size as in ps_snippet_stream_stat. */
 ws_rc wr_stat(winrm_copy *c, const char *path, const char *part, long long hash_if_size,
               const xfer_opts *o, remote_stat *st, remote_stat *part_st, xfer_kind *kind,

@@ -185,43 +185,10 @@ static ws_rc send_ranges(put_ctx *p, unsigned long long from, int create, char h
 /* Snippet 11: "K HASH" renamed, "M HASH" mismatch (the part removed on the host). */
 static ws_rc finish(put_ctx *p, const char *hash, xfer_kind *kind, ws_error *err)
 {
-    char *text = ps_snippet_stream_finish(p->part, p->remote, p->size, hash, p->o->force);
-    if (!text) {
-        *kind = XFER_E_OTHER;
-        return ws_error_set(err, WS_E_NOMEM, NULL, "out of memory");
-    }
     char doing[300];
     snprintf(doing, sizeof doing, "finish %s", p->shown);
-    wr_job j;
-    ws_rc rc = wr_run_control(p->c, text, p->o, &j, err);
-    if (rc == WS_OK)
-        rc = wr_job_outcome(&j, doing, kind, err);
-    else
-        *kind = XFER_E_OTHER;
-    const char *line = NULL;
-    size_t n = 0, pos = 0;
-    if (rc == WS_OK) {
-        if (wr_next_line(j.captured.data, j.captured.len, &pos, &line, &n) && n == 66 &&
-            line[1] == ' ' && memcmp(line + 2, hash, 64) == 0 && line[0] == 'K')
-            rc = WS_OK;
-        else if (n == 66 && line[0] == 'M' && line[1] == ' ') {
-            *kind = XFER_E_MISMATCH;
-            char got[65];
-            wr_fold(line + 2, 64, got, sizeof got);
-            rc = ws_error_set(err, WS_E_IO, "run the copy again; if it recurs, check the "
-                              "link and the host's disk",
-                              "SHA-256 mismatch: the host has %s for %s where the local file "
-                              "has %s; the partial copy was removed", got, p->shown, hash);
-        } else {
-            *kind = XFER_E_OTHER;
-            rc = ws_error_set(err, WS_E_PROTOCOL, "check that powershell.exe on the host runs "
-                              "scripts", "unexpected answer from the host when asked to %s",
-                              doing);
-        }
-    }
-    wr_job_free(&j);
-    free(text);
-    return rc;
+    return wr_finish(p->c, p->part, p->remote, p->size, hash, p->o->force, p->o, doing,
+                     p->shown, kind, err);
 }
 
 static ws_rc open_local(const char *local, int *fd, struct stat *st, xfer_kind *kind,
