@@ -57,6 +57,9 @@ typedef struct bs_step_result {
     char reason[512];         /* one line: what the step found or did (the report's reason) */
     char fix[256];            /* for failed: what to do; else "" */
     xfer_kind kind;           /* docker-files: why a copy failed; else XFER_E_NONE */
+    ws_rc rc;                 /* failed on a request: its result code (a fleet runner
+                               * retries WS_E_CONNECT/WS_E_TIMEOUT); else WS_OK */
+    long http_status;         /* with rc: the HTTP status, 0 when none */
     double seconds;
     size_t nfacts;
     bs_fact facts[BS_FACTS_MAX];

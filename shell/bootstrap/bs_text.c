@@ -37,6 +37,8 @@ void bs_set(bs_run *run, bs_status st, const char *fix, const char *fmt, ...)
 
 void bs_fail_err(bs_run *run, const char *prefix, const ws_error *err)
 {
+    run->r->rc = err->rc;
+    run->r->http_status = err->http_status;
     bs_set(run, BS_STATUS_FAILED, err->fix[0] ? err->fix : "see the reason; run again with --debug",
            "%s%s", prefix ? prefix : "", err->what[0] ? err->what : ws_rc_name(err->rc));
 }

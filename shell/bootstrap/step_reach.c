@@ -21,7 +21,7 @@ void bs_step_reach(bs_run *run)
     /* Refused before any request: the host would refuse it anyway (NANO.md 3). */
     if (h->blank_password) {
         bs_set(run, BS_STATUS_FAILED, "set a password for the account on the host's console "
-               "(or in the image), then give it with -p or NANOSH_PASSWORD",
+               "(or in the image), then give it in NANOSH_PASSWORD or --password-file",
                "no password given: WinRM refuses network logons of accounts with a blank "
                "password (LimitBlankPasswordUse), so nothing was sent");
         return;
@@ -34,12 +34,14 @@ void bs_step_reach(bs_run *run)
     const char *url = ws_client_url(h->client);
     int https = url && strncasecmp(url, "https:", 6) == 0;
     if (ws_identify(h->client, 1, &anon, &err) != WS_OK) {
-        if (err.rc == WS_E_CONNECT || err.rc == WS_E_TIMEOUT || err.rc == WS_E_RESOLVE)
+        if (err.rc == WS_E_CONNECT || err.rc == WS_E_TIMEOUT || err.rc == WS_E_RESOLVE) {
             bs_set(run, BS_STATUS_FAILED, "from another subnet, Nano's WinRM firewall rule "
                    "answers only its local subnet unless the image was built with "
                    "-EnableRemoteManagementPort: connect from the host's subnet",
                    "no answer from WinRM at %s: %s", url ? url : h->name, err.what);
-        else
+            run->r->rc = err.rc;
+            run->r->http_status = err.http_status;
+        } else
             bs_fail_err(run, "unauthenticated Identify: ", &err);
         ws_error_clear(&err);
         goto out;
@@ -47,8 +49,10 @@ void bs_step_reach(bs_run *run)
     if (bs_stopped(run))
         goto out;
     if (ws_identify(h->client, 0, &id, &err) != WS_OK) {
-        if (err.rc == WS_E_AUTH)
+        if (err.rc == WS_E_AUTH) {
             explain_auth(run, &err);
+            run->r->rc = err.rc;
+        }
         else
             bs_fail_err(run, "authenticated Identify: ", &err);
         ws_error_clear(&err);

@@ -90,17 +90,16 @@ static void entry_opts_free(nanosh_opts *ho)
 
 /* ---- one host's run ----------------------------------------------------------------- */
 
-/* The reach step found nobody answering (refused, reset, timed out): worth another try,
- * as fleet_error_is_transient says of the same errors. The step keeps no ws_error, so its
- * reason is read (shell/bootstrap/step_reach.c). */
+/* The reach step found nobody answering (refused, reset, timed out) or a 503: worth
+ * another try, by the same rule as a connection that failed (fleet_error_is_transient). */
 static int bootstrap_transient(const bs_host_record *rec)
 {
     if (rec->error || rec->report.nsteps == 0)
         return 0;
     const bs_step_result *r = &rec->report.steps[0];
-    return r->id == BS_REACH && r->status == BS_STATUS_FAILED &&
-           strncmp(r->reason, "no answer from WinRM", 20) == 0 &&
-           !strstr(r->reason, "resolve");
+    ws_error e = {.rc = r->rc, .http_status = r->http_status};
+    return r->id == BS_REACH && r->status == BS_STATUS_FAILED && r->rc != WS_E_RESOLVE &&
+           fleet_error_is_transient(&e);
 }
 
 static void run_bootstrap(fleet_ctx *c, const nanosh_opts *ho, host_result *hr,
