@@ -187,8 +187,14 @@ static ws_rc finish(put_ctx *p, const char *hash, xfer_kind *kind, ws_error *err
 {
     char doing[300];
     snprintf(doing, sizeof doing, "finish %s", p->shown);
-    return wr_finish(p->c, p->part, p->remote, p->size, hash, p->o->force, p->o, doing,
-                     p->shown, kind, err);
+    ws_rc rc = wr_finish(p->c, p->part, p->remote, p->size, hash, p->o->force, p->o, doing,
+                         p->shown, kind, err);
+    /* Cut off while the host checked the copy: the whole partial copy is there, and
+     * --resume only has to check and rename it. */
+    if (err && (rc == WS_E_TIMEOUT || rc == WS_E_CONNECT || *kind == XFER_E_CANCELLED) &&
+        !err->fix[0])
+        snprintf(err->fix, sizeof err->fix, "run again with --resume to continue");
+    return rc;
 }
 
 static ws_rc open_local(const char *local, int *fd, struct stat *st, xfer_kind *kind,
