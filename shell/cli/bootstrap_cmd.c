@@ -130,26 +130,36 @@ static int make_config(const nanosh_opts *o, bs_config *cfg)
 
 /* One host's options: the command line with the host's own target, then the config
  * file's entry for that host, the defaults and the checks. The strings it allocates
- * (host, user, cacert) are freed by host_opts_free. Returns 0 or 255 after a line. */
+ * are freed by host_opts_free. Returns 0 or 255 after a line. */
 static int host_opts(const nanosh_opts *o, const char *target, nanosh_opts *ho)
 {
     char why[256];
-    char *user = NULL, *host = NULL;
-    int port = 0;
+    target_spec t;
     *ho = *o;
-    ho->host = ho->user = ho->cacert = NULL;
+    ho->host = ho->user = ho->cacert = ho->path = ho->host_alias = NULL;
     ho->target_arg = NULL;
     ho->targets = NULL;
     ho->ntargets = 0;
-    if (options_parse_target(target, &user, &host, &port, why, sizeof why) < 0)
-        return fail("write [user@]host[:port]", "bad target '%s': %s", target, why);
-    ho->host = host;
+    if (target_parse(target, &t, why, sizeof why) < 0)
+        return fail("write [user@]host[:port] or http[s]://host[:port][/path]",
+                    "bad target '%s': %s", target, why);
+    char *user = t.user;
+    int port = t.port;
+    ho->host = t.host;
+    ho->path = t.path;
+    /* The first target's URL scheme is that target's own, like its user@. */
+    if (o->target_is_url)
+        ho->https = -1;
+    ho->target_is_url = t.https >= 0;
+    if (t.https >= 0)
+        ho->https = t.https;
     /* -u serves every host; a user@ of the first target belongs to that target only. */
     const char *cli_user = o->user_source && strcmp(o->user_source, "-u") == 0 ? o->user : NULL;
     if (user && cli_user && strcmp(user, cli_user) != 0) {
+        int rc = fail("give the user once, with -u or as user@host",
+                      "two different users: '%s' (-u) and '%s' (%s)", cli_user, user, target);
         free(user);
-        return fail("give the user once, with -u or as user@host",
-                    "two different users: '%s' (-u) and '%s' (%s)", cli_user, user, target);
+        return rc;
     }
     ho->user = user ? user : cli_user ? strdup(cli_user) : NULL;
     ho->user_source = user ? "user@host" : cli_user ? "-u" : NULL;
@@ -179,10 +189,7 @@ static const char *host_label(const char *target)
 
 static void host_opts_free(nanosh_opts *ho)
 {
-    free(ho->host);
-    free(ho->user);
-    free(ho->cacert);
-    ho->host = ho->user = ho->cacert = NULL;
+    options_host_free(ho);
 }
 
 /* ---- what the user sees ----------------------------------------------------------- */

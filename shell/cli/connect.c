@@ -128,7 +128,7 @@ int connect_client(connect_ctx *cx, const nanosh_opts *o, int authenticated,
     /* The clock starts after the password prompt: a person typing is not the network. */
     connect_deadline_start(cx, o);
 
-    ws_target t = {.host = o->host, .port = o->port, .https = o->https, .path = NULL};
+    ws_target t = {.host = o->host, .port = o->port, .https = o->https, .path = o->path};
     ws_conn_opts co;
     memset(&co, 0, sizeof co);
     co.cacert = o->cacert;

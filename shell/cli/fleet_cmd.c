@@ -53,6 +53,7 @@ static int entry_opts(const fleet_ctx *c, const inventory_entry *e, nanosh_opts 
 {
     const nanosh_opts *o = c->o;
     *ho = *o;
+    ho->path = ho->host_alias = NULL;
     ho->target_arg = NULL;
     ho->targets = NULL;
     ho->ntargets = 0;
@@ -82,10 +83,7 @@ static int entry_opts(const fleet_ctx *c, const inventory_entry *e, nanosh_opts 
 
 static void entry_opts_free(nanosh_opts *ho)
 {
-    free(ho->host);
-    free(ho->user);
-    free(ho->cacert);
-    ho->host = ho->user = ho->cacert = NULL;
+    options_host_free(ho);
 }
 
 /* ---- one host's run ----------------------------------------------------------------- */

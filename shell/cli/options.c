@@ -46,6 +46,14 @@ enum {
     OPT_PLAN,
     OPT_SHARD,
     OPT_OUTPUT_DIR,
+    OPT_NO_CONFIG,
+    OPT_NO_HTTPS,
+    OPT_ENV,
+    OPT_NO_PROFILE,
+    OPT_CODEPAGE,
+    OPT_CWD,
+    OPT_TEXT,
+    OPT_LOG,
 };
 
 static const struct option long_options[] = {
@@ -93,18 +101,28 @@ static const struct option long_options[] = {
     {"jobs",              required_argument, NULL, 'j'},
     {"shard",             required_argument, NULL, OPT_SHARD},
     {"output-dir",        required_argument, NULL, OPT_OUTPUT_DIR},
+    {"config",            required_argument, NULL, 'F'},
+    {"no-config",         no_argument,       NULL, OPT_NO_CONFIG},
+    {"no-https",          no_argument,       NULL, OPT_NO_HTTPS},
+    {"env",               required_argument, NULL, OPT_ENV},
+    {"no-profile",        no_argument,       NULL, OPT_NO_PROFILE},
+    {"codepage",          required_argument, NULL, OPT_CODEPAGE},
+    {"cwd",               required_argument, NULL, OPT_CWD},
+    {"text",              no_argument,       NULL, OPT_TEXT},
+    {"log",               required_argument, NULL, OPT_LOG},
     {NULL, 0, NULL, 0},
 };
 
 /* '-' first: non-options come back in order as option 1, whatever POSIXLY_CORRECT says,
  * so "-k" can mean --insecure before a wsman operation and a selector after it.
  * ':' next: a missing argument is reported as ':' and we print the message ourselves. */
-static const char short_options[] = "-:hVvu:a:skc:p:f:nri:j:";
+static const char short_options[] = "-:hVvu:a:skc:p:f:nri:j:F:";
 /* The same after a wsman operation word, where -k takes a key=value selector. */
-static const char short_options_wsman_op[] = "-:hVvu:a:sk:c:p:f:nri:j:";
+static const char short_options_wsman_op[] = "-:hVvu:a:sk:c:p:f:nri:j:F:";
 
 static const char usage_text[] =
     "usage: nanosh [options] [user@]host[:port]                 interactive shell\n"
+    "       nanosh [options] http[s]://[user@]host[:port][/path] the same, as a URL\n"
     "       nanosh [options] host -c 'cmd.exe command line'      run one command\n"
     "       nanosh [options] host -p 'PowerShell text' | -f FILE run PowerShell (-f - reads stdin)\n"
     "       nanosh wsman [options] host identify [--unauthenticated]\n"
@@ -122,7 +140,8 @@ static const char usage_text[] =
     "  -u, --user USER            DOMAIN\\user, user@REALM or a bare name\n"
     "  -a, --auth MECH            negotiate, ntlm, kerberos, basic or certificate\n"
     "                             (default negotiate: Kerberos, else NTLM, else Basic over HTTPS)\n"
-    "  -s, --https                use HTTPS (port 5986 unless given)\n"
+    "  -s, --https                use HTTPS (port 5986 unless given; port 5986 implies it)\n"
+    "      --no-https             use HTTP even where the config file says HTTPS yes\n"
     "      --port N               port (default 5985, or 5986 with -s)\n"
     "      --cacert FILE          trust the CA certificates in FILE\n"
     "  -k, --insecure             do not verify the server's certificate (unsafe)\n"
@@ -144,6 +163,14 @@ static const char usage_text[] =
     "  -p TEXT                    run PowerShell text\n"
     "  -f FILE                    run a PowerShell script file (- for stdin)\n"
     "  -n                         give the command an empty stdin (like ssh -n)\n"
+    "      --env NAME=VALUE       set an environment variable in the remote shell (repeatable)\n"
+    "      --no-profile           do not load the user's profile in the remote shell\n"
+    "      --codepage N           the remote shell's console code page (default 65001, UTF-8)\n"
+    "      --cwd DIR              the remote shell's working directory\n"
+    "      --text                 CRLF to LF on output, LF to CRLF on input (for grep, diff)\n"
+    "      --log FILE             keep a transcript of the interactive session in FILE\n"
+    "  -F, --config FILE          read this config file instead of ~/.config/nanosh/config\n"
+    "      --no-config            read no config file\n"
     "  -v, --debug                trace the wire protocol on stderr, secrets redacted\n"
     "      --json                 machine-readable output (wsman, push, pull, bootstrap)\n"
     "      --xml                  wsman: print raw XML instead of JSON\n"
@@ -246,65 +273,6 @@ const char *options_auth_name(auth_mech m)
     return "unset";
 }
 
-int options_parse_target(const char *arg, char **user, char **host, int *port,
-                         char *why, size_t whylen)
-{
-    const char *at = strrchr(arg, '@');    /* user@REALM@host: the last @ ends the user */
-    const char *h = at ? at + 1 : arg;
-    const char *hend, *portstr = NULL;
-
-    *user = NULL;
-    *host = NULL;
-    *port = 0;
-    if (at && at == arg) {
-        snprintf(why, whylen, "empty user name before '@'");
-        return -1;
-    }
-    if (h[0] == '[') {
-        const char *close = strchr(h, ']');
-        if (!close) {
-            snprintf(why, whylen, "missing ']' after the IPv6 address");
-            return -1;
-        }
-        hend = close;
-        h++;
-        if (close[1] == ':')
-            portstr = close + 2;
-        else if (close[1] != '\0') {
-            snprintf(why, whylen, "unexpected text after ']'; write [address]:port");
-            return -1;
-        }
-    } else {
-        const char *colon = strchr(h, ':');
-        if (colon && strchr(colon + 1, ':'))
-            hend = h + strlen(h);          /* a bare IPv6 address: no port */
-        else if (colon) {
-            hend = colon;
-            portstr = colon + 1;
-        } else
-            hend = h + strlen(h);
-    }
-    if (hend == h) {
-        snprintf(why, whylen, "no host name");
-        return -1;
-    }
-    if (portstr && options_parse_port(portstr, port) < 0) {
-        snprintf(why, whylen, "bad port '%s'; a port is a number from 1 to 65535", portstr);
-        return -1;
-    }
-    *host = strndup(h, (size_t)(hend - h));
-    if (at)
-        *user = strndup(arg, (size_t)(at - arg));
-    if (!*host || (at && !*user)) {
-        free(*host);
-        free(*user);
-        *host = *user = NULL;
-        snprintf(why, whylen, "out of memory");
-        return -1;
-    }
-    return 0;
-}
-
 /* Never echo what follows '=' in an unknown option: it may be a secret, and must not
  * end up in a terminal scrollback or a CI log. */
 static int unknown_option(const char *arg)
@@ -342,7 +310,9 @@ static int add_selector(nanosh_opts *o, const char *kv)
 {
     const char *eq = strchr(kv, '=');
     if (!eq || eq == kv)
-        return usage_error("selector '%s' is not key=value", kv);
+        return fail("write -k key=value after the operation; to skip the certificate check, "
+                    "write --insecure (or -k before the operation)",
+                    "selector '%s' is not key=value", kv);
     ws_selector *s = realloc(o->selectors, (o->nselectors + 1) * sizeof *s);
     if (!s)
         return fail(NULL, "out of memory");
@@ -360,18 +330,37 @@ static int add_selector(nanosh_opts *o, const char *kv)
     return 0;
 }
 
+/* --env NAME=VALUE: the name must be a Windows environment variable name (no '=', not
+ * empty); the value may be empty, as "set NAME=" allows. */
+static int add_env(nanosh_opts *o, const char *kv)
+{
+    const char *eq = strchr(kv, '=');
+    if (!eq || eq == kv)
+        return fail("write --env NAME=VALUE, e.g. --env DOCKER_HOST=npipe:////./pipe/docker_engine",
+                    "bad --env '%s': no NAME= before the value", kv);
+    for (const char *p = kv; p < eq; p++)
+        if ((unsigned char)*p < ' ')
+            return fail("write --env NAME=VALUE with a plain name",
+                        "bad --env name: it holds a control character");
+    const char **a = realloc(o->env, (o->nenv + 2) * sizeof *a);
+    if (!a)
+        return fail(NULL, "out of memory");
+    o->env = a;
+    a[o->nenv++] = kv;
+    a[o->nenv] = NULL;
+    return 0;
+}
+
 /* bootstrap: every positional argument is a host, checked now so that a typo is a
  * usage error before any host is touched. */
 static int add_target(nanosh_opts *o, const char *arg)
 {
     char why[256];
-    char *user = NULL, *host = NULL;
-    int port = 0;
-    if (options_parse_target(arg, &user, &host, &port, why, sizeof why) < 0)
-        return fail("write [user@]host[:port], with IPv6 addresses in brackets",
-                    "bad target '%s': %s", arg, why);
-    free(user);
-    free(host);
+    target_spec t;
+    if (target_parse(arg, &t, why, sizeof why) < 0)
+        return fail("write [user@]host[:port] or http[s]://host[:port][/path], with IPv6 "
+                    "addresses in brackets", "bad target '%s': %s", arg, why);
+    target_spec_free(&t);
     const char **a = realloc(o->targets, (o->ntargets + 1) * sizeof *a);
     if (!a)
         return fail(NULL, "out of memory");
@@ -391,11 +380,24 @@ static int add_positional(nanosh_opts *o, const char *arg)
     }
     if (!o->target_arg) {
         char why[256];
-        char *user = NULL;
-        int port = 0;
-        if (options_parse_target(arg, &user, &o->host, &port, why, sizeof why) < 0)
-            return fail("write [user@]host[:port], with IPv6 addresses in brackets",
-                        "bad target '%s': %s", arg, why);
+        target_spec t;
+        if (target_parse(arg, &t, why, sizeof why) < 0)
+            return fail("write [user@]host[:port] or http[s]://host[:port][/path], with IPv6 "
+                        "addresses in brackets", "bad target '%s': %s", arg, why);
+        char *user = t.user;
+        int port = t.port;
+        o->host = t.host;
+        o->path = t.path;
+        if (t.https >= 0) {
+            if (o->https >= 0 && o->https != t.https) {
+                free(user);
+                return fail("drop -s or --no-https: the URL's scheme says which",
+                            "'%s' says %s, the options %s", arg, t.https ? "HTTPS" : "HTTP",
+                            o->https ? "HTTPS" : "HTTP");
+            }
+            o->https = t.https;
+            o->target_is_url = 1;
+        }
         if (port && o->port && port != o->port) {
             free(user);
             return fail("give the port once, with --port or as host:port",
@@ -488,7 +490,30 @@ static int parse_one(nanosh_opts *o, int c, const char *arg, const char *current
             return fail("use one of negotiate, ntlm, kerberos, basic, certificate",
                         "unknown auth mechanism '%s'", arg);
         return 0;
-    case 's': o->https = 1; return 0;
+    case 's':
+    case OPT_NO_HTTPS:
+        if (o->target_is_url && o->https != (c == 's'))
+            return fail("drop the option: the URL's scheme says which",
+                        "%s contradicts the target URL '%s'", current, o->target_arg);
+        o->https = c == 's';
+        return 0;
+    case 'F': return set_path(&o->config_file, arg, current);
+    case OPT_NO_CONFIG: o->no_config = 1; return 0;
+    case OPT_ENV: return add_env(o, arg);
+    case OPT_NO_PROFILE: o->no_profile = 1; return 0;
+    case OPT_CODEPAGE: {
+        char *end;
+        errno = 0;
+        long n = isdigit((unsigned char)arg[0]) ? strtol(arg, &end, 10) : -1;
+        if (n < 1 || n > 65535 || errno || *end)
+            return fail("give a Windows code page number, e.g. 65001 (UTF-8) or 437",
+                        "bad value '%s' for --codepage", arg);
+        o->codepage = (unsigned)n;
+        return 0;
+    }
+    case OPT_CWD: return set_path(&o->cwd, arg, current);
+    case OPT_TEXT: o->text = 1; return 0;
+    case OPT_LOG: return set_path(&o->log_file, arg, current);
     case 'k':
         /* After a wsman operation word, -k is a selector as in wsmancli. */
         if (o->mode == MODE_WSMAN && o->wsman_op)
@@ -620,6 +645,13 @@ static int copy_only(int c)
 {
     return c == OPT_VIA || c == OPT_SHARE || c == OPT_SMB_PORT || c == OPT_RESUME
         || c == OPT_STREAMS || c == 'r' || c == OPT_FORCE;
+}
+
+/* Options that shape the remote shell of -c, -p, -f and the interactive shell. */
+static int shell_only(int c)
+{
+    return c == OPT_ENV || c == OPT_NO_PROFILE || c == OPT_CODEPAGE || c == OPT_CWD
+        || c == OPT_TEXT || c == OPT_LOG;
 }
 
 /* Options that belong to bootstrap only. */
@@ -779,6 +811,11 @@ int options_parse(int argc, char **argv, nanosh_opts *o)
             && !(o->mode == MODE_BOOTSTRAP && c == OPT_SMB_PORT))
             return fail("it belongs to 'nanosh push' and 'nanosh pull'",
                         "option '%s' is only for push and pull", name);
+        if (o->mode != MODE_SHELL && shell_only(c))
+            return fail("it shapes the remote shell of -c, -p, -f and the interactive shell",
+                        "option '%s' does not apply to 'nanosh %s'", name,
+                        o->mode == MODE_WSMAN ? "wsman" : o->mode == MODE_PUSH ? "push"
+                        : o->mode == MODE_PULL ? "pull" : "bootstrap");
         if (o->mode != MODE_BOOTSTRAP && bootstrap_only(c))
             return fail("it belongs to 'nanosh bootstrap'",
                         "option '%s' is only for bootstrap", name);
@@ -796,6 +833,9 @@ int options_parse(int argc, char **argv, nanosh_opts *o)
     int rc = check_fleet(o);
     if (rc != 0)
         return rc;
+    if (o->log_file && (o->command_kind != COMMAND_NONE || o->inventory))
+        return fail("use it for an interactive session; keep the output of -c, -p and -f "
+                    "with tee or --output-dir", "--log records an interactive session only");
     if (o->inventory)
         return o->mode == MODE_BOOTSTRAP ? check_bootstrap(o) : 0;
     if (!o->host && o->mode == MODE_BOOTSTRAP)
@@ -834,8 +874,10 @@ int options_parse(int argc, char **argv, nanosh_opts *o)
 
 void options_finish(nanosh_opts *o)
 {
+    /* Port 5986 is WinRM's HTTPS listener (MS-WSMV 2.1), so it means HTTPS as in
+     * pywinrm unless HTTPS was said either way. */
     if (o->https < 0)
-        o->https = 0;
+        o->https = o->port == 5986;
     if (o->port == 0)
         o->port = o->https ? 5986 : 5985;
     /* Kerberos, falling back to NTLM, as Windows does (DESIGN.md). */
@@ -872,10 +914,23 @@ int options_validate(const nanosh_opts *o)
     return 0;
 }
 
+void options_host_free(nanosh_opts *ho)
+{
+    free(ho->host);
+    free(ho->user);
+    free(ho->cacert);
+    free(ho->path);
+    free(ho->host_alias);
+    ho->host = ho->user = ho->cacert = ho->path = ho->host_alias = NULL;
+}
+
 void options_free(nanosh_opts *o)
 {
     free(o->target_arg);
     free(o->host);
+    free(o->path);
+    free(o->host_alias);
+    free(o->env);
     free(o->user);
     free(o->cacert);
     free(o->wsman_args);

@@ -3,6 +3,7 @@
 #define NANOSH_SHELL_OPTIONS_H
 #include <stddef.h>
 #include "wsman/wsman.h"
+#include "shell/cli/target.h"
 
 typedef enum auth_mech {
     AUTH_UNSET = 0,
@@ -40,7 +41,9 @@ typedef struct nanosh_opts {
     char *user;                  /* NULL: unset */
     const char *user_source;     /* where user came from: "-u" or "user@host" */
     int port;                    /* 0: unset */
-    int https;                   /* -1: unset */
+    int https;                   /* -1: unset; a URL target's scheme sets it */
+    char *path;                  /* a URL target's endpoint path; NULL: /wsman */
+    int target_is_url;           /* the target was a URL: its scheme set https */
     auth_mech auth;              /* AUTH_UNSET: unset */
     char *cacert;                /* NULL: unset */
     int insecure;
@@ -57,6 +60,20 @@ typedef struct nanosh_opts {
     long connect_timeout_ms;
     long operation_timeout_ms;
     unsigned idle_timeout_s;     /* --idle-timeout, whole seconds; 0: unset */
+
+    /* The config file (shell/cli/config.h). */
+    const char *config_file;     /* -F FILE; NULL: $XDG_CONFIG_HOME/nanosh/config */
+    int no_config;               /* --no-config: read no config file */
+    char *host_alias;            /* the host as typed when a HostName replaced it; NULL: none */
+
+    /* WinRS shell settings for -c/-p/-f and the shell (MS-WSMV 2.2.4.37, WINRS_*). */
+    const char **env;            /* --env NAME=VALUE, in order, NULL-terminated; NULL: none */
+    size_t nenv;
+    int no_profile;              /* --no-profile: WINRS_NOPROFILE */
+    unsigned codepage;           /* --codepage N, 1-65535; 0: unset (65001, UTF-8) */
+    const char *cwd;             /* --cwd DIR: the shell's working directory */
+    int text;                    /* --text: CRLF to LF on output, LF to CRLF on input */
+    const char *log_file;        /* --log FILE: a transcript of the interactive session */
 
     int debug;                   /* -v: wire trace on stderr */
     int json;                    /* --json */
@@ -121,15 +138,15 @@ int options_validate(const nanosh_opts *o);
 
 void options_free(nanosh_opts *o);
 
+/* Frees the strings a per-host copy of the options owns (bootstrap and fleets make one
+ * per host from the command line's): host, user, cacert, path, host_alias, and what the
+ * config file allocated for the host. */
+void options_host_free(nanosh_opts *ho);
+
 /* Shared value parsers, also used by the config file. Return 0 or -1. */
 int options_parse_port(const char *s, int *port);
 int options_parse_seconds(const char *s, long *ms);
 int options_parse_auth(const char *s, auth_mech *m);
 const char *options_auth_name(auth_mech m);
-
-/* Splits [user@]host[:port] / [user@][v6addr][:port]. Allocates *user (NULL when absent)
- * and *host. Returns 0, or -1 with a reason in why. */
-int options_parse_target(const char *arg, char **user, char **host, int *port,
-                         char *why, size_t whylen);
 
 #endif

@@ -56,7 +56,7 @@ pkgcflags=$(pkg-config --cflags $pkgs 2>/dev/null) && pkglibs=$(pkg-config --lib
 # ---- build (skipped when nothing changed since the last build) ----
 cflags="-std=c11 -g -O1 -D_GNU_SOURCE -DPACKAGE_VERSION=\"fuzz\" -I$srcdir $pkgcflags $san"
 libsrc="$(ls "$srcdir"/base/*.c "$srcdir"/wsman/*.c "$srcdir"/auth/*.c) $srcdir/shell/ps/clixml.c $srcdir/shell/cli/config.c
-  $srcdir/shell/cli/options.c $srcdir/shell/cli/errors.c $srcdir/shell/push/smb_path.c"
+  $srcdir/shell/cli/options.c $srcdir/shell/cli/target.c $srcdir/shell/cli/errors.c $srcdir/shell/push/smb_path.c"
 mkdir -p "$out/obj" || { echo "Bail out! cannot create $out"; exit 1; }
 stamp=$out/build.stamp
 want="$cc $cflags $pkglibs"
