@@ -2,6 +2,7 @@
  * or after the target, the target is [user@]host[:port]. */
 #include "shell/cli/options.h"
 #include "shell/cli/errors.h"
+#include "shell/cli/version.h"
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -482,7 +483,7 @@ static int parse_one(nanosh_opts *o, int c, const char *arg, const char *current
     switch (c) {
     case 1:   return add_positional(o, arg);
     case 'h': fputs(usage_text, stdout); return -1;
-    case 'V': printf("nanosh %s\n", PACKAGE_VERSION); return -1;
+    case 'V': version_print(stdout); return -1;
     case 'v': o->debug = 1; return 0;
     case 'u': return set_user(o, arg);
     case 'a':
@@ -922,6 +923,11 @@ void options_host_free(nanosh_opts *ho)
     free(ho->path);
     free(ho->host_alias);
     ho->host = ho->user = ho->cacert = ho->path = ho->host_alias = NULL;
+    if (ho->spn == ho->config_spn)
+        ho->spn = NULL;
+    free(ho->config_spn);
+    free(ho->config_password_file);
+    ho->config_spn = ho->config_password_file = NULL;
 }
 
 void options_free(nanosh_opts *o)
@@ -930,6 +936,8 @@ void options_free(nanosh_opts *o)
     free(o->host);
     free(o->path);
     free(o->host_alias);
+    free(o->config_spn);
+    free(o->config_password_file);
     free(o->env);
     free(o->user);
     free(o->cacert);
