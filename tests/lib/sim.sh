@@ -123,7 +123,7 @@ sim_start() {
   if [ $https = 1 ]; then
     sim_make_certs "$SIM_DIR" || { diag 'sim_start: openssl failed'; return 1; }
     export SIM_CA="$SIM_DIR/ca.pem"
-    extra=(--https "$SIM_DIR/server.pem" "$SIM_DIR/server.key" --https-port 0
+    extra+=(--https "$SIM_DIR/server.pem" "$SIM_DIR/server.key" --https-port 0
            --https-port-file "$SIM_DIR/https-port")
   fi
   extra+=(--auth "$SIM_AUTH" --computer-name "$SIM_COMPUTER_NAME")
