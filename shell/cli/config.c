@@ -1,7 +1,9 @@
 /* The nanosh config file: "Host PATTERN..." blocks of "Keyword value" lines, as in
  * ssh_config(5). Keywords are case-insensitive; "Keyword=value" works too; the first
- * value found for the host wins; the command line wins over the file. */
+ * value found for the host wins; the command line wins over the file. Host patterns
+ * match the host as typed, also after a HostName line (ssh_config(5), HostName). */
 #include "shell/cli/config.h"
+#include "shell/cli/credentials.h"
 #include "shell/cli/errors.h"
 #include <ctype.h>
 #include <errno.h>
@@ -20,6 +22,8 @@ typedef struct config_ctx {
     int active;            /* the current Host block matches */
     /* Fields the file already set: later matches must not override them. */
     int set_user, set_port, set_https, set_auth, set_cacert, set_connect_timeout;
+    int set_hostname, set_password_file, set_spn;
+    char *hostname;        /* HostName, %h expanded: replaces o->host once the file is read */
 } config_ctx;
 
 static char *home_dir(void)
@@ -151,6 +155,94 @@ static char *expand_tilde(const char *v)
     return p;
 }
 
+/* A name or address alone: no user@, URL, :port (an IPv6 address has two colons or
+ * more) or brackets. */
+static int bare_host(const char *h)
+{
+    const char *colon = strchr(h, ':');
+    return h[0] && !strpbrk(h, "/@[]\\") && (!colon || strchr(colon + 1, ':'));
+}
+
+/* HostName's tokens, as in ssh_config(5) "TOKENS": %h is the host as typed, %% a
+ * percent sign. Returns the expansion, or NULL with a reason in why. */
+static char *expand_hostname(const char *v, const char *host, char *why, size_t whylen)
+{
+    size_t hl = strlen(host), n = 0;
+    for (const char *p = v; *p; p++)
+        n += p[0] == '%' && p[1] == 'h' ? hl : 1;
+    char *out = malloc(n + 1), *q = out;
+    if (!out) {
+        snprintf(why, whylen, "out of memory");
+        return NULL;
+    }
+    for (const char *p = v; *p; p++) {
+        if (*p != '%') {
+            *q++ = *p;
+            continue;
+        }
+        if (p[1] == 'h') {
+            memcpy(q, host, hl);
+            q += hl;
+        } else if (p[1] == '%') {
+            *q++ = '%';
+        } else {
+            snprintf(why, whylen, "unknown token '%%%.1s' in HostName '%s': only %%h and "
+                     "%%%% are known", p[1] ? p + 1 : "", v);
+            free(out);
+            return NULL;
+        }
+        p++;
+    }
+    *q = '\0';
+    if (!bare_host(out)) {
+        snprintf(why, whylen, "bad HostName '%s': give a host name or address only", v);
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+static int apply_hostname(config_ctx *c, const char *value)
+{
+    char why[512];
+    char *name = expand_hostname(value, c->o->host, why, sizeof why);
+    if (!name)
+        return line_error(c, "write HostName NAME, e.g. HostName 10.0.0.7 or HostName "
+                             "%h.corp.example", "%s", why);
+    if (!c->active || c->set_hostname) {
+        free(name);
+        return 0;
+    }
+    c->set_hostname = 1;
+    c->hostname = name;
+    return 0;
+}
+
+/* PasswordFile comes after --password-file and NANOSH_PASSWORD (nanosh(1), FILES):
+ * checked here only when it is the one that will be read, so the error names the line. */
+static int apply_password_file(config_ctx *c, const char *value)
+{
+    nanosh_opts *o = c->o;
+    if (!c->active || c->set_password_file)
+        return 0;
+    c->set_password_file = 1;
+    if (o->password_file || (o->env_secrets && o->env_secrets->password))
+        return 0;
+    char *path = expand_tilde(value);
+    if (!path)
+        return fail(NULL, "out of memory");
+    if (access(path, R_OK) != 0) {
+        int e = errno;
+        int rc = fail("fix the path, or give --password-file FILE or NANOSH_PASSWORD",
+                      "%s:%u: cannot read PasswordFile %s: %s", c->path, c->line, path,
+                      strerror(e));
+        free(path);
+        return rc;
+    }
+    o->config_password_file = path;
+    return 0;
+}
+
 static int apply_keyword(config_ctx *c, const char *key, const char *value)
 {
     nanosh_opts *o = c->o;
@@ -203,13 +295,26 @@ static int apply_keyword(config_ctx *c, const char *key, const char *value)
         c->set_connect_timeout |= on;
         return 0;
     }
+    if (strcasecmp(key, "HostName") == 0)
+        return apply_hostname(c, value);
+    if (strcasecmp(key, "PasswordFile") == 0)
+        return apply_password_file(c, value);
+    if (strcasecmp(key, "SPN") == 0) {
+        if (!on || c->set_spn || o->spn)
+            return 0;
+        c->set_spn = 1;
+        if (!(o->config_spn = strdup(value)))
+            return fail(NULL, "out of memory");
+        o->spn = o->config_spn;
+        return 0;
+    }
     /* Certificate checks and plaintext stay opt-in per run (DESIGN.md, "Security"). */
     if (strcasecmp(key, "Insecure") == 0 || strcasecmp(key, "AllowUnencrypted") == 0)
         return line_error(c, "give -k or --allow-unencrypted on the command line for the runs "
                              "that need it, or set CACert",
                           "%s is not accepted in the config file", key);
-    return line_error(c, "use Host, User, Port, HTTPS, Auth, CACert or ConnectTimeout",
-                      "unknown keyword '%s'", key);
+    return line_error(c, "use Host, HostName, User, Port, HTTPS, Auth, PasswordFile, CACert, "
+                         "SPN or ConnectTimeout", "unknown keyword '%s'", key);
 }
 
 static int parse_line(config_ctx *c, char *line)
@@ -249,16 +354,39 @@ static int parse_line(config_ctx *c, char *line)
     return apply_keyword(c, key, value);
 }
 
+/* The host as typed becomes the alias; the HostName is what nanosh connects to. */
+static int use_hostname(config_ctx *c)
+{
+    nanosh_opts *o = c->o;
+    if (!c->hostname)
+        return 0;
+    if (o->host_alias) {           /* applied once already: keep the first */
+        free(c->hostname);
+        c->hostname = NULL;
+        return 0;
+    }
+    o->host_alias = o->host;
+    o->host = c->hostname;
+    c->hostname = NULL;
+    return 0;
+}
+
 int config_apply(nanosh_opts *o)
 {
-    char *path = config_path();
+    if (o->no_config)
+        return 0;
+    /* -F FILE must be there; the default file may be absent (as ssh -F). */
+    char *path = o->config_file ? expand_tilde(o->config_file) : config_path();
     if (!path)
-        return 0;      /* no home directory: nothing to read */
+        return o->config_file ? fail(NULL, "out of memory") : 0;  /* no home: nothing to read */
     FILE *f = fopen(path, "re");
     if (!f) {
         int e = errno;
         int rc = 0;
-        if (e != ENOENT && e != ENOTDIR)
+        if (o->config_file)
+            rc = fail("check the path given to -F, or drop -F to read ~/.config/nanosh/config",
+                      "cannot read the config file %s: %s", path, strerror(e));
+        else if (e != ENOENT && e != ENOTDIR)
             rc = fail("fix its permissions, or move it away", "cannot read %s: %s", path, strerror(e));
         free(path);
         return rc;
@@ -282,6 +410,9 @@ int config_apply(nanosh_opts *o)
         rc = fail("check the file", "cannot read %s: %s", path, strerror(errno));
     free(line);
     fclose(f);
+    if (rc == 0)
+        rc = use_hostname(&c);
+    free(c.hostname);
     if (rc == 0 && o->debug)
         fprintf(stderr, "nanosh: debug: read %s\n", path);
     free(path);

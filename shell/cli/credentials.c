@@ -207,12 +207,16 @@ int credentials_password(const nanosh_opts *o, const char *user, char **out)
         *out = strdup(env_password(o));
         return *out ? 0 : fail(NULL, "out of memory");
     }
+    /* The config file's PasswordFile comes after the environment (nanosh(1), FILES). */
+    if (o->config_password_file)
+        return password_from_file(o->config_password_file, out);
     return password_from_tty(user, o->host, out);
 }
 
 int credentials_password_given(const nanosh_opts *o)
 {
-    return o->password_file != NULL || env_password(o) != NULL;
+    return o->password_file != NULL || env_password(o) != NULL ||
+           o->config_password_file != NULL;
 }
 
 /* MS-NLMP 3.3.2: NTLM needs only the NT hash (NTOWFv1) of the password. */

@@ -4,11 +4,12 @@
 #include "shell/cli/options.h"
 
 /* Reads the password for user, in this order: --password-file (first line),
- * NANOSH_PASSWORD, a prompt on /dev/tty with echo off. On success *out is a malloc'd
- * string to release with credentials_wipe. Returns 0, or 255 after a one-line error. */
+ * NANOSH_PASSWORD, the config file's PasswordFile, a prompt on /dev/tty with echo off.
+ * On success *out is a malloc'd string to release with credentials_wipe. Returns 0, or 255 after a one-line error. */
 int credentials_password(const nanosh_opts *o, const char *user, char **out);
 
-/* Whether a password comes without asking (--password-file or NANOSH_PASSWORD). */
+/* Whether a password comes without asking (--password-file, NANOSH_PASSWORD or the
+ * config file's PasswordFile). */
 int credentials_password_given(const nanosh_opts *o);
 
 /* The NT hash for NTLM pass-the-hash, from --nt-hash-file or NANOSH_NT_HASH (32 hex

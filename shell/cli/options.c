@@ -923,6 +923,11 @@ void options_host_free(nanosh_opts *ho)
     free(ho->path);
     free(ho->host_alias);
     ho->host = ho->user = ho->cacert = ho->path = ho->host_alias = NULL;
+    if (ho->spn == ho->config_spn)
+        ho->spn = NULL;
+    free(ho->config_spn);
+    free(ho->config_password_file);
+    ho->config_spn = ho->config_password_file = NULL;
 }
 
 void options_free(nanosh_opts *o)
@@ -931,6 +936,8 @@ void options_free(nanosh_opts *o)
     free(o->host);
     free(o->path);
     free(o->host_alias);
+    free(o->config_spn);
+    free(o->config_password_file);
     free(o->env);
     free(o->user);
     free(o->cacert);

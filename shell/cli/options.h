@@ -65,6 +65,8 @@ typedef struct nanosh_opts {
     const char *config_file;     /* -F FILE; NULL: $XDG_CONFIG_HOME/nanosh/config */
     int no_config;               /* --no-config: read no config file */
     char *host_alias;            /* the host as typed when a HostName replaced it; NULL: none */
+    char *config_password_file;  /* the file's PasswordFile, ~ expanded: after NANOSH_PASSWORD */
+    char *config_spn;            /* the file's SPN, which spn then points to; NULL: none */
 
     /* WinRS shell settings for -c/-p/-f and the shell (MS-WSMV 2.2.4.37, WINRS_*). */
     const char **env;            /* --env NAME=VALUE, in order, NULL-terminated; NULL: none */
@@ -140,7 +142,7 @@ void options_free(nanosh_opts *o);
 
 /* Frees the strings a per-host copy of the options owns (bootstrap and fleets make one
  * per host from the command line's): host, user, cacert, path, host_alias, and what the
- * config file allocated for the host. */
+ * config file allocated for the host (config_password_file, config_spn). */
 void options_host_free(nanosh_opts *ho);
 
 /* Shared value parsers, also used by the config file. Return 0 or -1. */
