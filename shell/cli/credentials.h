@@ -5,7 +5,8 @@
 
 /* Reads the password for user, in this order: --password-file (first line),
  * NANOSH_PASSWORD, the config file's PasswordFile, a prompt on /dev/tty with echo off.
- * On success *out is a malloc'd string to release with credentials_wipe. Returns 0, or 255 after a one-line error. */
+ * On success *out is a malloc'd string to release with credentials_wipe. Returns 0, or
+ * 255 after a one-line error. */
 int credentials_password(const nanosh_opts *o, const char *user, char **out);
 
 /* Whether a password comes without asking (--password-file, NANOSH_PASSWORD or the
