@@ -127,11 +127,12 @@ static void run_command(fleet_ctx *c, const nanosh_opts *ho, host_result *hr,
     run_config cfg = {.poll_ms = poll_ms, .idle_timeout_s = run_idle_timeout_s(ho),
                       .deadline_ms = cx.deadline_ms, .cancel = signals_cancel_flag(),
                       .in_fd = -1, .out_fd = hr->files.out_fd, .err_fd = hr->files.err_fd};
+    winrs_run_settings(ho, &cfg);       /* --env, --codepage, --no-profile, --text */
     session s;
     ws_error err, warning;
     memset(&err, 0, sizeof err);
     memset(&warning, 0, sizeof warning);
-    if (session_open(&s, client, &cfg, NULL, &err) != WS_OK) {
+    if (session_open(&s, client, &cfg, ho->cwd, &err) != WS_OK) {
         out->transient = fleet_error_is_transient(&err);
         bs_host_record_error(&hr->rec, err.what, err.fix);
         ws_error_clear(&err);

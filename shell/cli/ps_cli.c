@@ -15,7 +15,8 @@ int ps_cli_open(ps_session *p, const nanosh_opts *o, ws_client *c, const connect
 {
     ps_config cfg = {.idle_timeout_s = run_idle_timeout_s(o), .deadline_ms = cx->deadline_ms,
                      .cancel = signals_cancel_flag(),
-                     .out_fd = STDOUT_FILENO, .err_fd = STDERR_FILENO};
+                     .out_fd = STDOUT_FILENO, .err_fd = STDERR_FILENO,
+                     .shell = winrs_shell_settings(o), .working_dir = o->cwd, .text = o->text};
     ws_error err;
     memset(&err, 0, sizeof err);
     if (ps_session_open(p, &cfg, c, &err) == WS_OK)

@@ -24,6 +24,18 @@ unsigned run_idle_timeout_s(const nanosh_opts *o)
     return interactive ? RUN_IDLE_TIMEOUT_INTERACTIVE_S : WS_RUN_IDLE_TIMEOUT_S;
 }
 
+run_shell_settings winrs_shell_settings(const nanosh_opts *o)
+{
+    return (run_shell_settings){.env = o->env, .codepage = o->codepage,
+                                .no_profile = o->no_profile};
+}
+
+void winrs_run_settings(const nanosh_opts *o, run_config *cfg)
+{
+    cfg->shell = winrs_shell_settings(o);
+    cfg->text = o->text;
+}
+
 /* A failed run-layer call as one line (connect_report: a passed --timeout says so),
  * then the error is freed. Returns 255. */
 static int report(const connect_ctx *cx, ws_error *err)
@@ -43,9 +55,10 @@ int winrs_open(session *s, connect_ctx *cx, const nanosh_opts *o, long poll_ms)
     run_config cfg = {.poll_ms = poll_ms, .idle_timeout_s = run_idle_timeout_s(o),
                       .deadline_ms = cx->deadline_ms, .cancel = signals_cancel_flag(),
                       .in_fd = STDIN_FILENO, .out_fd = STDOUT_FILENO, .err_fd = STDERR_FILENO};
+    winrs_run_settings(o, &cfg);
     ws_error err;
     memset(&err, 0, sizeof err);
-    if (session_open(s, client, &cfg, NULL, &err) != WS_OK)
+    if (session_open(s, client, &cfg, o->cwd, &err) != WS_OK)
         return report(cx, &err);
     return 0;
 }

@@ -27,8 +27,15 @@ long run_poll_ms(const nanosh_opts *o, int want_short);
 /* IdleTimeOut for the shells of this run: --idle-timeout, else one of the defaults. */
 unsigned run_idle_timeout_s(const nanosh_opts *o);
 
+/* --env, --codepage and --no-profile as the run layer's shell settings (MS-WSMV
+ * 2.2.4.37, 3.1.4.5.2); the strings stay the options'. */
+run_shell_settings winrs_shell_settings(const nanosh_opts *o);
+/* cfg's shell settings and --text from the options (--cwd goes to session_open). */
+void winrs_run_settings(const nanosh_opts *o, run_config *cfg);
+
 /* Connects (cx gets the --timeout deadline) and opens the session on fd 0, 1 and 2 with
- * the signal flag as its cancel flag. Returns 0, or 255 after a one-line error. */
+ * the signal flag as its cancel flag, in the --cwd directory with the shell settings of
+ * winrs_run_settings. Returns 0, or 255 after a one-line error. */
 int winrs_open(session *s, connect_ctx *cx, const nanosh_opts *o, long poll_ms);
 /* session_new_shell, saying why it failed. Returns 0 or 255. */
 int winrs_new_shell(session *s, const connect_ctx *cx, const char *working_dir);

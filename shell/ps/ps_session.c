@@ -6,6 +6,7 @@
 #include "shell/ps/clixml.h"
 #include "shell/ps/powershell.h"
 #include "base/clock.h"
+#include "shell/run/crlf.h"
 #include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -54,6 +55,7 @@ typedef struct frame_io {
     frame_filter out, err;
     int write_errno;
     int capture_full;            /* collected output reached PS_CAPTURE_MAX */
+    crlf_out out_text, err_text; /* --text, on the way to the descriptors */
 } frame_io;
 
 static int capture(frame_io *f, ws_buf *b, const char *data, size_t len)
@@ -65,11 +67,11 @@ static int capture(frame_io *f, ws_buf *b, const char *data, size_t len)
     return ws_buf_append(b, data, len);
 }
 
-/* One stream of an input's output: into the caller's buffer when given, else to fd. */
-static int to_stream(frame_io *f, ws_buf *buf, int fd, const char *data, size_t len)
+/* Output on its way to a descriptor (after --text's conversion, if any). */
+static int write_fd(frame_io *f, int fd, const char *data, size_t len)
 {
-    if (buf)
-        return capture(f, buf, data, len);
+    if (len == 0)
+        return 0;
     if (run_write_all(fd, data, len) != 0) {
         f->write_errno = errno ? errno : EIO;
         return -1;
@@ -78,16 +80,39 @@ static int to_stream(frame_io *f, ws_buf *buf, int fd, const char *data, size_t 
     return 0;
 }
 
+static int write_out_fd(void *ud, const void *data, size_t len)
+{
+    frame_io *f = ud;
+    return write_fd(f, f->p->cfg.out_fd, data, len);
+}
+
+static int write_err_fd(void *ud, const void *data, size_t len)
+{
+    frame_io *f = ud;
+    return write_fd(f, f->p->cfg.err_fd, data, len);
+}
+
+/* One stream of an input's output: into the caller's buffer when given, else to fd. */
+static int to_stream(frame_io *f, ws_buf *buf, crlf_out *text, int fd, const char *data,
+                     size_t len)
+{
+    if (buf)
+        return capture(f, buf, data, len);
+    if (f->p->cfg.text)
+        return crlf_out_write(text, data, len);
+    return write_fd(f, fd, data, len);
+}
+
 static int to_stdout(void *ud, const char *data, size_t len)
 {
     frame_io *f = ud;
-    return to_stream(f, f->io->out, f->p->cfg.out_fd, data, len);
+    return to_stream(f, f->io->out, &f->out_text, f->p->cfg.out_fd, data, len);
 }
 
 static int to_stderr(void *ud, const char *data, size_t len)
 {
     frame_io *f = ud;
-    return to_stream(f, f->io->err, f->p->cfg.err_fd, data, len);
+    return to_stream(f, f->io->err, &f->err_text, f->p->cfg.err_fd, data, len);
 }
 
 /* The decoder lives as long as the process (the CLIXML header comes once); its text goes
@@ -111,6 +136,10 @@ static ws_rc create_shell(ps_session *p, ws_error *err)
 {
     ws_shell_opts so;
     memset(&so, 0, sizeof so);   /* code page 65001 is the library default */
+    so.working_dir = p->cfg.working_dir;
+    so.env = p->cfg.shell.env;
+    so.codepage = p->cfg.shell.codepage;
+    so.noprofile = p->cfg.shell.no_profile;
     so.idle_timeout_s = p->cfg.idle_timeout_s;
     if (ws_shell_create(p->client, &so, &p->shell, err) != WS_OK)
         return err->rc;
@@ -273,6 +302,8 @@ int ps_run(ps_session *p, const char *text, size_t len, const ps_io *io, ps_outc
     frame_io f = {.p = p, .io = io};
     frame_filter_init(&f.out, p->nonce, to_stdout, &f);
     frame_filter_init(&f.err, p->nonce, to_stderr, &f);
+    crlf_out_init(&f.out_text, (ws_sink){write_out_fd, &f});
+    crlf_out_init(&f.err_text, (ws_sink){write_err_fd, &f});
     p->frame = &f;
     ws_receive r;
     memset(&r, 0, sizeof r);
@@ -346,6 +377,9 @@ int ps_run(ps_session *p, const char *text, size_t len, const ps_io *io, ps_outc
     if (end == RUN_PIPE_CLOSED)
         ws_error_clear(err);
     ws_receive_free(&r);
+    /* A CR that ended the input's output was a lone one. */
+    crlf_out_flush(&f.out_text);
+    crlf_out_flush(&f.err_text);
     p->frame = NULL;
     frame_io_free(&f);
     return finish(out, end, st);

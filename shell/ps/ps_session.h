@@ -19,6 +19,10 @@ typedef struct ps_config {
                                     PS_CANCEL_SIGNAL_BASE + a signal number, which ends
                                     the input at once with that as its status */
     int out_fd, err_fd;          /* where the remote output goes unless ps_io collects it */
+    run_shell_settings shell;    /* sent on every Create (shell/run/run.h) */
+    const char *working_dir;     /* rsp:WorkingDirectory, so PowerShell starts there;
+                                    NULL: the server's default */
+    int text;                    /* CR LF to LF on out_fd and err_fd (shell/run/crlf.h) */
 } ps_config;
 
 typedef struct ps_session {

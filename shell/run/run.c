@@ -2,6 +2,7 @@
  * command run by the library runner (wsman/run.h) with the ends the caller configured.
  * Failures are returned as values; the caller decides how to show them. */
 #include "shell/run/run.h"
+#include "shell/run/crlf.h"
 #include "wsman/run.h"
 #include <errno.h>
 #include <poll.h>
@@ -75,6 +76,9 @@ static ws_rc create_shell(session *s, const char *working_dir, ws_error *err)
     ws_shell_opts so;
     memset(&so, 0, sizeof so);
     so.working_dir = working_dir;
+    so.env = s->cfg.shell.env;
+    so.codepage = s->cfg.shell.codepage;
+    so.noprofile = s->cfg.shell.no_profile;
     so.idle_timeout_s = s->cfg.idle_timeout_s;
     if (ws_shell_create(s->client, &so, &s->shell, err) != WS_OK) {
         s->shell = NULL;
@@ -237,6 +241,20 @@ run_end session_run(session *s, const run_request *rq, int *status, ws_error *er
                       .deadline_ms = s->cfg.deadline_ms, .cancel = s->cfg.cancel,
                       .in = rq->forward_stdin ? &in : NULL,
                       .out = {fd_write, &out}, .err = {fd_write, &err_sink}};
+    /* --text: the converters sit next to the descriptors, after the CLIXML decoder. */
+    crlf_out out_text, err_text;
+    crlf_source in_text;
+    ws_source in_converted = {crlf_source_read, &in_text};
+    int text = s->cfg.text;
+    if (text) {
+        crlf_out_init(&out_text, ro.out);
+        crlf_out_init(&err_text, ro.err);
+        crlf_source_init(&in_text, &in);
+        ro.out = (ws_sink){crlf_out_write, &out_text};
+        ro.err = (ws_sink){crlf_out_write, &err_text};
+        if (ro.in)
+            ro.in = &in_converted;
+    }
     if (rq->capture)
         ro.out = (ws_sink){capture_write, &cap};
     const run_filter *filter = rq->err_filter;
@@ -257,5 +275,11 @@ run_end session_run(session *s, const run_request *rq, int *status, ws_error *er
         end = run_outcome(s, &res, status, err);
     if (filter)
         filter->finish(filter->ud);
+    if (text) {
+        /* A CR at the very end was a lone one; the run is over, so a failed write of
+         * that one byte changes nothing. */
+        crlf_out_flush(&out_text);
+        crlf_out_flush(&err_text);
+    }
     return end;
 }

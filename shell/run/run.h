@@ -7,6 +7,14 @@
 #include "wsman/run.h"
 #include "wsman/wsman.h"
 
+/* The WinRS settings of every shell Create (MS-WSMV 2.2.4.37 rsp:Environment, 3.1.4.5.2
+ * options WINRS_CODEPAGE and WINRS_NOPROFILE); zeroed: none, 65001, profile loaded. */
+typedef struct run_shell_settings {
+    const char *const *env;     /* NAME=VALUE, NULL-terminated; NULL: none */
+    unsigned codepage;          /* 0: 65001 (UTF-8) */
+    int no_profile;
+} run_shell_settings;
+
 /* What a session needs from its caller, who fills it from its own settings (the CLI
  * from the command line): no options, no terminal, no process-wide state here. */
 typedef struct run_config {
@@ -15,6 +23,9 @@ typedef struct run_config {
     long long deadline_ms;      /* CLOCK_MONOTONIC ms when the run must end; 0: none */
     const _Atomic int *cancel;  /* the caller's cancel flag (wsman/run.h), may be NULL */
     int in_fd, out_fd, err_fd;  /* the run's input and its stdout and stderr */
+    run_shell_settings shell;   /* sent on every Create */
+    int text;                   /* CR LF to LF on out_fd and err_fd, LF to CR LF on in_fd
+                                 * (shell/run/crlf.h); a capture stays as sent */
 } run_config;
 
 typedef struct session {
