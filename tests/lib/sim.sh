@@ -19,6 +19,11 @@
 #       stdin to N bytes kills that command, keeping its partial file, and closes the
 #       connection without a reply; s["fault_stdin_drop"] in the state file tells whether
 #       it fired, for which command id, after how many bytes).
+#       --inject STEP:KIND[:N] (repeatable) makes the Nth request of STEP (create, command,
+#       send, receive, signal, delete, enumerate, pull, invoke, get, put, identify) misbehave
+#       as KIND (close-before, close-after, 500-garbage, 500-unknown-fault, slow, huge,
+#       wrong-relatesto, tamper-encrypted, repeat-sequence, timedout-forever, kill-mid-stream;
+#       tests/server/fault_injection.py); s["fault_injection"] counts what fired.
 #       With SIM_UMASK set (e.g. SIM_UMASK=000) the server, and so every file and directory
 #       the stand-in and cmd.exe make in the sandbox, runs under that umask: with 000 they
 #       are writable by any user, which a Samba share of the sandbox needs (tests/lib/samba.sh).

@@ -6,8 +6,10 @@ import http.server
 import socket
 import socketserver
 import struct
+import sys
 
 import encryption
+import fault_injection
 from auth import COMPLETE, CONTINUE
 from channel_binding import Channel
 from stdin_drop import DropConnection
@@ -72,9 +74,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         try:
             self.handle_post(body)
         except DropConnection:
-            # Test hook (--fault-drop-after-stdin-bytes): no reply; the close resets the
-            # connection (SO_LINGER 0), as a network drop looks to the client.
-            sim.log('%s dropping the connection in the middle of stdin' % self.client_address[0])
+            # Test hooks (--fault-drop-after-stdin-bytes, --inject STEP:close-before): no reply;
+            # the close resets the connection (SO_LINGER 0), as a network drop looks to the client.
+            sim.log('%s dropping the connection without a reply' % self.client_address[0])
             self.request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
             self.close_connection = True
         finally:
@@ -123,7 +125,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         status, reply = sim.service.handle(body, ctx)
         if status is None:
             return self.challenge()
-        self.reply(status, reply, SOAP_TYPE, extra)
+        fault_injection.send_reply(self, ctx.fault, status, reply, SOAP_TYPE, extra)
 
     def handle_encrypted(self, body, ctype, sealer, ctx, extra):
         sim = self.server.sim
@@ -147,7 +149,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.challenge()
         sealed = encryption.encrypt_reply(reply, sealer, sealer.protocol,
                                           tamper_signature=sim.config.tamper_reply_signature)
-        self.reply(status, sealed, encryption.content_type(sealer.protocol), extra)
+        fault_injection.send_reply(self, ctx.fault, status, sealed, encryption.content_type(sealer.protocol),
+                                   extra, sealed=True)
 
     def authenticate(self):
         """(account name or None when no credentials came, extra reply headers),
@@ -268,4 +271,4 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
         return sock, addr
 
     def handle_error(self, request, client_address):
-        self.sim.log('connection error from %s' % (client_address[0],))
+        self.sim.log('connection error from %s: %r' % (client_address[0], sys.exc_info()[1]))

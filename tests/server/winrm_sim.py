@@ -9,7 +9,7 @@ Server 2016, for nanosh's tests.  Loopback only.
                [--auth basic,negotiate,kerberos,ntlm] [--offer Negotiate,Kerberos]
                [--keytab FILE] [--cbt strict|relaxed|none]
                [--tamper-reply-signature] [--drop-connection-after N] [--stuck-enumeration] [--fault-send-after-exit]
-               [--fault-drop-after-stdin-bytes N] [--deny-path WINPATH]...
+               [--fault-drop-after-stdin-bytes N] [--inject STEP:KIND[:N]]... [--deny-path WINPATH]...
                [--host-profile FILE.json] [--host-state-file F]
   winrm_sim.py --fleet FLEET.json --fleet-state-dir DIR --port 0 --port-file F --accounts ACCOUNTS
                --sandbox ROOT [--state-file SUMMARY.json] [--auth ...] [other single-host options]
@@ -47,6 +47,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from auth import MECHANISMS, Accounts, Authenticator   # noqa: E402
+from fault_injection import InjectError, parse_rule   # noqa: E402
 from fleet import Fleet, FleetError                    # noqa: E402
 from channel_binding import LEVELS, RELAXED            # noqa: E402
 from host_profile import ProfileError                  # noqa: E402
@@ -94,6 +95,9 @@ def parse_args(argv):
                     help='test hook, once per run: the first Send that brings a command\'s stdin to N '
                     'bytes or more is not delivered; the command\'s processes are killed (a partial '
                     'file stays) and the TCP connection closes without a reply (tests/server/stdin_drop.py)')
+    ap.add_argument('--inject', action='append', default=[], metavar='STEP:KIND[:N]',
+                    help='test hook, repeatable: the Nth (default 1st) request of STEP misbehaves as KIND '
+                    '(tests/server/fault_injection.py lists both)')
     ap.add_argument('--deny-path', action='append', default=[], metavar='WINPATH',
                     help='repeatable: the stand-in powershell.exe\'s file snippets fail with access '
                     'denied for this Windows path and all under it (any letter case), as an ACL would')
@@ -137,6 +141,11 @@ def parse_args(argv):
         ap.error('--drop-connection-after takes a count >= 0')
     if args.fault_drop_after_stdin_bytes < 0:
         ap.error('--fault-drop-after-stdin-bytes takes a count >= 0')
+    for spec in args.inject:
+        try:
+            parse_rule(spec)
+        except InjectError as e:
+            ap.error('--inject %s' % e)
     if args.fleet:
         if not args.fleet_state_dir:
             ap.error('--fleet needs --fleet-state-dir')

@@ -6,6 +6,7 @@ import os
 import threading
 import time
 
+import fault_injection
 import faults
 import host_profile
 from cmd_layer import Environment
@@ -15,7 +16,7 @@ from host_model import HostModel
 from stdin_drop import DropConnection, StdinDrop
 from soap import (DECLS_DELETE, DECLS_RECEIVE, DECLS_TRANSFER, NS, WSMID_NS, BadRequest, envelope,
                   format_elapsed, format_seconds, parse_duration, parse_request, q, text_el)
-from winrs import Command, Shell
+from winrs import Command, Shell, apply_create_options
 from wmi_provider import WmiProvider
 
 SHELL_URI = 'http://schemas.microsoft.com/wbem/wsman/1/windows/shell'
@@ -35,6 +36,7 @@ class Context:
     def __init__(self, user, client_ip, machine, endpoint, authenticated, security_profiles):
         self.user, self.client_ip, self.machine, self.endpoint = user, client_ip, machine, endpoint
         self.authenticated, self.security_profiles = authenticated, security_profiles
+        self.fault = None                 # --inject: the kind this request gets (fault_injection.py)
 
 
 class Service:
@@ -51,6 +53,7 @@ class Service:
         self.action_counts = {}
         self.log_sink = None                 # the simulator's request log, when it keeps one
         self.stdin_drop = StdinDrop(getattr(config, 'fault_drop_after_stdin_bytes', 0), self.log)
+        self.injector = fault_injection.Injector(getattr(config, 'inject', None), self.log)
         self.count_lock = threading.Lock()
         self.actions = {
             TRANSFER + 'create': self.create,
@@ -67,6 +70,22 @@ class Service:
             req = parse_request(data)
         except BadRequest:
             return 500, faults.invalid_body().to_xml(None, ctx.machine)
+        if req.is_identify() or ctx.authenticated:
+            ctx.fault = self.injector.take(fault_injection.step_of(req))
+            if ctx.fault:
+                self.on_change()              # the state file's "fault_injection" counts it
+        if ctx.fault == 'close-before':
+            raise DropConnection()
+        if ctx.fault == '500-unknown-fault':
+            return 500, fault_injection.unknown_fault(req.message_id)
+        if ctx.fault in fault_injection.NOT_PROCESSED:
+            return 200, b''                   # the HTTP layer sends what the fault sends
+        status, reply = self.answer(req, ctx)
+        if ctx.fault == 'wrong-relatesto' and reply:
+            reply = fault_injection.wrong_relates_to(reply)
+        return status, reply
+
+    def answer(self, req, ctx):
         if req.is_identify():
             return 200, identify_response(ctx)
         if not ctx.authenticated:
@@ -121,7 +140,7 @@ class Service:
             counts = dict(self.action_counts)
         out = {'wsman_actions': counts, 'config_client': self.config_provider.state(),
                'enumerations_open': self.enumerations.open_count(),
-               'fault_stdin_drop': self.stdin_drop.state()}
+               'fault_stdin_drop': self.stdin_drop.state(), 'fault_injection': self.injector.state()}
         out.update(self.wmi.state())
         out['host'] = host if host is not None else self.host_state()
         return out
@@ -184,6 +203,7 @@ class Service:
             env.set(k, v)
         shell = Shell(ctx.user, ctx.client_ip, self.sandbox, env, requested_dir or profile, idle, CMD_URI,
                       inputs, outputs, env_pairs, requested_dir)
+        apply_create_options(shell, req.options)
         self.registry.add(shell)
         self.on_change()
         body = ('<x:ResourceCreated><a:Address>%s</a:Address><a:ReferenceParameters>'
@@ -274,10 +294,16 @@ class Service:
             raise faults.invalid_body()
         cmd = self.find_command(shell, desired.get('CommandId'))
         streams = (desired.text or 'stdout stderr').split()
+        if ctx.fault == 'timedout-forever':
+            fault_injection.timed_out_wait(req.timeout)
+            raise faults.timed_out()
         if not cmd.wait_output(req.timeout):
             raise faults.timed_out()
         reply = ReceiveReply(cmd, streams, req.message_id, req.max_envelope)
         data = reply.render()
+        if ctx.fault == 'kill-mid-stream':
+            self.registry.remove(shell.id)    # the shell and its processes vanish
+            self.on_change()
         if reply.final:
             cmd.done_delivered = True
             self.on_change()
