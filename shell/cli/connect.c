@@ -35,9 +35,13 @@ int connect_report(const connect_ctx *cx, const ws_error *e)
     return fail_ws(&told);
 }
 
-static int make_basic(const nanosh_opts *o, const char *user, ws_auth **out)
+/* ssh's NumberOfPasswordPrompts: a typed password gets three tries in all. */
+#define PASSWORD_TRIES 3
+
+static int make_basic(const nanosh_opts *o, const char *user, ws_auth **out, int *prompted)
 {
     char *password = NULL;
+    *prompted = !credentials_password_given(o);
     int rc = credentials_password(o, user, &password);
     if (rc != 0)
         return rc;
@@ -55,7 +59,7 @@ static int make_basic(const nanosh_opts *o, const char *user, ws_auth **out)
 /* Kerberos or NTLM, picked from the server's offers by the library (auth/negotiate.h);
  * never Basic, which only -a basic gives. A password is asked for only when Kerberos cannot do
  * without one: no ticket cache or keytab, or an IP address without --spn. */
-static int make_negotiated(connect_ctx *cx, const nanosh_opts *o, ws_auth **out)
+static int make_negotiated(connect_ctx *cx, const nanosh_opts *o, ws_auth **out, int *prompted)
 {
     ws_negotiate_opts no = {
         .user = o->user, .keytab = o->keytab, .spn = o->spn, .delegate = o->delegate,
@@ -86,6 +90,7 @@ static int make_negotiated(connect_ctx *cx, const nanosh_opts *o, ws_auth **out)
         no.user = credentials_user(o);
     if (!no.user && !no.allow_kerberos)
         return fail("give the user with -u USER or user@host", "no user name");
+    *prompted = need_password && !credentials_password_given(o);
     if (need_password && (rc = credentials_password(o, no.user ? no.user : "", &password)) != 0)
         return rc;
     no.password = password;
@@ -104,29 +109,22 @@ static int make_negotiated(connect_ctx *cx, const nanosh_opts *o, ws_auth **out)
     return rc;
 }
 
-static int make_auth(connect_ctx *cx, const nanosh_opts *o, ws_auth **out)
+/* *prompted: the password was typed at the prompt, so a wrong one may be asked again. */
+static int make_auth(connect_ctx *cx, const nanosh_opts *o, ws_auth **out, int *prompted)
 {
+    *prompted = 0;
     if (o->auth == AUTH_BASIC) {
         const char *user = credentials_user(o);
         if (!user)
             return fail("give the user with -u USER or user@host", "no user name");
-        return make_basic(o, user, out);
+        return make_basic(o, user, out, prompted);
     }
-    return make_negotiated(cx, o, out);
+    return make_negotiated(cx, o, out, prompted);
 }
 
-int connect_client(connect_ctx *cx, const nanosh_opts *o, int authenticated,
-                   long operation_timeout_ms, ws_client **out)
+static int new_client(connect_ctx *cx, const nanosh_opts *o, ws_auth *auth,
+                      long operation_timeout_ms, ws_client **out)
 {
-    ws_auth *auth = NULL;
-    *out = NULL;
-    if (authenticated) {
-        int rc = make_auth(cx, o, &auth);
-        if (rc != 0)
-            return rc;
-    }
-    /* The clock starts after the password prompt: a person typing is not the network. */
-    connect_deadline_start(cx, o);
 
     ws_target t = {.host = o->host, .port = o->port, .https = o->https, .path = o->path};
     ws_conn_opts co;
@@ -155,4 +153,61 @@ int connect_client(connect_ctx *cx, const nanosh_opts *o, int authenticated,
     if (o->debug)
         fprintf(stderr, "nanosh: debug: endpoint %s\n", ws_client_url(*out));
     return 0;
+}
+
+/* A typed password is tried at once with an authenticated Identify (DSP0226 11), the
+ * cheapest request that logs on, so that a typo is asked again before any command runs.
+ * 1: the server refused the credentials (HTTP 401 or a failed handshake), *err says how;
+ * -1: another failure, reported; 0: logged on, or a fault the real request will meet. */
+static int password_refused(connect_ctx *cx, ws_client *c, ws_error *err)
+{
+    ws_identity id;
+    ws_rc rc = ws_identify(c, 0, &id, err);
+    if (rc == WS_OK)
+        ws_identity_free(&id);
+    if (rc == WS_E_AUTH)
+        return 1;
+    if (rc == WS_E_RESOLVE || rc == WS_E_CONNECT || rc == WS_E_TLS_VERIFY || rc == WS_E_TLS ||
+        rc == WS_E_TIMEOUT || rc == WS_E_INSECURE || rc == WS_E_CRYPTO) {
+        connect_report(cx, err);
+        return -1;
+    }
+    ws_error_clear(err);
+    return 0;
+}
+
+int connect_client(connect_ctx *cx, const nanosh_opts *o, int authenticated,
+                   long operation_timeout_ms, ws_client **out)
+{
+    *out = NULL;
+    for (int attempt = 1;; attempt++) {
+        ws_auth *auth = NULL;
+        int prompted = 0, rc;
+        if (authenticated && (rc = make_auth(cx, o, &auth, &prompted)) != 0)
+            return rc;
+        /* The clock starts after the password prompt: a person typing is not the network. */
+        connect_deadline_start(cx, o);
+        if ((rc = new_client(cx, o, auth, operation_timeout_ms, out)) != 0 || !prompted)
+            return rc;
+
+        ws_error err;
+        memset(&err, 0, sizeof err);
+        int refused = password_refused(cx, *out, &err);
+        if (refused == 0)
+            return 0;
+        ws_client_free(*out);
+        *out = NULL;
+        if (refused < 0) {
+            ws_error_clear(&err);
+            return 255;
+        }
+        if (attempt == PASSWORD_TRIES) {
+            rc = connect_report(cx, &err);
+            ws_error_clear(&err);
+            return rc;
+        }
+        ws_error_clear(&err);
+        warn_line(NULL, "permission denied (wrong user name or password); please try again");
+        cx->deadline_ms = 0;    /* the next prompt is typing time again */
+    }
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -79,12 +80,24 @@ const char *credentials_user(const nanosh_opts *o)
     return pw ? pw->pw_name : NULL;
 }
 
+/* As ssh says of a private key others can read (ssh(1), FILES), but nanosh goes on:
+ * the file may be on a share that cannot hold modes. */
+static void warn_if_shared(int fd, const char *path)
+{
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & (S_IRGRP | S_IROTH)))
+        warn_line("chmod 600 the file", "warning: password file %s is readable by %s "
+                  "(mode %04o)", path, st.st_mode & S_IROTH ? "others" : "its group",
+                  (unsigned)(st.st_mode & 07777));
+}
+
 static int password_from_file(const char *path, char **out)
 {
     FILE *f = fopen(path, "re");
     if (!f)
         return fail("check the path given to --password-file", "cannot read password file %s: %s",
                     path, strerror(errno));
+    warn_if_shared(fileno(f), path);
     /* stdio's buffer and getline's regrowth would leave copies of the secret in freed
      * memory: read through a buffer that is wiped, into a line that need not grow. */
     char iobuf[BUFSIZ];
