@@ -22,6 +22,11 @@ log "plain build (for valgrind)"
 build "$root/build/plain" --enable-werror || { echo "0 passed, 1 failed"; exit 1; }
 log "ASan/UBSan build"
 build "$root/build/asan" --enable-werror --enable-sanitizers || { echo "0 passed, 1 failed"; exit 1; }
+# nanosh under ThreadSanitizer, for real fleets (tests/fleet/test_fleet_tsan.sh).
+log "ThreadSanitizer build of nanosh"
+mkdir -p "$root/build/tsan" && (cd "$root/build/tsan" && "$root/configure" -q --enable-werror \
+  CFLAGS="-fsanitize=thread -g -O1" LDFLAGS=-fsanitize=thread && make -s -j"$jobs" nanosh) ||
+  { echo "0 passed, 1 failed"; exit 1; }
 
 # The tests talk only to loopback. Where the kernel allows it, they run in a network
 # namespace of their own with nothing but lo, so no packet can leave the machine.
@@ -34,7 +39,7 @@ isolated() {
 }
 
 log "make check (ASan/UBSan)"
-export NANOSH_PLAIN="$root/build/plain/nanosh"
+export NANOSH_PLAIN="$root/build/plain/nanosh" NANOSH_TSAN="$root/build/tsan/nanosh"
 # Every sanitizer report is also written to a file, so a leak or overflow in a process
 # whose exit status no test looks at still counts as a failure below.
 reports="$root/build/asan/sanitizer-reports"
