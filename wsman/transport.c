@@ -589,7 +589,9 @@ static ws_rc perform(ws_transport *tp, const char *body, size_t len, const char 
         ws_net_ctx ctx = {
             .host = tp->host, .hostport = tp->hostport, .port = tp->port, .https = tp->https,
             .cacert = tp->cacert, .errbuf = tp->errbuf, .timeout_ms = t,
-            .deadline_capped = capped, .connected = connect_us > 0, .os_errno = os_errno,
+            .deadline_capped = capped, .os_errno = os_errno,
+            /* a reused connection has no connect time, yet was connected */
+            .connected = connect_us > 0 || tp->reused || reqsize > 0,
             .too_large = tp->too_large, .reply_max = REPLY_MAX, .nomem = tp->nomem,
             .cert_names = names,
         };
