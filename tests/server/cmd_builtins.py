@@ -351,6 +351,30 @@ class _ChildIO:
         return getattr(self._io, name)
 
 
+def _console(io):
+    """The command's console, which a child cmd shares with its parent."""
+    while isinstance(io, _ChildIO):
+        io = io._io
+    return io
+
+
+def do_chcp(interp, rest, out, err):
+    """chcp [N]: the console's code page, WINRS_CODEPAGE when the shell was made."""
+    console = _console(interp.io)
+    args = words(rest)
+    if args:
+        if not args[0].isdigit():
+            line(err, 'Parameter format not correct - %s' % args[0])
+            return 1
+        if not 1 <= int(args[0]) <= 65535:
+            line(err, 'Invalid code page')
+            return 1
+        console.codepage = int(args[0])
+    shell = getattr(console, 'shell', None)
+    line(out, 'Active code page: %d' % getattr(console, 'codepage', getattr(shell, 'codepage', 437)))
+    return 0
+
+
 def do_rem(interp, rest, out, err):
     return None
 
@@ -366,4 +390,5 @@ BUILTINS = {
     'type': do_type, 'dir': do_dir, 'mkdir': do_mkdir, 'md': do_mkdir,
     'del': do_del, 'erase': do_del, 'copy': do_copy, 'move': do_move,
     'cmd': do_cmd, 'cmd.exe': do_cmd, 'rem': do_rem, 'whoami': do_whoami,
+    'chcp': do_chcp, 'chcp.com': do_chcp,
 }

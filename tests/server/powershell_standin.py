@@ -56,6 +56,15 @@ PROGRESS = (b'<Obj S="progress" RefId="0"><TN RefId="0"><T>System.Management.Aut
             b'<T>Completed</T><SR>-1</SR><SD> </SD></PR></MS></Obj>')
 
 
+ENV_VAR = re.compile(r'\$env:([A-Za-z_][A-Za-z0-9_]*)')
+
+
+def sh_text(text):
+    """PowerShell's $env:NAME as sh's ${NAME}: the shell's environment (rsp:Environment,
+    MS-WSMV 2.2.4.37) reaches the user's text as it would reach PowerShell's."""
+    return ENV_VAR.sub(r'${\1}', text)
+
+
 def clixml_escape(text):
     """PSRP 2.2.5.3.2: control characters, surrogates and look-alike escapes as _xHHHH_."""
     out = []
@@ -165,8 +174,9 @@ class Loop:
                 ok = self.frame(text)
             self.broken_host_output()
             self.err.line('\n' + self.nonce + '\r\n')
-            out(('\n%s %s %s %s\n' % (self.nonce, 'True' if ok else 'False', self.last_exit,
-                                      self.sandbox.to_windows(self.cwd))).encode('utf-8'))
+            # WriteLine("`n@N@ ..."): the `n is a bare LF; only WriteLine's own end is CR LF.
+            os.write(1, ('\n%s %s %s %s\r\n' % (self.nonce, 'True' if ok else 'False', self.last_exit,
+                                                self.sandbox.to_windows(self.cwd))).encode('utf-8'))
         self.err.close()
         self.sh.stdin.close()
         return self.sh.wait()
@@ -196,7 +206,7 @@ class Loop:
             for l in check.stderr.decode('utf-8', 'replace').splitlines():
                 self.err.line(l + '\r\n')
             return False
-        return self.shell('{ %s\n} </dev/null' % text, user=True)
+        return self.shell('{ %s\n} </dev/null' % sh_text(text), user=True)
 
     def shell(self, text, user=False):
         """Runs text in the persistent sh; streams its output; True when $? is 0."""
@@ -267,8 +277,8 @@ class Loop:
 def run_once(text):
     """powershell -EncodedCommand for a one-shot script: sh runs it, errors as CLIXML."""
     err = ErrorStream()
-    proc = subprocess.Popen(['/bin/sh', '-c', text], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(['/bin/sh', '-c', sh_text(text)], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
     def pump():
         for line in proc.stderr:

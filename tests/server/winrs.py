@@ -25,6 +25,10 @@ SIGNAL_CTRL_C = 'http://schemas.microsoft.com/wbem/wsman/1/windows/shell/signal/
 SIGNAL_CTRL_BREAK = 'http://schemas.microsoft.com/wbem/wsman/1/windows/shell/signal/ctrl_break'
 
 
+# With no WINRS_CODEPAGE the console has the server's OEM code page (US English: 437).
+DEFAULT_CODEPAGE = 437
+
+
 def new_id():
     return str(uuid.uuid4()).upper()
 
@@ -234,6 +238,7 @@ class Shell:
         self.env, self.working_dir, self.idle_timeout = env, working_dir, idle_timeout
         self.resource_uri, self.input_streams, self.output_streams = resource_uri, input_streams, output_streams
         self.env_pairs, self.requested_dir = env_pairs, requested_dir
+        self.codepage, self.profile_loaded = DEFAULT_CODEPAGE, True
         self.created = self.last_used = time.monotonic()
         self.commands = {}
         self.active = 0          # requests in progress; a long Receive is not idleness
@@ -317,3 +322,21 @@ class ShellRegistry:
         with self.lock:
             shells = list(self.shells.values())
         return [s.summary() for s in shells]
+
+
+def apply_create_options(shell, options):
+    """The two Create options Windows uses (MS-WSMV 3.1.4.5.2, <110>): WINRS_CODEPAGE is the
+    console's code page (what chcp reports); WINRS_NOPROFILE=TRUE leaves the user's profile
+    unloaded, which a recorded Server 2016 (corpus pypsrp winrs_noprofile) shows as the
+    Default profile's USERPROFILE, Windows' TEMP and no APPDATA or LOCALAPPDATA. Variables
+    the client set in rsp:Environment stay as it set them."""
+    cp = (options.get('WINRS_CODEPAGE') or '').strip()
+    if cp.isdigit() and 1 <= int(cp) <= 65535:
+        shell.codepage = int(cp)
+    if (options.get('WINRS_NOPROFILE') or '').strip().upper() == 'TRUE':
+        shell.profile_loaded = False
+        own = {k.upper() for k, _ in shell.env_pairs}
+        for name, value in (('USERPROFILE', 'C:\\Users\\Default'), ('TEMP', 'C:\\Windows\\TEMP'),
+                            ('TMP', 'C:\\Windows\\TEMP'), ('APPDATA', ''), ('LOCALAPPDATA', '')):
+            if name not in own:
+                shell.env.set(name, value)
