@@ -22,9 +22,10 @@
 #include "wsman/net_error.h"
 #include "wsman/trace.h"
 
-/* Bytes of one reply, framing included.  nanosh asks for MaxEnvelopeSize 150 KiB and a
- * service must not answer with more (DSP0226 6.2, MS-WSMV 3.1.4.1.7), so 8 MiB is room
- * enough; a hostile or broken server's endless body stops here (docs/reliability.md). */
+/* Bytes of one reply, framing included.  nanosh asks for MaxEnvelopeSize 150 KiB, 4 MiB
+ * at most (wsman/limits.c), and a service must not answer with more (DSP0226 6.2,
+ * MS-WSMV 3.1.4.1.7), so 8 MiB is room enough; a hostile or broken server's endless
+ * body stops here (docs/reliability.md). */
 #define REPLY_MAX ((size_t)8 << 20)
 #define AUTH_MAX_LEGS 4                        /* NTLM needs 2 after the probe, Kerberos 1-2 */
 #define DEFAULT_CONNECT_TIMEOUT_MS 30000L
