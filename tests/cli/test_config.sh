@@ -177,5 +177,12 @@ printf 'nano07\nnano08\n' >"$tmp/inventory2.txt"
 run -F "$tmp/fleet.conf" -i "$tmp/inventory2.txt" -c 'echo fleet'
 check "fleet: nano08's own block applies (Basic over HTTP refused)" [ "$rc" -ne 0 ]
 like "fleet: nano08's message names its HostName and port" "$out$err" "127.0.0.1:$SIM_PORT"
+# The fleet's one password is the first host's PasswordFile (docs/fleet.md): nano09's own,
+# a wrong one, is not read.
+printf 'Host nano09\n  PasswordFile %s\n' "$tmp/wrong.pw" >"$tmp/fleetpw.conf"
+cat "$conf" >>"$tmp/fleetpw.conf"
+run -F "$tmp/fleetpw.conf" -i "$tmp/inventory.txt" -c 'echo one-password'
+is "fleet: the first host's PasswordFile serves every host" "$rc" 0
+like "fleet: nano09 ran with it" "$out" "nano09: one-password"
 
 tap_done
