@@ -416,6 +416,8 @@ int config_apply(nanosh_opts *o)
     free(c.hostname);
     if (rc == 0 && o->debug)
         fprintf(stderr, "nanosh: debug: read %s\n", path);
+    if (rc == 0 && o->debug && o->host_alias)
+        fprintf(stderr, "nanosh: debug: %s is %s (HostName)\n", o->host_alias, o->host);
     free(path);
     return rc;
 }

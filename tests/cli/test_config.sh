@@ -65,6 +65,7 @@ check "nano51: not exit status 0" [ "$rc" -ne 0 ]
 # -v says which file was read.
 run -v nano07 -c 'echo hi'
 like "-v names the config file read" "$err" "debug: read $conf"
+like "-v says what HostName made of the name" "$err" "debug: nano07 is 127.0.0.1 \\(HostName\\)"
 
 # --- command line over file -----------------------------------------------------------
 run --port 1 nano07 -c 'echo x'
