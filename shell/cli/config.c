@@ -227,7 +227,7 @@ static int apply_password_file(config_ctx *c, const char *value)
         return 0;
     c->set_password_file = 1;
     if (o->password_file || (o->env_secrets && o->env_secrets->password) ||
-        o->config_password_file)
+        o->config_password_file || o->unauthenticated)
         return 0;
     char *path = expand_tilde(value);
     if (!path)

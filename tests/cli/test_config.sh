@@ -138,6 +138,8 @@ is "missing PasswordFile: file:line, ~ expanded" "$err" \
   "nanosh: $tmp/nopw.conf:2: cannot read PasswordFile $HOME/secrets/none.pw: No such file or directory: fix the path, or give --password-file FILE or NANOSH_PASSWORD"
 run --password-file "$tmp/right.pw" -F "$tmp/nopw.conf" lab7 -c 'echo unread'
 is "missing PasswordFile, --password-file given: not read" "$out:$rc" "unread:0"
+run wsman -F "$tmp/nopw.conf" lab7 identify --unauthenticated
+is "missing PasswordFile, identify --unauthenticated: no password needed" "$rc" 0
 printf 'Host lab7\n  User %s\n  Auth basic\n' "$SIM_USER" >"$tmp/nopwline.conf"
 run -F "$tmp/nopwline.conf" -s --cacert "$SIM_CA" --port "$SIM_HTTPS_PORT" 127.0.0.1 -c x
 like "no password anywhere: the prompt's message" "$err" "no password given and no terminal"
