@@ -76,34 +76,34 @@ int bs_stopped(bs_run *run)
     return 0;
 }
 
-/* The next comma-separated entry of *p, trimmed, into out; 0 at the end. */
-static int next_entry(const char **p, char *out, size_t cap)
+/* The next comma-separated entry of *p, trimmed: *e and *n point into the text, whole
+ * (an entry is written back as the host had it, never cut); 0 at the end. */
+static int next_entry(const char **p, const char **e, size_t *n)
 {
     while (**p) {
         const char *s = *p;
-        size_t n = strcspn(s, ",");
-        *p = s + n + (s[n] == ',');
-        while (n && isspace((unsigned char)*s))
-            s++, n--;
-        while (n && isspace((unsigned char)s[n - 1]))
-            n--;
-        if (!n)
+        size_t len = strcspn(s, ",");
+        *p = s + len + (s[len] == ',');
+        while (len && isspace((unsigned char)*s))
+            s++, len--;
+        while (len && isspace((unsigned char)s[len - 1]))
+            len--;
+        if (!len)
             continue;
-        if (n >= cap)
-            n = cap - 1;
-        memcpy(out, s, n);
-        out[n] = '\0';
+        *e = s;
+        *n = len;
         return 1;
     }
     return 0;
 }
 
-/* Whether list (comma-separated) has entry, without regard to case. */
-static int has_entry(const char *list, const char *entry)
+/* Whether list (comma-separated) has the entry e (n bytes), without regard to case. */
+static int has_entry(const char *list, const char *e, size_t n)
 {
-    char e[256];
-    for (const char *p = list; next_entry(&p, e, sizeof e);)
-        if (strcasecmp(e, entry) == 0)
+    const char *x;
+    size_t xn;
+    for (const char *p = list; next_entry(&p, &x, &xn);)
+        if (xn == n && strncasecmp(x, e, n) == 0)
             return 1;
     return 0;
 }
@@ -111,22 +111,22 @@ static int has_entry(const char *list, const char *entry)
 char *bs_trusted_merge(const char *have, const char *add, int *changed)
 {
     size_t cap = (have ? strlen(have) : 0) + (add ? strlen(add) : 0) + 2;
-    char *out = calloc(1, cap), e[256];
+    char *out = calloc(1, cap);
     if (!out)
         return NULL;
-    size_t len = 0;
-    const char *p;
+    size_t len = 0, n;
+    const char *p, *e;
     /* Existing entries kept in their order, doubles dropped. */
-    for (p = have ? have : ""; next_entry(&p, e, sizeof e);) {
-        if (len && has_entry(out, e))
+    for (p = have ? have : ""; next_entry(&p, &e, &n);) {
+        if (len && has_entry(out, e, n))
             continue;
-        len += (size_t)snprintf(out + len, cap - len, "%s%s", len ? "," : "", e);
+        len += (size_t)snprintf(out + len, cap - len, "%s%.*s", len ? "," : "", (int)n, e);
     }
-    int star = has_entry(out, "*"), added = 0;
-    for (p = add ? add : ""; !star && next_entry(&p, e, sizeof e);) {
-        if (has_entry(out, e))
+    int star = has_entry(out, "*", 1), added = 0;
+    for (p = add ? add : ""; !star && next_entry(&p, &e, &n);) {
+        if (has_entry(out, e, n))
             continue;
-        len += (size_t)snprintf(out + len, cap - len, "%s%s", len ? "," : "", e);
+        len += (size_t)snprintf(out + len, cap - len, "%s%.*s", len ? "," : "", (int)n, e);
         added++;
     }
     /* Nothing to add: the host's text stays as it is, spaces and doubles included. */
