@@ -15,11 +15,28 @@ static ws_rc unreachable(ws_error *err, ws_rc rc, int e, const smb_where *w)
                         "cannot reach the share on %s:%u: %s", w->host, w->port, strerror(e));
 }
 
+/* The connection broke, or a request got no answer within the SMB timeout
+ * (--connect-timeout), once the share had been reached: the partial copy stays
+ * (smb_put.c, smb_get.c), so --resume continues from where it broke. */
+static ws_rc broken(ws_error *err, ws_rc rc, int e, const char *op, const smb_where *w)
+{
+    return ws_error_set(err, rc, "run the same command with --resume to continue once the "
+                        "host answers again", "SMB %s of \\\\%s\\%s\\%s failed: the connection "
+                        "to %s:%u broke (%s)", op, w->host, w->share, w->path, w->host, w->port,
+                        strerror(e));
+}
+
+static int connection_lost(int e)
+{
+    return e == ECONNREFUSED || e == EHOSTUNREACH || e == ENETUNREACH || e == ECONNRESET
+           || e == ECONNABORTED || e == EPIPE || e == ENOTCONN || e == ETIMEDOUT;
+}
+
 static xfer_kind kind_of(int e)
 {
-    switch (e) {
-    case ECONNREFUSED: case EHOSTUNREACH: case ENETUNREACH: case ECONNRESET: case ETIMEDOUT:
+    if (connection_lost(e))
         return XFER_E_UNREACHABLE;
+    switch (e) {
     case EACCES: case EPERM:
         return XFER_E_DENIED;
     case ENOENT: case ENOTDIR:
@@ -38,7 +55,10 @@ ws_rc smb_errno_error(ws_error *err, xfer_kind *kind, int e, const char *op,
 {
     if (kind)
         *kind = kind_of(e);
+    if (connection_lost(e) && strcmp(op, "connect") != 0)
+        return broken(err, e == ETIMEDOUT ? WS_E_TIMEOUT : WS_E_CONNECT, e, op, w);
     switch (e) {
+    case ECONNABORTED: case EPIPE: case ENOTCONN:
     case ECONNREFUSED: case EHOSTUNREACH: case ENETUNREACH: case ECONNRESET:
         return unreachable(err, WS_E_CONNECT, e, w);
     case ETIMEDOUT:
