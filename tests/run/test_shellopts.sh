@@ -1,7 +1,7 @@
 #!/bin/bash
 # The WinRS shell settings (issue 14): --env, --no-profile, --codepage and --cwd reach the
 # shell's Create (MS-WSMV 2.2.4.37, 3.1.4.5.2) for -c, -p (short and streamed), stdin
-# scripts and fleets, and the test server honours them as Windows does; --text turns the
+# scripts, the interactive shell at a terminal and fleets, and the test server honours them as Windows does; --text turns the
 # command's CR LF output into LF and the LF input sent to it into CR LF.
 . "$TOP_SRCDIR/tests/lib/tap.sh"
 . "$TOP_SRCDIR/tests/integration/common.sh"
@@ -121,6 +121,24 @@ got=$(nanosh_https --text -c sha256sum <"$tmp/lf.txt")
 like "--text input: 1 MiB over many Sends" "$got" "^${crlf_sum%% *}"
 got=$(printf 'x\ny\n' | nanosh_https -c sha256sum)
 like "without --text input is sent as it is" "$got" "^$(printf 'x\ny\n' | sha256sum | cut -d' ' -f1)"
+
+# --- the interactive shell at a terminal ---------------------------------------------------
+if command -v tmux >/dev/null; then
+  . "$TOP_SRCDIR/tests/pty/pty_lib.sh"
+  pty_start env LANG=C.UTF-8 HOME="$tmp/home" XDG_STATE_HOME="$tmp/state" TERM=xterm \
+    NANOSH_PASSWORD="$SIM_PASSWORD" "$NANOSH" -a basic -u "$SIM_USER" -s --cacert "$SIM_CA" \
+    --cwd 'C:\Work' --env FOO=pty --text "127.0.0.1:$SIM_HTTPS_PORT"
+  check "interactive --cwd: the PowerShell prompt starts there" pty_wait '127\.0\.0\.1 PS C:\\Work> ' 15
+  pty_type 'echo "[$env:FOO]"'; pty_keys Enter
+  check "interactive --env" pty_wait '^\[pty\]' 10
+  pty_type ':cmd'; pty_keys Enter
+  check "interactive --cwd: so does cmd mode" pty_wait '127\.0\.0\.1 C:\\Work> ' 10
+  pty_type 'echo [cmd-%FOO%]'; pty_keys Enter
+  check "interactive --env in cmd mode" pty_wait '^\[cmd-pty\]' 10
+  pty_stop
+else
+  skip "the interactive shell: tmux not installed"
+fi
 
 sim_stop
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/nanosh-shellopts.XXXXXX") || exit 1
