@@ -954,6 +954,9 @@ static ws_rc check_secure(ws_transport *tp, ws_error *err)
 
 static int looks_like_xml(const ws_transport *tp, const ws_buf *reply)
 {
+    /* An HTML error page starts with '<' too, but is a web server's, not a SOAP reply. */
+    if (strstr(tp->content_type, "html"))
+        return 0;
     if (strstr(tp->content_type, "xml"))
         return reply->len > 0;
     for (size_t i = 0; i < reply->len; i++) {
@@ -996,9 +999,21 @@ static ws_rc check_status(ws_transport *tp, long status, const ws_buf *reply, un
                           "%s rejected the request as malformed (HTTP 400)", tp->hostport);
         break;
     case 404:
-        rc = ws_error_set(err, WS_E_HTTP, "check --port and -s/--https; WinRM listens on /wsman",
-                          "%s has no WS-Management endpoint at %s (HTTP 404)", tp->hostport,
-                          tp->url);
+        /* HTTP.sys answers so for a path no listener registered: a WinRM host on another
+         * path, or not WinRM at all. */
+        rc = ws_error_set(err, WS_E_HTTP, "check the port (WinRM: 5985 HTTP, 5986 HTTPS), "
+                          "-s/--https, and the path (WinRM listens on /wsman)",
+                          "%s has no WS-Management endpoint at %s (HTTP 404): "
+                          "this is not a WinRM listener, or not its path", tp->hostport, tp->url);
+        break;
+    case 405:
+    case 501:
+        /* WinRM takes POST on its endpoint (DSP0226 annex: SOAP over HTTP); a server that
+         * does not is something else on this port. */
+        rc = ws_error_set(err, WS_E_HTTP, "check the port (WinRM: 5985 HTTP, 5986 HTTPS) "
+                          "and -s/--https; 'nanosh wsman HOST identify --unauthenticated' "
+                          "tells a WinRM listener", "%s does not take SOAP requests (HTTP %ld): "
+                          "this is not a WinRM listener", tp->hostport, status);
         break;
     case 407:
         rc = ws_error_set(err, WS_E_HTTP,

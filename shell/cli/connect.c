@@ -4,7 +4,10 @@
 #include "shell/cli/errors.h"
 #include "auth/negotiate.h"
 #include "base/clock.h"
+#include <errno.h>
 #include <limits.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -122,6 +125,35 @@ static int make_auth(connect_ctx *cx, const nanosh_opts *o, ws_auth **out, int *
     return make_negotiated(cx, o, out, prompted);
 }
 
+/* --cacert must hold at least one PEM certificate (RFC 7468 section 5); a key or a DER
+ * file would only fail later as a TLS error that does not name the file. */
+static int check_cacert(const char *path)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return fail("give --cacert the CA certificate file in PEM form",
+                    "cannot read --cacert %s: %s", path, strerror(errno));
+    int certs = 0;
+    X509 *x;
+    while (certs < 1000 && (x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
+        X509_free(x);
+        certs++;
+    }
+    ERR_clear_error();
+    rewind(f);
+    char line[128];
+    int key = 0;
+    while (!certs && !key && fgets(line, sizeof line, f))
+        key = strncmp(line, "-----BEGIN", 10) == 0 && strstr(line, "PRIVATE KEY") != NULL;
+    ws_wipe(line, sizeof line);
+    fclose(f);
+    if (certs)
+        return 0;
+    return fail("give --cacert the CA certificate (-----BEGIN CERTIFICATE-----) that signed "
+                "the server's certificate", "--cacert %s is not a PEM certificate%s", path,
+                key ? " (it holds a private key)" : "");
+}
+
 static int new_client(connect_ctx *cx, const nanosh_opts *o, ws_auth *auth,
                       long operation_timeout_ms, ws_client **out)
 {
@@ -183,6 +215,8 @@ int connect_client(connect_ctx *cx, const nanosh_opts *o, int authenticated,
     for (int attempt = 1;; attempt++) {
         ws_auth *auth = NULL;
         int prompted = 0, rc;
+        if (attempt == 1 && o->https && o->cacert && (rc = check_cacert(o->cacert)) != 0)
+            return rc;
         if (authenticated && (rc = make_auth(cx, o, &auth, &prompted)) != 0)
             return rc;
         /* The clock starts after the password prompt: a person typing is not the network. */

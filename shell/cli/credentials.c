@@ -81,14 +81,13 @@ const char *credentials_user(const nanosh_opts *o)
 }
 
 /* As ssh says of a private key others can read (ssh(1), FILES), but nanosh goes on:
- * the file may be on a share that cannot hold modes. */
-static void warn_if_shared(int fd, const char *path)
+ * the file may be on a share that cannot hold modes. Said once the file gave a secret. */
+static void warn_if_shared(const struct stat *st, const char *path)
 {
-    struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & (S_IRGRP | S_IROTH)))
+    if (S_ISREG(st->st_mode) && (st->st_mode & (S_IRGRP | S_IROTH)))
         warn_line("chmod 600 the file", "warning: password file %s is readable by %s "
-                  "(mode %04o)", path, st.st_mode & S_IROTH ? "others" : "its group",
-                  (unsigned)(st.st_mode & 07777));
+                  "(mode %04o)", path, st->st_mode & S_IROTH ? "others" : "its group",
+                  (unsigned)(st->st_mode & 07777));
 }
 
 static int password_from_file(const char *path, char **out)
@@ -97,7 +96,8 @@ static int password_from_file(const char *path, char **out)
     if (!f)
         return fail("check the path given to --password-file", "cannot read password file %s: %s",
                     path, strerror(errno));
-    warn_if_shared(fileno(f), path);
+    struct stat st;
+    int have_stat = fstat(fileno(f), &st) == 0;
     /* stdio's buffer and getline's regrowth would leave copies of the secret in freed
      * memory: read through a buffer that is wiped, into a line that need not grow. */
     char iobuf[BUFSIZ];
@@ -128,6 +128,8 @@ static int password_from_file(const char *path, char **out)
         return fail("write the password on the first line of the file",
                     "password file %s has an empty first line", path);
     }
+    if (have_stat)
+        warn_if_shared(&st, path);
     *out = line;
     return 0;
 }

@@ -40,6 +40,9 @@ static void version_of(loaded *l, void *handle, const char *name, int is_functio
     } else if (sym) {
         v = *(const char *const *)sym;
     }
+    /* archive_version_string() says "libarchive 3.6.2": keep the number. */
+    if (v && strncmp(v, "libarchive ", 11) == 0)
+        v += 11;
     snprintf(l->version, sizeof l->version, "%s", v && v[0] ? v : "version unknown");
 }
 
@@ -139,7 +142,11 @@ int version_print(FILE *out)
     fprintf(out, "  %-13s %s (TLS: %s)\n", "libcurl", curl->version,
             curl->ssl_version ? curl->ssl_version : "none");
     fprintf(out, "  %-13s %s\n", "libxml2", xml);
+#ifdef OPENSSL_VERSION_STRING
+    fprintf(out, "  %-13s %s\n", "OpenSSL", OpenSSL_version(OPENSSL_VERSION_STRING));
+#else
     fprintf(out, "  %-13s %s\n", "OpenSSL", OpenSSL_version(OPENSSL_VERSION));
+#endif
     fprintf(out, "  %-13s %s (MIT krb5, built with)\n", "GSSAPI",
             nanosh_krb5_version[0] ? nanosh_krb5_version : "version unknown");
     fprintf(out, "  %-13s %s\n", "jansson", jansson_version());

@@ -120,6 +120,65 @@ static void test_target(void)
     TAP_OK(options_parse_target("u@", &user, &host, &port, why, sizeof why) < 0, "user without host");
 }
 
+/* A URL or a plain target; "" for a NULL field, so that a row of the table can say none. */
+static void url_case(const char *arg, const char *user, const char *host, int port, int https,
+                     const char *path)
+{
+    target_spec t;
+    char why[256] = "";
+    int rc = target_parse(arg, &t, why, sizeof why);
+    TAP_OK(rc == 0, "target %s parses (%s)", arg, why);
+    if (rc != 0)
+        return;
+    TAP_STR_EQ(t.user ? t.user : "", user, "target %s: user", arg);
+    TAP_STR_EQ(t.host ? t.host : "", host, "target %s: host", arg);
+    TAP_OK(t.port == port && t.https == https, "target %s: port %d (want %d), https %d (want %d)",
+           arg, t.port, port, t.https, https);
+    TAP_STR_EQ(t.path ? t.path : "", path, "target %s: path", arg);
+    target_spec_free(&t);
+}
+
+static void url_refused(const char *arg, const char *reason)
+{
+    target_spec t;
+    char why[256] = "";
+    int rc = target_parse(arg, &t, why, sizeof why);
+    TAP_OK(rc < 0 && strstr(why, reason), "target %s is refused: %s", arg, why);
+    if (rc == 0)
+        target_spec_free(&t);
+}
+
+static void test_url_targets(void)
+{
+    url_case("https://nano01:5986/wsman", "", "nano01", 5986, 1, "/wsman");
+    url_case("http://nano01", "", "nano01", 0, 0, "");
+    url_case("http://nano01/", "", "nano01", 0, 0, "");
+    url_case("HTTPS://Nano01", "", "Nano01", 0, 1, "");
+    url_case("HtTp://h:5985/wsman", "", "h", 5985, 0, "/wsman");
+    url_case("https://admin@h/wsman", "admin", "h", 0, 1, "/wsman");
+    url_case("http://DOM%5Cadmin@h:5985/wsman", "DOM\\admin", "h", 5985, 0, "/wsman");
+    url_case("http://DOM%5cadmin@h", "DOM\\admin", "h", 0, 0, "");
+    url_case("https://admin%40CORP.EXAMPLE@h", "admin@CORP.EXAMPLE", "h", 0, 1, "");
+    url_case("https://[fd00::5]:5986/wsman", "", "fd00::5", 5986, 1, "/wsman");
+    url_case("http://u@[::1]/custom/winrm", "u", "::1", 0, 0, "/custom/winrm");
+    url_case("https://h/a%20b", "", "h", 0, 1, "/a%20b");
+    url_case("u@h:5986", "u", "h", 5986, -1, "");
+    url_refused("ftp://h/wsman", "unknown URL scheme 'ftp'");
+    url_refused("httpx://h", "unknown URL scheme");
+    url_refused("://h", "unknown URL scheme");
+    url_refused("https://h/wsman?x=1", "no query or fragment ('?')");
+    url_refused("https://h/wsman#top", "no query or fragment ('#')");
+    url_refused("https://h/ws man", "space");
+    url_refused("https://h/ws\tman", "space");
+    url_refused("https://h:0/wsman", "bad port");
+    url_refused("https://h:99999", "bad port");
+    url_refused("https:///wsman", "no host");
+    url_refused("https://@h", "empty user");
+    url_refused("http://a%2@h", "bad %-escape");
+    url_refused("http://a%00b@h", "bad %-escape");
+    url_refused("https://[::1/wsman", "missing ']'");
+}
+
 static void test_numbers(void)
 {
     int port;
@@ -145,6 +204,7 @@ int main(void)
     test_json_strings();
     test_xml_json();
     test_target();
+    test_url_targets();
     test_numbers();
     free(captured);
     return tap_done();
