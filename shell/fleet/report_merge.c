@@ -2,6 +2,7 @@
  * reports"; the format is docs/bootstrap-report.schema.json). */
 #include "shell/fleet/report_merge.h"
 #include "shell/fleet/inventory.h"
+#include "shell/fleet/shard.h"
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,8 @@ static void lower_key(const char *s, char *out, size_t n)
     out[i] = '\0';
 }
 
+#define REPORT_SECONDS_MAX (100.0 * 366 * 24 * 3600)
+
 #define BADREP(...) ws_error_set(err, WS_E_PROTOCOL, \
     "give reports written by nanosh bootstrap --report (docs/bootstrap-report.schema.json)", \
     __VA_ARGS__)
@@ -88,6 +91,11 @@ static ws_rc merge_meta(report_merge *m, json_t *doc, const char *name, ws_error
     if (!command || !version || !json_is_boolean(plan) || !json_is_number(secs) || start < 0)
         return BADREP("%s: not a report: command, version, started, seconds or plan is missing "
                       "or not of its type", name);
+    /* The schema's seconds is a number >= 0; a century bounds a run and keeps the sum
+     * below in range. */
+    if (!(json_number_value(secs) >= 0 && json_number_value(secs) <= REPORT_SECONDS_MAX))
+        return BADREP("%s: \"seconds\" is not a run's duration (0 to %.0f)", name,
+                      REPORT_SECONDS_MAX);
     if (!m->have_meta) {
         if (!(m->command = strdup(command)) || !(m->version = strdup(version)))
             return ws_error_set(err, WS_E_NOMEM, NULL, "out of memory merging reports");
@@ -122,8 +130,9 @@ static ws_rc merge_meta(report_merge *m, json_t *doc, const char *name, ws_error
     if (json_is_object(shard)) {
         json_int_t k = json_integer_value(json_object_get(shard, "k"));
         json_int_t n = json_integer_value(json_object_get(shard, "n"));
-        if (n < 1 || k < 1 || k > n)
-            return BADREP("%s: \"shard\" is not {\"k\": K, \"n\": N} with 1 <= K <= N", name);
+        if (n < 1 || k < 1 || k > n || n > SHARD_N_MAX)
+            return BADREP("%s: \"shard\" is not {\"k\": K, \"n\": N} with 1 <= K <= N <= %d",
+                          name, SHARD_N_MAX);
         if (m->shard_n && (json_int_t)m->shard_n != n)
             return ws_error_set(err, WS_E_USAGE, "merge the reports of one split only",
                                 "%s: shard %lld/%lld cannot join shards of %u", name,
