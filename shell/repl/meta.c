@@ -39,8 +39,9 @@ void meta_print_help(void)
           ":ps                   PowerShell mode: one remote powershell.exe keeps its state\n"
           ":cmd                  cmd.exe mode: each line is one WinRS command\n"
           ":put LOCAL REMOTE     copy a local file to the host (SHA-256 checked)\n"
-          ":get REMOTE LOCAL     copy a file from the host (SHA-256 checked)\n"
-          ":exit, exit, Ctrl-D   leave; the remote shell is deleted\n"
+          ":get REMOTE [LOCAL]   copy a file from the host (SHA-256 checked); without LOCAL,\n"
+          "                      into this directory under the remote file's name\n"
+          ":exit, :quit, exit    leave (Ctrl-D too); the remote shell is deleted\n"
           "!COMMAND              run COMMAND on this machine\n"
           "Ctrl-C stops the running remote command; a second Ctrl-C ends it for good.\n"
           "Tab completes meta-commands, remote paths and, in PowerShell mode, command names.\n",
@@ -123,9 +124,10 @@ static const char *word(const char *p, char **out)
     if (!*p)
         return NULL;
     const char *start = p, *end;
-    if (*p == '"') {
+    if (*p == '"' || *p == '\'') {      /* 'C:\dir\f.txt' as PowerShell users quote it */
+        char q = *p;
         start = ++p;
-        end = strchr(p, '"');
+        end = strchr(p, q);
         if (!end)
             return NULL;
         p = end + 1;
@@ -139,9 +141,14 @@ static const char *word(const char *p, char **out)
 
 int meta_two_args(const char *args, char **a, char **b)
 {
+    return meta_args(args, a, b, 0);
+}
+
+int meta_args(const char *args, char **a, char **b, int b_optional)
+{
     *a = *b = NULL;
     const char *p = word(args, a);
-    if (p)
+    if (p && !(b_optional && !p[strspn(p, " \t")]))
         p = word(p, b);
     if (!p || p[strspn(p, " \t")]) {
         free(*a);

@@ -25,8 +25,10 @@ void meta_print_help(void);
  * do. Returns its exit status (128 + signal when killed). */
 int meta_run_local(const char *command);
 
-/* Splits ":put A B" arguments: two words, either may be "double quoted". 0, or -1 when
- * there are not exactly two. *a and *b are malloc'd. */
+/* Splits ":put A B" arguments: two words, either may be "double" or 'single' quoted. 0,
+ * or -1 when there are not exactly two. *a and *b are malloc'd. */
 int meta_two_args(const char *args, char **a, char **b);
+/* The same; with b_optional, one word is enough and *b is then NULL. */
+int meta_args(const char *args, char **a, char **b, int b_optional);
 
 #endif

@@ -158,16 +158,28 @@ static void on_rl_line(char *line)
     reading->rl.rl_callback_handler_remove();
 }
 
+/* Whether input waits on the terminal: typed before the prompt appeared, while a remote
+ * command ran. Called once readline has put the terminal in its mode, so that a line
+ * typed without its Enter counts too. */
+static int input_waiting(const tty_editor *t)
+{
+    FILE *in = *t->rl.rl_instream;
+    struct pollfd pfd = {.fd = fileno(in ? in : stdin), .events = POLLIN};
+    return poll(&pfd, 1, 0) > 0;
+}
+
 /* readline's callback interface, so Ctrl-C at the prompt (a signal that readline does
  * not own here) can drop the line the way bash does. 1 with *line set (NULL: EOF or
- * SIGTERM/SIGHUP), or -1 for Ctrl-C. */
-static int read_tty_line(tty_editor *t, const char *prompt, char **line)
+ * SIGTERM/SIGHUP), or -1 for Ctrl-C. *ahead: the line was (partly) typed before its
+ * prompt appeared. */
+static int read_tty_line(tty_editor *t, const char *prompt, char **line, int *ahead)
 {
     const rl_api *rl = &t->rl;
     t->line = NULL;
     t->have_line = 0;
     reading = t;
     rl->rl_callback_handler_install(prompt, on_rl_line);
+    *ahead = input_waiting(t);
     while (!t->have_line) {
         if (signals_fatal())
             break;
@@ -204,24 +216,35 @@ static char *make_prompt(const repl *r)
 }
 
 /* Reads one complete input, continuing with ">> " while it is unfinished. Returns 1 with
- * *input filled, 0 at EOF, -1 for Ctrl-C (the input is dropped). */
-static int read_tty_input(repl *r, ws_buf *input)
+ * *input filled, 0 at EOF, -1 for Ctrl-C (the input is dropped). *hidden: its first line
+ * was typed while a remote command ran, maybe as an answer to a prompt of the command
+ * (Read-Host, a password), which nanosh's shell does not pass on: such a line runs as
+ * typed ahead, as in bash, and goes to the history as bash's does (a leading space keeps
+ * it out), but the transcript shows TRANSCRIPT_HIDDEN instead. */
+static int read_tty_input(repl *r, ws_buf *input, int *hidden)
 {
     ws_buf_reset(input);
+    *hidden = 0;
     if (r->mode == SHELL_PS && !r->ps.out_at_line_start) {
         fputs("\n", stdout);     /* output without a final newline: keep the prompt clear */
         r->ps.out_at_line_start = 1;
     }
+    transcript_sync(&r->log);    /* the output before the prompt, not after it */
     char *prompt = make_prompt(r);
     if (!prompt)
         return fail(NULL, "out of memory"), 0;
     int rc = 1;
     for (int first = 1;; first = 0) {
         char *line;
-        if (read_tty_line(&r->tty, first ? prompt : ">> ", &line) < 0) {
+        int ahead;
+        if (read_tty_line(&r->tty, first ? prompt : ">> ", &line, &ahead) < 0) {
             rc = -1;
             break;
         }
+        if (first)
+            *hidden = ahead && r->ran_command;
+        if (line)
+            transcript_input(&r->log, first ? prompt : ">> ", line, *hidden);
         if (!line) {
             if (!signals_fatal())
                 putchar('\n');     /* Ctrl-D: end the prompt line */
@@ -247,14 +270,17 @@ static int interactive_loop(repl *r)
     tty_editor *t = &r->tty;
     *t->rl.rl_catch_signals = 0;      /* our handlers record SIGINT; see read_tty_line */
     *t->rl.rl_readline_name = "nanosh";
-    history_open(&t->hist, &t->rl);
+    if (r->log.tty_out)
+        *t->rl.rl_outstream = r->log.tty_out;   /* the editor's echo is not transcribed */
+    history_open(&t->hist, &t->rl, r->o);
     completer src = {.list_dir = cmd_list_dir, .ud = r};
     complete_install(&t->comp, &t->rl, &src);
     ws_buf input = WS_BUF_INIT;
     while (!quit) {
         src.list_commands = r->mode == SHELL_PS ? ps_list_commands : NULL;
         src.cwd = r->mode == SHELL_PS ? r->ps.location : r->cwd;
-        int got = read_tty_input(r, &input);
+        int hidden;
+        int got = read_tty_input(r, &input, &hidden);
         if (got == 0)
             break;
         if (got < 0)
@@ -262,6 +288,7 @@ static int interactive_loop(repl *r)
         if (input.data[strspn(input.data, " \t")])
             history_remember(&t->hist, input.data);
         r->last_status = handle_input(r, input.data, &quit);
+        r->ran_command = 1;
     }
     ws_buf_free(&input);
     complete_free(&t->comp);
@@ -277,6 +304,7 @@ static int script_loop(repl *r)
     ws_buf input = WS_BUF_INIT;
     while (!quit && !signals_fatal() && getline(&line, &cap, stdin) >= 0) {
         line[strcspn(line, "\r\n")] = '\0';
+        transcript_input(&r->log, input.len ? ">> " : "> ", line, 0);
         if (add_line(r, &input, line) != 0) {
             r->last_status = fail(NULL, "out of memory");
             break;
@@ -326,11 +354,23 @@ int repl_run(const nanosh_opts *o)
     repl r;
     memset(&r, 0, sizeof r);
     r.o = o;
+    transcript_init(&r.log);
+    /* The file first: a bad --log fails before any password prompt. */
+    if (o->log_file && transcript_open(&r.log, o->log_file,
+                                       o->host_alias ? o->host_alias : o->host) != 0)
+        return NANOSH_EXIT_FAILURE;
     r.interactive = isatty(STDIN_FILENO) && !o->stdin_null && load_editor(&r.tty);
     int status = repl_open(&r);
     /* -n: like ssh -n host, log in, read nothing, leave. */
     if (status == 0 && !o->stdin_null) {
         status = choose_mode(&r);
+        /* Copied from here on: after the log-in, so no password prompt is in it. */
+        if (status == 0)
+            status = transcript_capture(&r.log);
+        if (status == 0 && isatty(STDIN_FILENO)) {
+            fputs("nanosh: :help lists nanosh's own commands (:put, :get, :cmd, :exit)\n", stderr);
+            fflush(stderr);
+        }
         if (status == 0)
             status = r.interactive ? interactive_loop(&r) : script_loop(&r);
     }
@@ -338,6 +378,7 @@ int repl_run(const nanosh_opts *o)
         ps_cli_close(&r.ps, status == NANOSH_EXIT_FAILURE);
     if (r.opened)
         winrs_close(&r.s, status == NANOSH_EXIT_FAILURE);
+    transcript_close(&r.log);
     free(r.cwd);
     return status;
 }

@@ -5,6 +5,7 @@
 #include "shell/repl/complete.h"
 #include "shell/repl/history.h"
 #include "shell/repl/rl_loader.h"
+#include "shell/repl/transcript.h"
 #include "shell/cli/options.h"
 #include "shell/cli/ps_cli.h"
 #include "shell/cli/winrs.h"
@@ -34,6 +35,8 @@ typedef struct repl {
     tty_editor tty;       /* when interactive */
     char *cwd;            /* cmd.exe mode's directory, when known */
     int last_status;
+    int ran_command;      /* an input ran since the session started */
+    transcript log;       /* --log FILE; fd -1: none */
     char listing_sep[PS_NONCE_LEN + 1];
 } repl;
 

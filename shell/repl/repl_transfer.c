@@ -30,6 +30,32 @@ static char *absolute_remote(const repl *r, const char *remote)
     return asprintf(&out, "%s%s%s", loc, sep ? "" : "\\", remote) < 0 ? NULL : out;
 }
 
+/* The file name at the end of a Windows path: after the last '\\' or '/', or after a
+ * drive's "C:". NULL when there is none ("C:\\dir\\", "..", "."). */
+static char *windows_base_name(const char *path)
+{
+    const char *base = path;
+    if (path[0] && path[1] == ':')
+        base = path + 2;
+    for (const char *p = base; *p; p++)
+        if (*p == '\\' || *p == '/')
+            base = p + 1;
+    if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
+        return NULL;
+    return strdup(base);
+}
+
+/* A local path with each run of '/' made one: a directory typed with a final '/' and the
+ * name joined to it print as "dir/name", not "dir//name". */
+static void squeeze_slashes(char *path)
+{
+    char *out = path;
+    for (const char *p = path; *p; p++)
+        if (!(*p == '/' && out > path && out[-1] == '/'))
+            *out++ = *p;
+    *out = '\0';
+}
+
 typedef struct copy_view {
     progress bar;
     int pull;
@@ -62,22 +88,45 @@ static void on_finished(void *ud, const push_file *f, const xfer_result *res)
     fflush(stdout);
 }
 
+/* The copy job's advice is for "nanosh push|pull": :put and :get take no -r or --resume,
+ * and always replace (--force). Said in the shell's terms instead. */
+static void warn_copy_error(const ws_error *err)
+{
+    ws_error e = *err;
+    if (strstr(e.fix, "-r"))
+        snprintf(e.fix, sizeof e.fix, "copy directories with nanosh push -r or pull -r");
+    else if (strstr(e.fix, "--resume"))
+        snprintf(e.fix, sizeof e.fix, "run the copy again");
+    else if (strstr(e.fix, "--force"))
+        snprintf(e.fix, sizeof e.fix, "remove what is in the way, or copy under another name");
+    warn_ws(&e);
+}
+
 static void on_failed(void *ud, const push_file *f, xfer_kind kind, const ws_error *err)
 {
     copy_view *v = ud;
     (void)f; (void)kind;
     progress_clear(&v->bar);
     v->failed = 1;
-    warn_ws(err);
+    warn_copy_error(err);
 }
 
 int ps_transfer(repl *r, int put, const char *args)
 {
     char *a, *b;
-    if (meta_two_args(args, &a, &b) != 0) {
-        fprintf(stderr, "nanosh: usage: %s\n", put ? ":put LOCAL REMOTE" : ":get REMOTE LOCAL");
+    if (meta_args(args, &a, &b, !put) != 0) {
+        fprintf(stderr, "nanosh: usage: %s\n", put ? ":put LOCAL REMOTE" : ":get REMOTE [LOCAL]");
         return 1;
     }
+    /* :get REMOTE alone: into the current directory, under the remote file's name. */
+    if (!put && !b && !(b = windows_base_name(a))) {
+        fprintf(stderr, "nanosh: %s names no file; give the local name too: "
+                ":get REMOTE LOCAL\n", a);
+        free(a);
+        return 1;
+    }
+    squeeze_slashes(put ? a : b);
+    transcript_sync(&r->log);    /* earlier output before the progress bar */
     char *remote = absolute_remote(r, put ? b : a);
     const char *local = put ? a : b;
     int rc = 1;
@@ -96,7 +145,7 @@ int ps_transfer(repl *r, int put, const char *args)
         copy_view v;
         memset(&v, 0, sizeof v);
         v.pull = !put;
-        progress_init(&v.bar, stderr, 0);
+        progress_init(&v.bar, r->log.tty_err ? r->log.tty_err : stderr, 0);
         push_events ev = {.started = on_started, .progress = on_progress,
                           .finished = on_finished, .failed = on_failed, .ud = &v};
         push_totals t;

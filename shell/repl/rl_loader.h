@@ -21,7 +21,7 @@
     X(using_history) X(stifle_history) X(read_history) X(append_history)                  \
     X(add_history) X(add_history_time) X(clear_history) X(history_list)
 #define RL_VARIABLES(X)                                                                   \
-    X(rl_instream) X(rl_catch_signals) X(rl_readline_name) X(rl_line_buffer)              \
+    X(rl_instream) X(rl_outstream) X(rl_catch_signals) X(rl_readline_name) X(rl_line_buffer)              \
     X(rl_attempted_completion_function) X(rl_attempted_completion_over)                   \
     X(rl_completer_word_break_characters) X(rl_completer_quote_characters)                \
     X(rl_filename_quote_characters) X(rl_filename_quoting_function)                       \

@@ -114,15 +114,16 @@ pty_keys C-d
 for i in $(seq 1 100); do pty_dead && break; sleep 0.1; done
 check "Ctrl-D ends nanosh" pty_dead
 is "no shell is left open on the server" "$(sim_open_shells)" 0
-check "history is kept under XDG_STATE_HOME" grep -q 'typed-' "$tmp/state/nanosh/history"
-is "the history file is private" "$(stat -c %a "$tmp/state/nanosh/history")" 600
+hist="$tmp/state/nanosh/history.d/127.0.0.1:$SIM_HTTPS_PORT"
+check "history is kept under XDG_STATE_HOME, per host" grep -q 'typed-' "$hist"
+is "the history file is private" "$(stat -c %a "$hist")" 600
 is "the history is rewritten by rename: no temporary file is left" \
-  "$(ls -A "$tmp/state/nanosh")" history
+  "$(ls -A "$tmp/state/nanosh/history.d")" "127.0.0.1:$SIM_HTTPS_PORT"
 
 # A symlink planted at the history's name is not written through
 pty_stop
-mkdir -p "$tmp/state2/nanosh"; echo victim >"$tmp/hist-victim"
-ln -s "$tmp/hist-victim" "$tmp/state2/nanosh/history"
+mkdir -p "$tmp/state2/nanosh/history.d"; echo victim >"$tmp/hist-victim"
+ln -s "$tmp/hist-victim" "$tmp/state2/nanosh/history.d/127.0.0.1:$SIM_HTTPS_PORT"
 pty_start env LANG=C.UTF-8 HOME="$tmp/home" XDG_STATE_HOME="$tmp/state2" TERM=xterm \
   NANOSH_PASSWORD="$SIM_PASSWORD" "$NANOSH" -a basic -u "$SIM_USER" -s --cacert "$SIM_CA" \
   "127.0.0.1:$SIM_HTTPS_PORT"
