@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include "shell/repl/rl_loader.h"
 
-static const char *const meta_commands[] = {":help", ":ps", ":cmd", ":put", ":get", ":exit", NULL};
+static const char *const meta_commands[] = {":help", ":ps", ":cmd", ":put", ":get", ":exit", ":quit", NULL};
 
 /* readline's callbacks carry no user pointer, so they find the completion of the prompt
  * being read through this one; the state itself belongs to the caller's REPL. */
