@@ -364,9 +364,10 @@ int repl_run(const nanosh_opts *o)
     /* -n: like ssh -n host, log in, read nothing, leave. */
     if (status == 0 && !o->stdin_null) {
         status = choose_mode(&r);
-        /* Copied from here on: after the log-in, so no password prompt is in it. */
+        /* Copied from here on: after the log-in, so no password prompt is in it. Not
+         * stderr with -v: the wire trace carries every line sent, typed ahead or not. */
         if (status == 0)
-            status = transcript_capture(&r.log);
+            status = transcript_capture(&r.log, !o->debug);
         if (status == 0 && isatty(STDIN_FILENO)) {
             fputs("nanosh: :help lists nanosh's own commands (:put, :get, :cmd, :exit)\n", stderr);
             fflush(stderr);

@@ -151,7 +151,7 @@ static int same_file(int a, int b)
            x.st_ino == y.st_ino && x.st_rdev == y.st_rdev;
 }
 
-int transcript_capture(transcript *t)
+int transcript_capture(transcript *t, int with_stderr)
 {
     if (t->fd < 0)
         return 0;
@@ -159,17 +159,20 @@ int transcript_capture(transcript *t)
     fflush(stderr);
     int shared = same_file(STDOUT_FILENO, STDERR_FILENO);
     t->term_out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
-    t->term_err = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-    if (t->term_out < 0 || t->term_err < 0 || pipe2(t->ctl, O_CLOEXEC) != 0 ||
+    if (with_stderr)
+        t->term_err = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+    if (t->term_out < 0 || (with_stderr && t->term_err < 0) || pipe2(t->ctl, O_CLOEXEC) != 0 ||
         pipe2(t->ack, O_CLOEXEC) != 0 || pipe_onto(STDOUT_FILENO, &t->out_r) != 0)
         goto failed;
     /* One pipe when 1 and 2 are the same terminal, so their order is kept. */
-    if (shared ? dup2(STDOUT_FILENO, STDERR_FILENO) < 0 : pipe_onto(STDERR_FILENO, &t->err_r) != 0)
+    if (with_stderr && (shared ? dup2(STDOUT_FILENO, STDERR_FILENO) < 0
+                               : pipe_onto(STDERR_FILENO, &t->err_r) != 0))
         goto failed;
     /* stdout on a pipe would be fully buffered: keep it by lines, as on the terminal. */
     setvbuf(stdout, NULL, _IOLBF, BUFSIZ);
     t->tty_out = fdopen(fcntl(t->term_out, F_DUPFD_CLOEXEC, 3), "w");
-    t->tty_err = fdopen(fcntl(t->term_err, F_DUPFD_CLOEXEC, 3), "w");
+    if (with_stderr)
+        t->tty_err = fdopen(fcntl(t->term_err, F_DUPFD_CLOEXEC, 3), "w");
     if (t->tty_err)
         setvbuf(t->tty_err, NULL, _IONBF, 0);
     /* The thread takes no signal: the shell's handlers run on the main thread. */

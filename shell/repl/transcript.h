@@ -29,8 +29,9 @@ typedef struct transcript {
 /* Opens path for appending (0600, no symlink, a regular file) and writes the session's
  * header line with the date and host. 0, or 255 after a one-line error. */
 int transcript_open(transcript *t, const char *path, const char *host);
-/* From now on fd 1 and 2 are copied to the file too. 0, or 255 after a message. */
-int transcript_capture(transcript *t);
+/* From now on fd 1, and 2 with_stderr, are copied to the file too. 0, or 255 after a
+ * message. */
+int transcript_capture(transcript *t, int with_stderr);
 /* Returns once everything written to fd 1 and 2 so far is on the terminal and in the
  * file: before a prompt, so that the prompt comes after the output. */
 void transcript_sync(transcript *t);

@@ -113,6 +113,15 @@ check "the first host's file has nothing of the second's" bash -c "! grep -q oth
 is "--log appends a session to the file" "$(grep -c '^--- nanosh: session on' "$LOG")" 2
 check "the second session names its host" grep -q '^--- nanosh: session on localhost,' "$LOG"
 
+# With -v the wire trace (on stderr) shows every line sent: stderr stays out of the file.
+start "$HOST1" -v --log "$tmp/debug.log"
+check "-v --log: the prompt comes" pty_wait '127\.0\.0\.1 PS C:\\Users\\admin> ' 15
+pty_type 'echo "in-debug-$((3*3))"'; pty_keys Enter
+check "-v --log: a line runs" pty_wait '^in-debug-9' 10
+leave
+check "-v --log: the output is in the transcript" grep -q '^in-debug-9' "$tmp/debug.log"
+check "-v --log: the wire trace is not" bash -c "! grep -Eq 'Envelope|POST /wsman' '$tmp/debug.log'"
+
 # --log refuses a symbolic link and leaves its target alone, before any password prompt.
 echo victim >"$tmp/victim"; ln -s "$tmp/victim" "$tmp/link.log"
 out=$(NANOSH_PASSWORD="$SIM_PASSWORD" "$NANOSH" -a basic -u "$SIM_USER" -s --cacert "$SIM_CA" \
