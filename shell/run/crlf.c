@@ -10,39 +10,57 @@ void crlf_out_init(crlf_out *c, ws_sink to)
     c->held_cr = 0;
 }
 
+/* Converted bytes are gathered here, so a chunk of many short lines is still a few
+ * writes to the target rather than one per line. */
+#define CRLF_OUT_BUF 16384
+
+typedef struct out_buf {
+    char data[CRLF_OUT_BUF];
+    size_t len;
+} out_buf;
+
+/* Appends src to b, writing b to the target whenever it fills. 0 or the target's return. */
+static int put(crlf_out *c, out_buf *b, const char *src, size_t len)
+{
+    while (len > 0) {
+        size_t n = sizeof b->data - b->len < len ? sizeof b->data - b->len : len;
+        memcpy(b->data + b->len, src, n);
+        b->len += n;
+        src += n;
+        len -= n;
+        if (b->len == sizeof b->data) {
+            int rc = c->to.write(c->to.ud, b->data, b->len);
+            if (rc != 0)
+                return rc;
+            b->len = 0;
+        }
+    }
+    return 0;
+}
+
 int crlf_out_write(void *ud, const void *data, size_t len)
 {
     crlf_out *c = ud;
     const char *p = data, *end = p + len;
+    out_buf b;
     int rc;
-    if (len == 0)
-        return 0;
-    if (c->held_cr) {
-        c->held_cr = 0;
-        /* CR LF: drop the CR, the LF goes out below; anything else: the CR was lone. */
-        if (*p != '\n' && (rc = c->to.write(c->to.ud, "\r", 1)) != 0)
-            return rc;
-    }
-    /* Runs between the CRs that are dropped go out as they are. */
-    const char *run = p;
+    b.len = 0;
     while (p < end) {
+        /* A CR waits for the next byte: before an LF it is dropped, else it was lone. */
+        if (c->held_cr) {
+            c->held_cr = 0;
+            if (*p != '\n' && (rc = put(c, &b, "\r", 1)) != 0)
+                return rc;
+        }
         const char *cr = memchr(p, '\r', (size_t)(end - p));
-        if (!cr)
-            break;
-        if (cr + 1 == end) {            /* what follows is in the next chunk */
-            if (cr > run && (rc = c->to.write(c->to.ud, run, (size_t)(cr - run))) != 0)
-                return rc;
+        const char *stop = cr ? cr : end;
+        if ((rc = put(c, &b, p, (size_t)(stop - p))) != 0)
+            return rc;
+        if (cr)
             c->held_cr = 1;
-            return 0;
-        }
-        if (cr[1] == '\n') {
-            if (cr > run && (rc = c->to.write(c->to.ud, run, (size_t)(cr - run))) != 0)
-                return rc;
-            run = cr + 1;               /* the LF starts the next run */
-        }
-        p = cr + 1;
+        p = cr ? cr + 1 : end;
     }
-    return end > run ? c->to.write(c->to.ud, run, (size_t)(end - run)) : 0;
+    return b.len ? c->to.write(c->to.ud, b.data, b.len) : 0;
 }
 
 int crlf_out_flush(crlf_out *c)

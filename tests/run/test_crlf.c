@@ -24,6 +24,14 @@ static int mem_write(void *ud, const void *data, size_t len)
     return 0;
 }
 
+static int count_write(void *ud, const void *data, size_t len)
+{
+    (void)data;
+    (void)len;
+    ++*(int *)ud;
+    return 0;
+}
+
 /* The expected results, one byte at a time over the whole input. */
 static size_t ref_out(const char *in, size_t len, char *out)
 {
@@ -212,6 +220,15 @@ int main(void)
     crlf_out c;
     crlf_out_init(&c, (ws_sink){mem_write, &fails});
     TAP_OK(crlf_out_write(&c, "x\r\ny", 4) == 7, "output: a failed write is returned");
+
+    /* 2000 short lines in one chunk: a few writes, not one per line. */
+    static char many[6000];
+    for (size_t i = 0; i < sizeof many; i += 3)
+        memcpy(many + i, "a\r\n", 3);
+    int writes = 0;
+    crlf_out_init(&c, (ws_sink){count_write, &writes});
+    TAP_OK(crlf_out_write(&c, many, sizeof many) == 0 && writes == 1,
+           "output: one chunk of many lines is one write (%d)", writes);
 
     int after = 0;
     char got[8];
