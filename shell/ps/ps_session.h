@@ -19,9 +19,9 @@ typedef struct ps_config {
                                     PS_CANCEL_SIGNAL_BASE + a signal number, which ends
                                     the input at once with that as its status */
     int out_fd, err_fd;          /* where the remote output goes unless ps_io collects it */
-    run_shell_settings shell;    /* sent on every Create (shell/run/run.h) */
+    run_shell_settings shell;    /* sent on every Create (shell/run/run.h); borrowed */
     const char *working_dir;     /* rsp:WorkingDirectory, so PowerShell starts there;
-                                    NULL: the server's default */
+                                    NULL: the server's default; borrowed */
     int text;                    /* CR LF to LF on out_fd and err_fd (shell/run/crlf.h) */
 } ps_config;
 
