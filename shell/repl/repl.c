@@ -95,8 +95,12 @@ static int handle_meta(repl *r, meta_kind kind, const char *args, int *quit)
     case META_EXIT:
         *quit = 1;
         return r->last_status;
-    case META_LOCAL:
-        return meta_run_local(args);
+    case META_LOCAL: {
+        transcript_pause(&r->log);
+        int st = meta_run_local(args);
+        transcript_resume(&r->log);
+        return st;
+    }
     case META_UNKNOWN:
         fputs("nanosh: unknown command; :help lists nanosh's own commands\n", stderr);
         return 1;

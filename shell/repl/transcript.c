@@ -14,7 +14,7 @@
 void transcript_init(transcript *t)
 {
     memset(t, 0, sizeof *t);
-    t->fd = t->term_out = t->term_err = t->out_r = t->err_r = -1;
+    t->fd = t->term_out = t->term_err = t->out_r = t->err_r = t->out_w = t->err_w = -1;
     t->ctl[0] = t->ctl[1] = t->ack[0] = t->ack[1] = -1;
 }
 
@@ -127,8 +127,9 @@ static void *copier(void *arg)
     return NULL;
 }
 
-/* Puts a pipe's write end on target (1 or 2); its read end in *r, non-blocking. */
-static int pipe_onto(int target, int *r)
+/* Puts a pipe's write end on target (1 or 2), keeping it in *w for transcript_resume;
+ * its read end in *r, non-blocking. */
+static int pipe_onto(int target, int *r, int *w)
 {
     int p[2];
     if (pipe2(p, O_CLOEXEC) != 0)
@@ -138,9 +139,9 @@ static int pipe_onto(int target, int *r)
         close(p[1]);
         return -1;
     }
-    close(p[1]);
     fcntl(p[0], F_SETFL, O_NONBLOCK);
     *r = p[0];
+    *w = p[1];
     return 0;
 }
 
@@ -162,12 +163,13 @@ int transcript_capture(transcript *t, int with_stderr)
     if (with_stderr)
         t->term_err = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
     if (t->term_out < 0 || (with_stderr && t->term_err < 0) || pipe2(t->ctl, O_CLOEXEC) != 0 ||
-        pipe2(t->ack, O_CLOEXEC) != 0 || pipe_onto(STDOUT_FILENO, &t->out_r) != 0)
+        pipe2(t->ack, O_CLOEXEC) != 0 || pipe_onto(STDOUT_FILENO, &t->out_r, &t->out_w) != 0)
         goto failed;
     /* One pipe when 1 and 2 are the same terminal, so their order is kept. */
     if (with_stderr && (shared ? dup2(STDOUT_FILENO, STDERR_FILENO) < 0
-                               : pipe_onto(STDERR_FILENO, &t->err_r) != 0))
+                               : pipe_onto(STDERR_FILENO, &t->err_r, &t->err_w) != 0))
         goto failed;
+    t->err_shared = with_stderr && shared;
     /* stdout on a pipe would be fully buffered: keep it by lines, as on the terminal. */
     setvbuf(stdout, NULL, _IOLBF, BUFSIZ);
     t->tty_out = fdopen(fcntl(t->term_out, F_DUPFD_CLOEXEC, 3), "w");
@@ -208,6 +210,34 @@ void transcript_sync(transcript *t)
     ask(t, 's');
 }
 
+/* A local command gets the terminal itself (an editor, a pager, a program that asks for
+ * a passphrase need one), and what it shows is this machine's, not the session's. */
+void transcript_pause(transcript *t)
+{
+    if (!t->running)
+        return;
+    transcript_sync(t);
+    dup2(t->term_out, STDOUT_FILENO);
+    if (t->term_err >= 0)
+        dup2(t->term_err, STDERR_FILENO);
+    static const char note[] = TRANSCRIPT_LOCAL "\n";
+    if (t->fd >= 0 && write_all(t->fd, note, sizeof note - 1) != 0) {
+        close(t->fd);
+        t->fd = -1;
+    }
+}
+
+void transcript_resume(transcript *t)
+{
+    if (!t->running)
+        return;
+    fflush(stdout);
+    fflush(stderr);
+    dup2(t->out_w, STDOUT_FILENO);
+    if (t->term_err >= 0)
+        dup2(t->err_shared ? t->out_w : t->err_w, STDERR_FILENO);
+}
+
 void transcript_input(transcript *t, const char *prompt, const char *line, int hidden)
 {
     if (t->fd < 0)
@@ -244,7 +274,7 @@ void transcript_close(transcript *t)
     if (t->tty_err)
         fclose(t->tty_err);
     t->tty_out = t->tty_err = NULL;
-    int *fds[] = {&t->term_out, &t->term_err, &t->out_r, &t->err_r,
+    int *fds[] = {&t->term_out, &t->term_err, &t->out_r, &t->err_r, &t->out_w, &t->err_w,
                   &t->ctl[0], &t->ctl[1], &t->ack[0], &t->ack[1]};
     for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
         close_fd(fds[i]);

@@ -72,6 +72,10 @@ pty_type 'echo "answer-length-${#x}"'; pty_keys Enter
 check "the line typed during the command ran after it" pty_wait '^answer-length-16' 10
 pty_type 'echo to-stderr >&2'; pty_keys Enter
 check "stderr output" pty_wait '^to-stderr' 10
+pty_type '!test -t 1 && echo "local-on-a-terminal-$((5*5))"'; pty_keys Enter
+check "a local command has the terminal" pty_wait '^local-on-a-terminal-25' 10
+pty_type 'echo after-local'; pty_keys Enter
+check "the output after a local command" pty_wait '^after-local' 10
 leave
 
 check "the host has its own history file" test -f "$HIST1"
@@ -95,6 +99,9 @@ check "the transcript marks the line typed during the command" grep -Fq "[input 
 check "the transcript does not hold that line" bash -c "! grep -q SECRET_ANSWER '$LOG'"
 check "the transcript does not hold the password" bash -c "! grep -qF '$SIM_PASSWORD' '$LOG'"
 check "the transcript holds no escape sequence of the line editor" bash -c "! grep -q $'\e' '$LOG'"
+check "the transcript notes a local command" grep -Fq '[output of the local command not logged]' "$LOG"
+check "the transcript does not hold a local command's output" bash -c "! grep -q local-on-a-terminal-25 '$LOG'"
+check "the transcript copies again after a local command" grep -q '^after-local' "$LOG"
 check "the transcript ends with the end of the session" grep -q '^--- nanosh: end of session' "$LOG"
 
 # Another host (the same server by another name): its own file; --log appends.
