@@ -120,6 +120,24 @@ check "the first host's file has nothing of the second's" bash -c "! grep -q oth
 is "--log appends a session to the file" "$(grep -c '^--- nanosh: session on' "$LOG")" 2
 check "the second session names its host" grep -q '^--- nanosh: session on localhost,' "$LOG"
 
+# A config file's alias: the file is named after the name as typed, not its HostName.
+cat >"$tmp/config" <<CONF
+Host nano-Alias
+    HostName 127.0.0.1
+    Port $SIM_HTTPS_PORT
+    HTTPS yes
+CONF
+pty_start env -C "$tmp/cwd" LANG=C.UTF-8 HOME="$tmp/home" XDG_STATE_HOME="$tmp/state" \
+  TERM=xterm NANOSH_PASSWORD="$SIM_PASSWORD" "$NANOSH" -F "$tmp/config" -a basic \
+  -u "$SIM_USER" --cacert "$SIM_CA" nano-Alias
+check "an alias: the prompt comes" pty_wait 'PS C:\\Users\\admin> ' 15
+pty_type 'echo via-the-alias'; pty_keys Enter
+check "an alias: a line runs" pty_wait '^via-the-alias' 10
+leave
+check "an alias: the history file has the name as typed, in lower case" \
+  grep -q via-the-alias "$tmp/state/nanosh/history.d/nano-alias:$SIM_HTTPS_PORT"
+check "an alias: the HostName's file does not get it" bash -c "! grep -q via-the-alias '$HIST1'"
+
 # With -v the wire trace (on stderr) shows every line sent: stderr stays out of the file.
 start "$HOST1" -v --log "$tmp/debug.log"
 check "-v --log: the prompt comes" pty_wait '127\.0\.0\.1 PS C:\\Users\\admin> ' 15
