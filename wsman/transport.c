@@ -1111,9 +1111,15 @@ static ws_rc open_reply(ws_transport *tp, long status, ws_buf *reply, ws_error *
 }
 
 /* A request that was sent and then lost with its connection is not repeated unless
- * the caller marked it safe to repeat. */
-static ws_rc not_repeated(ws_transport *tp, ws_error *err)
+ * the caller marked it safe to repeat.  got: bytes of the reply that came before the
+ * drop (a reply cut off halfway, as when the host's shell dies mid-stream). */
+static ws_rc not_repeated(ws_transport *tp, size_t got, ws_error *err)
 {
+    if (got)
+        return ws_error_set(err, WS_E_CONNECT,
+                            "check on the server whether the operation took effect before running it again",
+                            "the connection to %s dropped in the middle of the reply (after %zu bytes); the request was not sent again because repeating it may not be safe",
+                            tp->hostport, got);
     return ws_error_set(err, WS_E_CONNECT,
                         "check on the server whether the operation took effect before running it again",
                         "the connection to %s dropped after the request was sent; it was not sent again because repeating it may not be safe",
@@ -1155,7 +1161,7 @@ ws_rc ws_transport_post(ws_transport *tp, const char *body, size_t len, unsigned
          * again, unless the old one may have run it and repeating it is not safe. */
         if (rc != WS_OK && tp->sealed_refused) {
             if (tp->sealed_sent && !(flags & WS_POST_IDEMPOTENT)) {
-                rc = not_repeated(tp, err);
+                rc = not_repeated(tp, reply->len, err);
                 goto out;
             }
             tp->conn_ready = 0;
@@ -1165,7 +1171,7 @@ ws_rc ws_transport_post(ws_transport *tp, const char *body, size_t len, unsigned
         if (rc != WS_OK && (tp->resend_refused ||
                             (ws_net_is_dropped(tp->last_cc) && tp->reused &&
                              tp->send_pos > 0 && !(flags & WS_POST_IDEMPOTENT)))) {
-            rc = not_repeated(tp, err);
+            rc = not_repeated(tp, reply->len, err);
             goto out;
         }
         /* A dropped connection: resend only what is safe to repeat. */
