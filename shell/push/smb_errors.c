@@ -29,7 +29,8 @@ static ws_rc broken(ws_error *err, ws_rc rc, int e, const char *op, const smb_wh
 static int connection_lost(int e)
 {
     return e == ECONNREFUSED || e == EHOSTUNREACH || e == ENETUNREACH || e == ECONNRESET
-           || e == ECONNABORTED || e == EPIPE || e == ENOTCONN || e == ETIMEDOUT;
+           || e == ECONNABORTED || e == ENETRESET || e == EPIPE || e == ENOTCONN
+           || e == ETIMEDOUT;
 }
 
 static xfer_kind kind_of(int e)
@@ -50,15 +51,29 @@ static xfer_kind kind_of(int e)
     }
 }
 
-ws_rc smb_errno_error(ws_error *err, xfer_kind *kind, int e, const char *op,
-                      const smb_where *w)
+/* The path as Windows shows it: libsmbclient's URLs take '/', a UNC path takes '\'. */
+static const char *backslashed(const char *path, char *buf, size_t cap)
 {
+    size_t i = 0;
+    for (; path[i] && i + 1 < cap; i++)
+        buf[i] = path[i] == '/' ? '\\' : path[i];
+    buf[i] = '\0';
+    return buf;
+}
+
+ws_rc smb_errno_error(ws_error *err, xfer_kind *kind, int e, const char *op,
+                      const smb_where *where)
+{
+    char path[1024];
+    smb_where shown = *where;
+    shown.path = backslashed(where->path, path, sizeof path);
+    const smb_where *w = &shown;
     if (kind)
         *kind = kind_of(e);
     if (connection_lost(e) && strcmp(op, "connect") != 0)
         return broken(err, e == ETIMEDOUT ? WS_E_TIMEOUT : WS_E_CONNECT, e, op, w);
     switch (e) {
-    case ECONNABORTED: case EPIPE: case ENOTCONN:
+    case ECONNABORTED: case ENETRESET: case EPIPE: case ENOTCONN:
     case ECONNREFUSED: case EHOSTUNREACH: case ENETUNREACH: case ECONNRESET:
         return unreachable(err, WS_E_CONNECT, e, w);
     case ETIMEDOUT:
