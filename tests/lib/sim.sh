@@ -235,7 +235,8 @@ sim_state_field() {
 #       --host I sets knobs of host I (repeatable): profile=NAME, down (no listener: refused),
 #       flaky_connects=K (its first K connections are reset, then it works), unavailable_requests=K
 #       (its first K requests get HTTP 503, as while WinRM starts), wrong_password
-#       (every logon fails as with a wrong password; Basic only), name=NAME.
+#       (every logon fails as with a wrong password; Basic only), name=NAME,
+#       inject=STEP:KIND[:N] (this host's --inject rule, tests/server/fault_injection.py; repeatable).
 #       Accounts, auth (Basic unless --auth ... is given) and the EXIT trap are as sim_start's.
 #       Exports SIM_DIR SIM_PID SIM_LOG SIM_PORT SIM_USER SIM_PASSWORD SIM_USER2 SIM_PASSWORD2 SIM_AUTH
 #       and
@@ -304,6 +305,8 @@ for i in range(0, len(knobs), 2):
             entry[k] = True
         elif k in ("profile", "name") and eq:
             entry[k] = v
+        elif k == "inject" and eq:
+            entry.setdefault("inject", []).append(v)
         else:
             sys.exit("--host %d: unknown knob %r" % (index, kv))
 fleet["hosts"] = [by_index[i] for i in sorted(by_index)]

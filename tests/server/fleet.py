@@ -40,6 +40,8 @@ The fleet file is one JSON object; every key is optional:
                              file's: every logon fails as a wrong password does (401).
                              With Basic only: NTLM's user file is one per process.
       "accounts": FILE       this host's accounts file instead of --accounts
+      "inject": ["STEP:KIND[:N]", ...]  this host's --inject rules (fault_injection.py),
+                             instead of the command line's: one host misbehaves, the others not
 
 Every host takes the same --auth mechanisms.  NTLM's user file and NetBIOS names are one
 per process (auth_ntlm.prepare_environment): with --auth negotiate,ntlm every host takes
@@ -64,12 +66,13 @@ import threading
 
 from host_profile import ProfileError
 from host_profile import load as load_profile
+from fault_injection import InjectError, parse_rule
 from http_server import Handler, Server
 
 PROFILE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'bootstrap', 'profiles')
 FLEET_KEYS = {'description', 'count', 'first_address', 'name_format', 'default_profile', 'port', 'hosts'}
 HOST_KEYS = {'address', 'name', 'profile', 'down', 'flaky_connects', 'unavailable_requests', 'wrong_password',
-             'accounts'}
+             'accounts', 'inject'}
 NAME_RE = re.compile(r'^[A-Za-z0-9-]{1,15}$')
 LISTEN_BACKLOG = 256         # per address; -j 64 clients may all connect to one host at once
 MAX_UNAVAILABLE_BODY = 1 << 20
@@ -142,13 +145,22 @@ def load(path, default_port=0):
         pname = h.get('profile', data.get('default_profile'))
         if pname not in profiles:
             profiles[pname] = _load_profile(pname, base)
+        inject = h.get('inject')
+        if inject is not None:
+            if not isinstance(inject, list) or not all(isinstance(r, str) for r in inject):
+                raise FleetError('host %s: inject is a list of "STEP:KIND[:N]"' % name)
+            try:
+                for rule in inject:
+                    parse_rule(rule)
+            except InjectError as e:
+                raise FleetError('host %s: inject %s' % (name, e))
         accounts = h.get('accounts')
         if accounts is not None:
             accounts = os.path.join(base, accounts)
         out.append({'address': addr, 'name': name, 'profile_name': pname or '',
                     'profile': copy.deepcopy(profiles[pname]), 'down': bool(h.get('down', False)),
                     'flaky_connects': flaky, 'unavailable_requests': unavailable, 'wrong_password': bool(h.get('wrong_password', False)),
-                    'accounts': accounts})
+                    'accounts': accounts, 'inject': inject})
     out.sort(key=lambda h: ipaddress.ip_address(h['address']))
     port = data.get('port', default_port)
     if not isinstance(port, int) or not 0 <= port <= 65535:
@@ -261,6 +273,8 @@ class Fleet:
             hc.state_indent = None            # compact: see Simulator.write_state
             if h['accounts']:
                 hc.accounts = h['accounts']
+            if h['inject'] is not None:
+                hc.inject = list(h['inject'])
             accounts = accounts_class(hc.accounts) if h['accounts'] else copy.copy(default_accounts)
             if h['wrong_password']:
                 accounts.entries = [(u, p + WRONG_PASSWORD_SUFFIX) for u, p in accounts.entries]
