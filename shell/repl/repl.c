@@ -300,15 +300,26 @@ static int interactive_loop(repl *r)
     return signals_fatal() ? 128 + signals_fatal() : r->last_status;
 }
 
+/* Lines from a terminal without readline: a line already waiting before it is read was
+ * typed while a remote command ran (see read_tty_input), and the transcript hides it. */
+static int script_line_waiting(const repl *r)
+{
+    struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
+    return r->log.fd >= 0 && r->ran_command && isatty(STDIN_FILENO) && poll(&pfd, 1, 0) > 0;
+}
+
 static int script_loop(repl *r)
 {
     char *line = NULL;
     size_t cap = 0;
     int quit = 0;
     ws_buf input = WS_BUF_INIT;
-    while (!quit && !signals_fatal() && getline(&line, &cap, stdin) >= 0) {
+    while (!quit && !signals_fatal()) {
+        int ahead = !input.len && script_line_waiting(r);
+        if (getline(&line, &cap, stdin) < 0)
+            break;
         line[strcspn(line, "\r\n")] = '\0';
-        transcript_input(&r->log, input.len ? ">> " : "> ", line, 0);
+        transcript_input(&r->log, input.len ? ">> " : "> ", line, ahead);
         if (add_line(r, &input, line) != 0) {
             r->last_status = fail(NULL, "out of memory");
             break;
@@ -316,6 +327,7 @@ static int script_loop(repl *r)
         if (input_incomplete(r, input.data))
             continue;
         r->last_status = handle_input(r, input.data, &quit);
+        r->ran_command = 1;
         ws_buf_reset(&input);
     }
     /* An unfinished block at the end still goes to the host, which reports it. */

@@ -155,9 +155,12 @@ is "--log on a symlink: exit status 255" "$rc" 255
 check "--log on a symlink: says why" grep -q 'symbolic link' <<<"$out"
 is "--log on a symlink: the target is intact" "$(cat "$tmp/victim")" victim
 
-out=$(echo 'echo x' | NANOSH_PASSWORD="$SIM_PASSWORD" "$NANOSH" -a basic -u "$SIM_USER" -s \
-  --cacert "$SIM_CA" "$HOST1" 2>&1)
+out=$(echo 'echo "piped-$((4*4))"' | NANOSH_PASSWORD="$SIM_PASSWORD" "$NANOSH" -a basic \
+  -u "$SIM_USER" -s --cacert "$SIM_CA" --log "$tmp/piped.log" "$HOST1" 2>&1)
+is "lines from a pipe run" "$(tr -d '\r' <<<"$out")" piped-16
 check "without a terminal there is no :help hint" bash -c "! grep -q ':help lists' <<<'$out'"
+check "--log with lines from a pipe: the line read" grep -Fxq '> echo "piped-$((4*4))"' "$tmp/piped.log"
+check "--log with lines from a pipe: the output" grep -q '^piped-16' "$tmp/piped.log"
 
 sim_stop
 tap_done
