@@ -41,10 +41,32 @@ int connect_report(const connect_ctx *cx, const ws_error *e)
 /* ssh's NumberOfPasswordPrompts: a typed password gets three tries in all. */
 #define PASSWORD_TRIES 3
 
+/* A password typed earlier and handed over as NANOSH_PASSWORD would be (push, pull). */
+static int typed_before(const nanosh_opts *o)
+{
+    return o->env_secrets && o->env_secrets->prompted && o->env_secrets->password &&
+           !o->password_file;
+}
+
+/* Asks again for a password typed earlier, in the caller's credentials_env: the const in
+ * nanosh_opts is for readers; the object is the caller's own (credentials.h). */
+static int ask_again(const nanosh_opts *o)
+{
+    credentials_env *env = (credentials_env *)o->env_secrets;
+    const char *user = credentials_user(o);
+    char *fresh = NULL;
+    int rc = credentials_prompt(o, user ? user : "", &fresh);
+    if (rc != 0)
+        return rc;
+    credentials_wipe(env->password);
+    env->password = fresh;
+    return 0;
+}
+
 static int make_basic(const nanosh_opts *o, const char *user, ws_auth **out, int *prompted)
 {
     char *password = NULL;
-    *prompted = !credentials_password_given(o);
+    *prompted = !credentials_password_given(o) || typed_before(o);
     int rc = credentials_password(o, user, &password);
     if (rc != 0)
         return rc;
@@ -93,7 +115,7 @@ static int make_negotiated(connect_ctx *cx, const nanosh_opts *o, ws_auth **out,
         no.user = credentials_user(o);
     if (!no.user && !no.allow_kerberos)
         return fail("give the user with -u USER or user@host", "no user name");
-    *prompted = need_password && !credentials_password_given(o);
+    *prompted = need_password && (!credentials_password_given(o) || typed_before(o));
     if (need_password && (rc = credentials_password(o, no.user ? no.user : "", &password)) != 0)
         return rc;
     no.password = password;
@@ -243,5 +265,7 @@ int connect_client(connect_ctx *cx, const nanosh_opts *o, int authenticated,
         ws_error_clear(&err);
         warn_line(NULL, "permission denied (wrong user name or password); please try again");
         cx->deadline_ms = 0;    /* the next prompt is typing time again */
+        if (typed_before(o) && (rc = ask_again(o)) != 0)
+            return rc;
     }
 }

@@ -45,6 +45,7 @@ static int take_env(const char *name, char **out)
 int credentials_take_env(credentials_env *env)
 {
     env->password = env->nt_hash = NULL;
+    env->prompted = 0;
     if (take_env("NANOSH_PASSWORD", &env->password) < 0 ||
         take_env("NANOSH_NT_HASH", &env->nt_hash) < 0)
         return fail(NULL, "out of memory");
@@ -82,22 +83,23 @@ const char *credentials_user(const nanosh_opts *o)
 
 /* As ssh says of a private key others can read (ssh(1), FILES), but nanosh goes on:
  * the file may be on a share that cannot hold modes. Said once the file gave a secret. */
-static void warn_if_shared(const struct stat *st, const char *path)
+static void warn_if_shared(mode_t mode, const char *path)
 {
-    if (S_ISREG(st->st_mode) && (st->st_mode & (S_IRGRP | S_IROTH)))
+    if (S_ISREG(mode) && (mode & (S_IRGRP | S_IROTH)))
         warn_line("chmod 600 the file", "warning: password file %s is readable by %s "
-                  "(mode %04o)", path, st->st_mode & S_IROTH ? "others" : "its group",
-                  (unsigned)(st->st_mode & 07777));
+                  "(mode %04o)", path, mode & S_IROTH ? "others" : "its group",
+                  (unsigned)(mode & 07777));
 }
 
-static int password_from_file(const char *path, char **out)
+/* *mode: the file's, for warn_if_shared once the secret proved usable (0: unknown). */
+static int password_from_file(const char *path, char **out, mode_t *mode)
 {
     FILE *f = fopen(path, "re");
     if (!f)
         return fail("check the path given to --password-file", "cannot read password file %s: %s",
                     path, strerror(errno));
     struct stat st;
-    int have_stat = fstat(fileno(f), &st) == 0;
+    *mode = fstat(fileno(f), &st) == 0 ? st.st_mode : 0;
     /* stdio's buffer and getline's regrowth would leave copies of the secret in freed
      * memory: read through a buffer that is wiped, into a line that need not grow. */
     char iobuf[BUFSIZ];
@@ -128,8 +130,6 @@ static int password_from_file(const char *path, char **out)
         return fail("write the password on the first line of the file",
                     "password file %s has an empty first line", path);
     }
-    if (have_stat)
-        warn_if_shared(&st, path);
     *out = line;
     return 0;
 }
@@ -216,15 +216,30 @@ static int password_from_tty(const char *user, const char *host, char **out)
 int credentials_password(const nanosh_opts *o, const char *user, char **out)
 {
     *out = NULL;
-    if (o->password_file)
-        return password_from_file(o->password_file, out);
+    mode_t mode = 0;
+    if (o->password_file) {
+        int rc = password_from_file(o->password_file, out, &mode);
+        if (rc == 0)
+            warn_if_shared(mode, o->password_file);
+        return rc;
+    }
     if (env_password(o)) {
         *out = strdup(env_password(o));
         return *out ? 0 : fail(NULL, "out of memory");
     }
     /* The config file's PasswordFile comes after the environment (nanosh(1), FILES). */
-    if (o->config_password_file)
-        return password_from_file(o->config_password_file, out);
+    if (o->config_password_file) {
+        int rc = password_from_file(o->config_password_file, out, &mode);
+        if (rc == 0)
+            warn_if_shared(mode, o->config_password_file);
+        return rc;
+    }
+    return password_from_tty(user, o->host, out);
+}
+
+int credentials_prompt(const nanosh_opts *o, const char *user, char **out)
+{
+    *out = NULL;
     return password_from_tty(user, o->host, out);
 }
 
@@ -240,10 +255,11 @@ int credentials_nt_hash(const nanosh_opts *o, unsigned char hash[16], int *have)
     char *text = NULL;
     const char *source = "NANOSH_NT_HASH";
     int rc = 0;
+    mode_t mode = 0;
 
     *have = 0;
     if (o->nt_hash_file) {
-        if ((rc = password_from_file(o->nt_hash_file, &text)) != 0)
+        if ((rc = password_from_file(o->nt_hash_file, &text, &mode)) != 0)
             return rc;
         source = o->nt_hash_file;
     } else if (env_nt_hash(o)) {
@@ -256,8 +272,10 @@ int credentials_nt_hash(const nanosh_opts *o, unsigned char hash[16], int *have)
     memset(&err, 0, sizeof err);
     if (ws_ntlm_parse_nt_hash(text, hash, &err) != WS_OK)
         rc = fail(err.fix[0] ? err.fix : NULL, "%s: %s", source, err.what);
-    else
+    else {
         *have = 1;
+        warn_if_shared(mode, source);    /* mode 0 (NANOSH_NT_HASH): nothing to say */
+    }
     ws_error_clear(&err);
     credentials_wipe(text);
     return rc;

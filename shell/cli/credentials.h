@@ -9,6 +9,10 @@
  * 255 after a one-line error. */
 int credentials_password(const nanosh_opts *o, const char *user, char **out);
 
+/* Asks for the password of user on the terminal, whatever else was given: a fresh try
+ * after a wrong one. Returns 0 with *out as credentials_password's, or 255. */
+int credentials_prompt(const nanosh_opts *o, const char *user, char **out);
+
 /* Whether a password comes without asking (--password-file, NANOSH_PASSWORD or the
  * config file's PasswordFile). */
 int credentials_password_given(const nanosh_opts *o);
@@ -22,6 +26,9 @@ int credentials_nt_hash(const nanosh_opts *o, unsigned char hash[16], int *have)
 struct credentials_env {
     char *password;    /* NANOSH_PASSWORD, NULL when unset */
     char *nt_hash;     /* NANOSH_NT_HASH, NULL when unset */
+    /* 1: password was typed at the prompt (push and pull ask once for SMB and WinRM), so
+     * connect_client may ask again for a wrong one and replace it here. */
+    int prompted;
 };
 int credentials_take_env(credentials_env *env);
 /* Wipes what credentials_take_env kept. */

@@ -240,6 +240,7 @@ int push_main(const nanosh_opts *o)
         env = *o->env_secrets;
     if (sec.prompted && !sec.nt_hash) {
         env.password = sec.secret;
+        env.prompted = 1;
         wo.env_secrets = &env;
     }
 
@@ -250,6 +251,10 @@ int push_main(const nanosh_opts *o)
         rc = connect_client(&cx, &wo, 1, run_poll_ms(o, 1), &client);
     else
         connect_deadline_start(&cx, o);
+    if (env.prompted) {    /* a wrong password was asked again: SMB takes the new one */
+        sec.secret = env.password;
+        creds.secret = sec.secret;
+    }
     if (rc == 0)
         rc = run(&wo, via, sec.secret ? &creds : NULL, sec.missing, &cx, client);
     if (client)
