@@ -106,8 +106,19 @@ class ErrorStream:
                 os.write(2, b'</Objs>')
 
 
+_out_ended_in_cr = [False]
+
+
 def out(data):
-    os.write(1, data.replace(b'\r\n', b'\n').replace(b'\n', b'\r\n'))
+    """Console output with CR LF line ends. A CR LF that sh's output splits between two
+    reads stays one CR LF: the CR went out with the first piece."""
+    if not data:
+        return
+    text = data.replace(b'\r\n', b'\n').replace(b'\n', b'\r\n')
+    if _out_ended_in_cr[0] and data.startswith(b'\n'):
+        text = text[1:]
+    _out_ended_in_cr[0] = data.endswith(b'\r')
+    os.write(1, text)
 
 
 def decoded(b64):
@@ -175,6 +186,7 @@ class Loop:
             self.broken_host_output()
             self.err.line('\n' + self.nonce + '\r\n')
             # WriteLine("`n@N@ ..."): the `n is a bare LF; only WriteLine's own end is CR LF.
+            _out_ended_in_cr[0] = False
             os.write(1, ('\n%s %s %s %s\r\n' % (self.nonce, 'True' if ok else 'False', self.last_exit,
                                                 self.sandbox.to_windows(self.cwd))).encode('utf-8'))
         self.err.close()
