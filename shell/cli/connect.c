@@ -212,8 +212,9 @@ static int new_client(connect_ctx *cx, const nanosh_opts *o, ws_auth *auth,
 /* A typed password is tried at once with an authenticated Identify (DSP0226 11), the
  * cheapest request that logs on, so that a typo is asked again before any command runs.
  * 1: the server refused the credentials (HTTP 401 or a failed handshake), *err says how;
- * -1: another failure, reported; 0: logged on, or a fault the real request will meet. */
-static int password_refused(connect_ctx *cx, ws_client *c, ws_error *err)
+ * 0: logged on, or another failure, left to the command's own first request to meet and
+ * report as it always has (push, for one, may still copy over SMB). */
+static int password_refused(ws_client *c, ws_error *err)
 {
     ws_identity id;
     ws_rc rc = ws_identify(c, 0, &id, err);
@@ -221,11 +222,6 @@ static int password_refused(connect_ctx *cx, ws_client *c, ws_error *err)
         ws_identity_free(&id);
     if (rc == WS_E_AUTH)
         return 1;
-    if (rc == WS_E_RESOLVE || rc == WS_E_CONNECT || rc == WS_E_TLS_VERIFY || rc == WS_E_TLS ||
-        rc == WS_E_TIMEOUT || rc == WS_E_INSECURE || rc == WS_E_CRYPTO) {
-        connect_report(cx, err);
-        return -1;
-    }
     ws_error_clear(err);
     return 0;
 }
@@ -248,15 +244,10 @@ int connect_client(connect_ctx *cx, const nanosh_opts *o, int authenticated,
 
         ws_error err;
         memset(&err, 0, sizeof err);
-        int refused = password_refused(cx, *out, &err);
-        if (refused == 0)
+        if (!password_refused(*out, &err))
             return 0;
         ws_client_free(*out);
         *out = NULL;
-        if (refused < 0) {
-            ws_error_clear(&err);
-            return 255;
-        }
         if (attempt == PASSWORD_TRIES) {
             rc = connect_report(cx, &err);
             ws_error_clear(&err);
