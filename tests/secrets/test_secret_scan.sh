@@ -126,8 +126,8 @@ ok_status wrong_password 255
 # The --debug traces were written: the scan has the exchanges to look through.
 like "the --debug trace shows the exchanges" "$(cat "$W/out/oneshot_ntlm_env.err")" 'Authorization: (Negotiate|NTLM)'
 
-# --- the interactive shell in a terminal: history and the keyboard ---
-pty_start env NANOSH_PASSWORD="$PW" "$NANOSH" --debug -a ntlm -u "$USER_A" "$H"
+# --- the interactive shell in a terminal: its history file and --log transcript ---
+pty_start env NANOSH_PASSWORD="$PW" "$NANOSH" --debug --log "$W/out/session.log" -a ntlm -u "$USER_A" "$H"
 if pty_wait 'PS .*> ?$|> ?$' 20; then
   pty_type 'echo typed-at-the-prompt'; pty_keys Enter
   pty_wait 'typed-at-the-prompt' 10
@@ -135,6 +135,8 @@ if pty_wait 'PS .*> ?$|> ?$' 20; then
   for i in $(seq 1 100); do pty_dead && break; sleep 0.1; done
   pty_screen >"$W/out/pty.screen"
   check "the interactive session ended" pty_dead
+  check "the session's transcript was written" grep -q 'typed-at-the-prompt' "$W/out/session.log"
+  check "the host's history file was written" grep -rq 'typed-at-the-prompt' "$XDG_STATE_HOME/nanosh"
 else
   pty_screen >"$W/out/pty.screen"
   fail "the interactive shell showed a prompt"
