@@ -1,7 +1,8 @@
 /* libFuzzer target: bootstrap's readers of what a host answers (shell/bootstrap).
  * An input starting with '<' is a WS-Management reply: its enumeration items go to the
  * WMI object reader (bs_obj_parse) as bs_wmi_query hands them, its payload serialized as
- * a Get or Invoke hands it, and the input as a bare object. Any other input is host text:
+ * a Get or Invoke hands it, a fault as bootstrap judges a Get's (bs_wmi_not_found), and
+ * the input as a bare object. Any other input is host text:
  * line 1 the host's TrustedHosts and line 2 the names to add (bs_trusted_merge), and
  * every line the output of "dockerd.exe --version" (bs_docker_version, then the version
  * parse). */
@@ -51,6 +52,14 @@ static void wmi(const char *data, size_t size)
         int end = 0;
         (void)ws_enum_parse(&r, on_item, NULL, &context, &end, &err);
         free(context);
+        ws_error_clear(&err);
+        /* A fault: whether bootstrap reads it as "that instance does not exist". */
+        ws_fault f;
+        if (r.payload && ws_xml_is(r.payload, WS_NS_SOAP, "Fault") &&
+            ws_fault_parse(r.payload, &f, &err) == WS_OK) {
+            ws_fault_to_error(&f, 500, &err);
+            (void)bs_wmi_not_found(&err);
+        }
         ws_error_clear(&err);
         char *payload = NULL;
         if (r.payload && ws_xml_serialize_node(r.payload, &payload, &err) == WS_OK)

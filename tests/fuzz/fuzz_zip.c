@@ -1,15 +1,17 @@
 /* libFuzzer target: the docker zip reader (shell/bootstrap/bs_zip.c, NANO.md 1.2): entry
  * names (absolute, "..", '\', case, doubles) and sizes (declared and actual) of a zip
  * the user gives with --docker-zip. Each input is written to a file and the two entries
- * bootstrap wants are extracted into a private directory. libarchive is linked into the
- * fuzzer, so bs_zip's dlopen of it only takes another reference. */
+ * bootstrap wants are extracted into a private directory; a zip that gives both is then
+ * read as bootstrap reads it (shell/bootstrap/bs_local.c), the engine version found in
+ * dockerd.exe's "Docker version X, build Y" text. libarchive is linked into the fuzzer,
+ * so bs_zip's dlopen of it only takes another reference. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "shell/bootstrap/bs_zip.h"
+#include "shell/bootstrap/bs_int.h"
 
 static char dir[4096], zip[4200], out[2][4200];
 static const char *const names[2] = {"docker/docker.exe", "docker/dockerd.exe"};
@@ -45,7 +47,9 @@ static void check_name(const char *name)
 {
     if (!bs_zip_name_ok(name))
         return;
-    if (!name[0] || name[0] == '/' || name[0] == '\\' || (name[0] && name[1] == ':'))
+    int drive = ((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z')) &&
+                name[1] == ':';
+    if (!name[0] || name[0] == '/' || name[0] == '\\' || drive)
         abort();
     for (const char *p = name; *p;) {
         size_t n = strcspn(p, "/\\");
@@ -53,6 +57,30 @@ static void check_name(const char *name)
             abort();
         p += n + (p[n] != '\0');
     }
+}
+
+/* bootstrap's own reading: extracted into a temporary directory of its own, the version
+ * read from dockerd.exe (the file is not named docker-VERSION.zip), then removed. */
+static void local_files(void)
+{
+    bs_config cfg = {.docker_zip = zip};
+    bs_run run;
+    memset(&run, 0, sizeof run);
+    run.cfg = &cfg;
+    ws_error err = {0};
+    if (bs_local_files(&run, &err) == WS_OK) {
+        char *v = run.zip_version;
+        if (!memchr(v, '\0', sizeof run.zip_version) ||
+            (v[0] && (v[0] < '0' || v[0] > '9' || strpbrk(v, " \t,\r\n"))))
+            abort();
+    } else if (!err.what[0]) {
+        abort();
+    }
+    bs_local_cleanup(&run);
+    if (run.tmpdir[0])
+        abort();
+    ws_error_clear(&err);
+    ws_error_clear(&run.local_err);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -87,5 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ws_error_clear(&err);
     unlink(out[0]);
     unlink(out[1]);
+    if (rc == WS_OK)
+        local_files();
     return 0;
 }

@@ -68,7 +68,8 @@ libsrc="$(ls "$srcdir"/base/*.c "$srcdir"/wsman/*.c "$srcdir"/auth/*.c) $srcdir/
   $srcdir/shell/cli/json.c $srcdir/shell/push/xfer.c $srcdir/shell/push/smb_path.c $srcdir/tests/fuzz/fuzz_stub_version.c
   $srcdir/shell/ps/ps_framing.c $srcdir/shell/ps/ps_snippets.c $srcdir/shell/ps/ps_quote.c
   $srcdir/shell/fleet/inventory.c $srcdir/shell/fleet/shard.c $srcdir/shell/fleet/report_merge.c
-  $srcdir/shell/bootstrap/bs_zip.c $srcdir/shell/bootstrap/bs_text.c $srcdir/shell/bootstrap/bs_wmi.c"
+  $srcdir/shell/bootstrap/bs_zip.c $srcdir/shell/bootstrap/bs_text.c $srcdir/shell/bootstrap/bs_wmi.c
+  $srcdir/shell/bootstrap/bs_local.c"
 mkdir -p "$out/obj" || { echo "Bail out! cannot create $out"; exit 1; }
 stamp=$out/build.stamp
 want="$cc $cflags $pkglibs"
