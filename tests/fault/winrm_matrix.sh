@@ -41,7 +41,7 @@ verb_of() {
   case $1 in
     send) echo stdin ;;
     enumerate|pull) echo enumerate ;;
-    invoke|get|identify) echo "$1" ;;
+    invoke|get|put|identify) echo "$1" ;;
     *) echo run ;;
   esac
 }
@@ -52,7 +52,7 @@ verb_of() {
 # the first request of a run.  push and pull: a fault in the middle of a 300 kB copy.
 cases() {
   local s k
-  for s in create command send receive signal delete enumerate pull invoke get identify; do
+  for s in create command send receive signal delete enumerate pull invoke get put identify; do
     for k in close-before close-after 500-garbage 500-unknown-fault slow huge wrong-relatesto; do
       # Identify carries no wsa:MessageID, so its reply no RelatesTo (DSP0226 11).
       [ "$s:$k" = identify:wrong-relatesto ] || echo "basic $s $k"
@@ -61,7 +61,7 @@ cases() {
   for s in command send receive signal delete pull; do
     echo "basic $s repeat-sequence"
   done
-  for s in create command send receive signal delete enumerate pull invoke get; do
+  for s in create command send receive signal delete enumerate pull invoke get put; do
     echo "ntlm $s tamper-encrypted"
   done
   for s in command send receive signal delete pull; do
@@ -87,16 +87,16 @@ cases() {
 # except where the fault cannot touch the result:
 #  - signal and delete come after the command's end: its status stands, and a failed
 #    Delete says in one line that the server deletes the shell after its idle timeout;
-#  - a Get or Identify cut off is sent again once on a new connection (safe to repeat);
+#  - a Get, Put or Identify cut off is sent again once on a new connection (safe to repeat);
 #  - close-after where what follows is nothing (the last request of a run), cleanup
 #    (after the last Receive: Signal, then Delete, which is sent again) or safe to repeat
-#    (Get, Identify); before Command, Send, Pull or a method, nanosh cannot know whether
+#    (Get, Put, Identify); before Command, Send, Pull or a method, nanosh cannot know whether
 #    the server ran it, so it stops with 255 rather than repeat it.
 expect_status() {
   case $1:$2 in
     signal:*|delete:*) echo 0 ;;
-    get:close-before|identify:close-before) echo 0 ;;
-    get:close-after|identify:close-after|invoke:close-after|receive:close-after) echo 0 ;;
+    get:close-before|put:close-before|identify:close-before) echo 0 ;;
+    get:close-after|put:close-after|identify:close-after|invoke:close-after|receive:close-after) echo 0 ;;
     *) echo 255 ;;
   esac
 }
@@ -136,6 +136,7 @@ run_case() {
       enumerate) argv=("$BIN" wsman "${common[@]}" enumerate wmicimv2/Win32_Service) ;;
       invoke) argv=("$BIN" wsman "${common[@]}" invoke wmicimv2/Win32_Service StopService -k Name=WinRM) ;;
       get) argv=("$BIN" wsman "${common[@]}" get winrm/config) ;;
+      put) argv=("$BIN" wsman "${common[@]}" put winrm/config/client "$W/client.xml") ;;
       identify) argv=("$BIN" wsman "${common[@]}" identify) ;;
       push) cp "$W/copy.bin" "$d/cwd/src.bin"
             argv=("$BIN" push --via winrm "${common[@]}" src.bin 'C:\dest.bin') ;;
@@ -168,6 +169,8 @@ else
                              head -n 1 "$W/kdc.out" 2>/dev/null || echo 'kinit not found')"
 fi
 head -c 300000 /dev/urandom >"$W/copy.bin"
+printf '<cfg:Client xmlns:cfg="http://schemas.microsoft.com/wbem/wsman/1/config/client">%s</cfg:Client>\n' \
+  '<cfg:TrustedHosts>10.0.0.7</cfg:TrustedHosts>' >"$W/client.xml"
 
 mapfile -t CASES < <(cases)
 if [ -n "${FAULT_ONLY:-}" ]; then
