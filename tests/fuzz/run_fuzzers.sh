@@ -79,6 +79,7 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   for t in $all_targets; do [ -x "$out/fuzz_$t" ] || stale=1; done
   [ -n "$(find "$srcdir/base" "$srcdir/wsman" "$srcdir/auth" "$srcdir/shell" "$srcdir/tests/fuzz" \
               -name '*.[ch]' -newer "$stamp" 2>/dev/null | head -1)" ] && stale=1
+  [ "$0" -nt "$stamp" ] && stale=1   # this script builds them
 fi
 build_failed=""
 if [ $stale = 1 ]; then
@@ -105,8 +106,8 @@ if [ $stale = 1 ]; then
     f=$(head -1 "$out/obj/failed")
     build_failed="compiling $f: $(head -5 "$out/obj/$(basename "$(dirname "$f")")_$(basename "$f" .c).o.log")"
     rm -f "$out/obj/failed"
-  elif ! ar cr "$out/libfuzz.a" $(for f in $libsrc; do
-             echo "$out/obj/$(basename "$(dirname "$f")")_$(basename "$f" .c).o"; done) 2>"$out/obj/ar.log"; then
+  elif ! printf '%s\n' $libsrc | sed "s|.*/\([^/]*\)/\([^/]*\)\.c\$|$out/obj/\1_\2.o|" |
+         xargs ar cr "$out/libfuzz.a" 2>"$out/obj/ar.log"; then
     build_failed="ar: $(head -3 "$out/obj/ar.log")"
   else
     running=0
