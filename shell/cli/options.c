@@ -933,14 +933,8 @@ void options_host_free(nanosh_opts *ho)
 void options_free(nanosh_opts *o)
 {
     free(o->target_arg);
-    free(o->host);
-    free(o->path);
-    free(o->host_alias);
-    free(o->config_spn);
-    free(o->config_password_file);
+    options_host_free(o);
     free(o->env);
-    free(o->user);
-    free(o->cacert);
     free(o->wsman_args);
     free(o->copy_args);
     free(o->targets);
