@@ -10,7 +10,7 @@ BUILD_PKGS="gcc libc6-dev make autoconf automake pkg-config
 TEST_PKGS="python3 python3-yaml python3-winrm python3-requests-ntlm python3-requests-kerberos
   python3-kerberos python3-gssapi gss-ntlmssp python3-impacket python3-pycryptodome
   krb5-kdc krb5-admin-server krb5-user samba smbclient libarchive13 python3-jsonschema
-  openssl curl ca-certificates procps iproute2 tmux valgrind hyperfine
+  openssl curl ca-certificates procps iproute2 tmux valgrind hyperfine time
   golang-go golang-github-masterzen-winrm-dev clang libclang-rt-14-dev"
 
 missing=""

@@ -68,45 +68,29 @@ class Relay:
             await writer.drain()
             await asyncio.sleep(1.0)
 
-    async def up(self, c_reader, s_writer, conn):
-        """Client to server."""
+    async def pump(self, reader, writer, conn, to_client):
+        """One direction: client to server, or (to_client) server to client. The fault
+        fires on the message that crosses --at, whichever way it goes."""
         while True:
-            msg = await self.read_message(c_reader)
+            msg = await self.read_message(reader)
             if self.crosses(len(msg)):
                 self.fire()
                 mode = self.args.fault
                 if mode == 'close-before':
                     return
                 if mode == 'cut':
-                    s_writer.write(msg[:max(0, self.args.at - self.bytes)])
-                    await s_writer.drain()
+                    writer.write(msg[:max(0, self.args.at - self.bytes)])
+                    await writer.drain()
                     return
                 if mode == 'close-after':
                     conn['close_after_reply'] = True
+                    if to_client:           # the reply goes out, then the connection ends
+                        self.bytes += len(msg)
+                        await self.send(writer, msg, False)
+                        return
             self.bytes += len(msg)
-            await self.send(s_writer, msg, False)
-
-    async def down(self, s_reader, c_writer, conn):
-        """Server to client."""
-        while True:
-            msg = await self.read_message(s_reader)
-            if self.crosses(len(msg)):
-                self.fire()
-                mode = self.args.fault
-                if mode == 'close-before':
-                    return
-                if mode == 'cut':
-                    c_writer.write(msg[:max(0, self.args.at - self.bytes)])
-                    await c_writer.drain()
-                    return
-                if mode == 'close-after':
-                    conn['close_after_reply'] = True
-                    self.bytes += len(msg)
-                    await self.send(c_writer, msg, False)
-                    return
-            self.bytes += len(msg)
-            await self.send(c_writer, msg, self.fired and self.args.fault == 'slow')
-            if conn.get('close_after_reply'):
+            await self.send(writer, msg, to_client and self.fired and self.args.fault == 'slow')
+            if to_client and conn.get('close_after_reply'):
                 return
 
     async def handle(self, c_reader, c_writer):
@@ -119,8 +103,8 @@ class Relay:
                 return                      # the host went away
             s_reader, s_writer = await asyncio.open_connection(self.args.host, self.args.port)
             conn = {}
-            halves = [asyncio.ensure_future(self.up(c_reader, s_writer, conn)),
-                      asyncio.ensure_future(self.down(s_reader, c_writer, conn))]
+            halves = [asyncio.ensure_future(self.pump(c_reader, s_writer, conn, False)),
+                      asyncio.ensure_future(self.pump(s_reader, c_writer, conn, True))]
             try:                            # either side ending, or breaking, ends both
                 await asyncio.wait(halves, return_when=asyncio.FIRST_COMPLETED)
             finally:
