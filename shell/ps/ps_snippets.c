@@ -48,6 +48,13 @@ static const char stream_read_fmt[] =
 
 static const char make_dir_fmt[] =
     "%s[void][IO.Directory]::CreateDirectory(%s);'D'%s";
+/* Snippet 14 deletes only a name of the form xfer_part_name() makes (shell/push/xfer.h),
+ * with no ':' past the drive's (an alternate data stream of a real file), so no path
+ * can make it delete a real file. \z, not $: $ also matches before a final newline. */
+static const char remove_part_fmt[] =
+    "%s$t=%s;if($t -cnotmatch '^(?:[A-Za-z]:)?[^:]*\\.nanosh-[0-9a-f]{16}\\.part\\z')"
+    "{throw 'refused: not a partial copy of nanosh (NAME.nanosh-ID.part)'}"
+    "elseif([IO.File]::Exists($t)){[IO.File]::Delete($t);'R'}else{'N'}%s";
 
 /* The expression that yields s on the host. */
 static char *decoded(const char *s)
@@ -137,5 +144,13 @@ char *ps_snippet_make_dir(const char *dir)
     char *d = decoded(dir);
     char *text = d ? filled(make_dir_fmt, stream_head, d, stream_tail) : NULL;
     free(d);
+    return text;
+}
+
+char *ps_snippet_remove_part(const char *part)
+{
+    char *t = decoded(part);
+    char *text = t ? filled(remove_part_fmt, stream_head, t, stream_tail) : NULL;
+    free(t);
     return text;
 }

@@ -1,4 +1,4 @@
-/* The PowerShell texts nanosh sends with user data in them: snippets 3 and 9-13 of
+/* The PowerShell texts nanosh sends with user data in them: snippets 3 and 9-14 of
  * docs/powershell-snippets.md, built in one place so that a test can check every one.
  * Paths travel as base64 of UTF-8 (ps_append_text), never as code. Each returns a
  * malloc'd text, or NULL on out of memory. */
@@ -27,5 +27,10 @@ char *ps_snippet_stream_read(const char *src, unsigned long long offset,
 /* Snippet 13: the directory dir and its parents made; "D" when it exists after. Errors
  * as 9-12. */
 char *ps_snippet_make_dir(const char *dir);
+/* Snippet 14: removes the file part when its name ends in ".nanosh-ID.part" (ID: 16
+ * lower-case hex digits) and holds no ':' past the drive's: "R" removed, "N" no such
+ * file. Any other name is refused (NANOSH-E io refused: ..., exit 1) and nothing is
+ * removed. Errors as 9-12. */
+char *ps_snippet_remove_part(const char *part);
 
 #endif

@@ -276,6 +276,8 @@ void push_job_copy(push_job *j, const char *local, const char *remote,
     } else {
         if (kind == XFER_E_NONE)
             kind = XFER_E_OTHER;
+        if (j->xo.discard_partial)
+            xfer_fix_without_resume(&err, kind);
         tell_failed(j, &f, kind, &err);
     }
     ws_error_clear(&err);
@@ -316,6 +318,8 @@ ws_rc push_job_run(const push_host *h, const push_request *rq, const push_events
     if (push_job_cancelled(&j)) {
         totals->cancelled = 1;
         totals->kind = XFER_E_CANCELLED;
+        if (rq->xfer.discard_partial)
+            return ws_error_set(err, WS_E_IO, "run it again", "interrupted");
         return ws_error_set(err, WS_E_IO, "run the same command with --resume to continue "
                             "from the partial copy", "interrupted; the partial copy is kept "
                             "beside the target");

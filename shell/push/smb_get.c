@@ -121,10 +121,12 @@ static ws_rc copy_in(get_job *j, const smb_hasher *hasher, const char *url,
     }
     if (rc == WS_OK && part_file_commit(&pf, j->size, 0644, j->o->force) != 0)
         return local_error(err, &c->kind, j->local, errno);
-    /* Kept for --resume after a broken connection, an interrupt or a timeout. */
+    /* Kept for --resume after a broken connection, an interrupt or a timeout, unless
+     * the caller will not resume. */
     if (rc != WS_OK)
-        part_file_close(&pf, c->kind == XFER_E_UNREACHABLE || c->kind == XFER_E_CANCELLED
-                                 || rc == WS_E_TIMEOUT || rc == WS_E_CONNECT);
+        part_file_close(&pf, !j->o->discard_partial &&
+                                 (c->kind == XFER_E_UNREACHABLE || c->kind == XFER_E_CANCELLED
+                                  || rc == WS_E_TIMEOUT || rc == WS_E_CONNECT));
     return rc;
 }
 

@@ -243,6 +243,29 @@ static ws_rc existing_target(put_job *j, const smb_hasher *hasher, const char *s
     return WS_OK;
 }
 
+/* Removes the partial copy after a failed copy. With o->discard_partial, err's message
+ * says whether that worked (over a broken connection it may not). */
+static void remove_part(put_job *j, const char *share, const char *part, ws_error *err)
+{
+    smb_conn *c = j->c;
+    ws_error e;
+    memset(&e, 0, sizeof e);
+    char *url = smb_conn_url(c, share, part, &e);
+    int gone = url && (c->api.smbc_getFunctionUnlink(c->ctx)(c->ctx, url) == 0 || errno == ENOENT);
+    int why = url ? errno : ENOMEM;
+    free(url);
+    ws_error_clear(&e);
+    if (!j->o->discard_partial)
+        return;
+    char what[sizeof err->what];
+    snprintf(what, sizeof what, "%s", err->what);
+    if (gone)
+        snprintf(err->what, sizeof err->what, "%.470s; the partial copy was removed", what);
+    else
+        snprintf(err->what, sizeof err->what, "%.190s; the partial copy \\\\%.60s\\%.40s\\%.100s "
+                 "is still there (%.60s)", what, c->host, share, part, strerror(why));
+}
+
 /* Stat of the target, the decision, the partial copy, verify, rename. */
 static ws_rc put_file(put_job *j, const smb_hasher *hasher, const char *share,
                       const char *path, ws_error *err)
@@ -270,15 +293,12 @@ static ws_rc put_file(put_job *j, const smb_hasher *hasher, const char *share,
     if (rc == WS_OK)
         rc = verify_and_rename(j, hasher, share, part, path, err);
     /* Kept for --resume after a broken connection, an interrupt or a timeout; removed
-     * otherwise (a full disk, a local read error), when resuming would not help. */
+     * otherwise (a full disk, a local read error), when resuming would not help, and
+     * always when the caller will not resume (o->discard_partial). */
     int resumable = c->kind == XFER_E_UNREACHABLE || c->kind == XFER_E_CANCELLED
                     || rc == WS_E_TIMEOUT || rc == WS_E_CONNECT;
-    if (rc != WS_OK && !resumable && c->kind != XFER_E_MISMATCH) {
-        char *url = smb_conn_url(c, share, part, err);
-        if (url)
-            c->api.smbc_getFunctionUnlink(c->ctx)(c->ctx, url);
-        free(url);
-    }
+    if (rc != WS_OK && (!resumable || j->o->discard_partial) && c->kind != XFER_E_MISMATCH)
+        remove_part(j, share, part, err);
     free(part);
     return rc;
 }

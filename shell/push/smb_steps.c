@@ -14,13 +14,14 @@ ws_rc smb_should_stop(const xfer_opts *o, xfer_kind *kind, ws_error *err)
     if (o->cancel && atomic_load(o->cancel)) {
         *kind = XFER_E_CANCELLED;
         return ws_error_set(err, WS_E_IO, "run again with --resume to continue",
-                            "copy interrupted; the partial copy was kept");
+                            "copy interrupted%s", o->discard_partial ? ""
+                            : "; the partial copy was kept");
     }
     if (o->deadline_ms && ws_now_ms() >= o->deadline_ms) {
         *kind = XFER_E_OTHER;
         return ws_error_set(err, WS_E_TIMEOUT, "run again with --resume to continue, or "
-                            "allow more time", "the time allowed ran out during the copy; "
-                            "the partial copy was kept");
+                            "allow more time", "the time allowed ran out during the copy%s",
+                            o->discard_partial ? "" : "; the partial copy was kept");
     }
     return WS_OK;
 }

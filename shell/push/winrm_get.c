@@ -318,7 +318,8 @@ ws_rc winrm_get(winrm_copy *c, const char *remote, const char *local, const xfer
              * at once leave holes when they stop, and --resume goes by its length. Not
              * kept from a host that broke the protocol (more bytes than asked), nor on
              * a full disk, where it only holds the space. */
-            int keep = rc != WS_E_PROTOCOL && *kind != XFER_E_DISKFULL;
+            int keep = rc != WS_E_PROTOCOL && *kind != XFER_E_DISKFULL &&
+                       !g->o->discard_partial;
             if (keep && g->n > 0 && ftruncate(g->f.fd, (off_t)contiguous(g)) != 0)
                 keep = 0;
             part_file_close(&g->f, keep);

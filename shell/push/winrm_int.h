@@ -103,6 +103,13 @@ ws_rc wr_finish(winrm_copy *c, const char *part, const char *to, unsigned long l
                 const char *hash, int force, const xfer_opts *o, const char *doing,
                 const char *shown, xfer_kind *kind, ws_error *err);
 
+/* Snippet 14: removes the partial copy part (a name xfer_part_name() made; the host
+ * refuses any other) for a caller that will not resume. *removed: 1 removed, 0 there was
+ * none. Bounded by WR_REMOVE_MS of its own: the cancel flag or the deadline of the copy
+ * may be what stopped it. */
+#define WR_REMOVE_MS 15000
+ws_rc wr_remove_part(winrm_copy *c, const char *part, int *removed, ws_error *err);
+
 /* Snippet 9 for path and part; hash_if_size as in ps_snippet_stream_stat. */
 ws_rc wr_stat(winrm_copy *c, const char *path, const char *part, long long hash_if_size,
               const xfer_opts *o, remote_stat *st, remote_stat *part_st, xfer_kind *kind,

@@ -1,7 +1,8 @@
 /* Push over WinRM (shell/push/winrm_copy.h): stat (snippet 9), the file streamed as
  * stdin of one process per byte range (10) straight from the file with pread, never
  * held in memory, while the caller's thread hashes it; then finish (11), where the host
- * hashes what it wrote and renames it only when the hashes agree. */
+ * hashes what it wrote and renames it only when the hashes agree. A copy that failed
+ * with o->discard_partial removes its partial copy on the host (snippet 14). */
 #include "shell/push/winrm_int.h"
 #include "shell/ps/ps_snippets.h"
 #include <errno.h>
@@ -280,6 +281,26 @@ static ws_rc resume_point(put_ctx *p, const remote_stat *part, unsigned long lon
     return WS_OK;
 }
 
+/* The partial copy removed after a failed copy whose caller will not resume; err's
+ * message says whether it was (a copy cut off may leave one the host cannot remove). */
+static void discard_part(put_ctx *p, ws_error *err)
+{
+    ws_error e;
+    memset(&e, 0, sizeof e);
+    int removed = 0;
+    char what[sizeof err->what], part[200];
+    snprintf(what, sizeof what, "%s", err->what);
+    if (wr_remove_part(p->c, p->part, &removed, &e) == WS_OK) {
+        if (removed)
+            snprintf(err->what, sizeof err->what, "%.470s; the partial copy was removed", what);
+    } else {
+        wr_fold(p->part, strlen(p->part), part, sizeof part);
+        snprintf(err->what, sizeof err->what, "%.190s; the partial copy %.120s is still on the "
+                 "host (%.150s)", what, part, e.what);
+    }
+    ws_error_clear(&e);
+}
+
 ws_rc winrm_put(winrm_copy *c, const char *local, const char *remote, const xfer_opts *o,
                 xfer_result *r, xfer_kind *kind, ws_error *err)
 {
@@ -310,6 +331,7 @@ ws_rc winrm_put(winrm_copy *c, const char *local, const char *remote, const xfer
         char hash[65];
         rc = resume_point(&p, &part, &from, kind, err);
         r->resumed_from = from;
+        int wrote = rc == WS_OK;
         if (rc == WS_OK)
             rc = send_ranges(&p, from, from == 0, hash, &r->moved, kind, err);
         if (rc == WS_OK)
@@ -317,7 +339,8 @@ ws_rc winrm_put(winrm_copy *c, const char *local, const char *remote, const xfer
         if (rc == WS_OK) {
             r->status = XFER_COPIED;
             memcpy(r->sha256, hash, sizeof r->sha256);
-        }
+        } else if (wrote && p.o->discard_partial && *kind != XFER_E_MISMATCH)
+            discard_part(&p, err);   /* a mismatch removed it on the host already */
     }
     free(p.part);
     close(p.fd);

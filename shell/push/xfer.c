@@ -56,6 +56,16 @@ char *xfer_part_name(const char *target, const char *id)
     return name;
 }
 
+void xfer_fix_without_resume(ws_error *err, xfer_kind kind)
+{
+    if (!strstr(err->fix, "--resume"))
+        return;
+    snprintf(err->fix, sizeof err->fix, "%s",
+             kind == XFER_E_DISKFULL ? "free space on the disk that is full, then run it again"
+             : err->rc == WS_E_TIMEOUT ? "allow more time, or run it again"
+             : "run it again");
+}
+
 /* Bytes read per pread; the cancel flag is looked at between two. */
 enum { HASH_STEP = 1 << 20 };
 

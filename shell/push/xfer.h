@@ -30,6 +30,10 @@ typedef struct xfer_opts {
     const _Atomic int *cancel;       /* may be NULL; non-zero stops the copy, leaving the
                                       * partial copy for --resume */
     long long deadline_ms;           /* ws_now_ms() based; 0: none */
+    int discard_partial;             /* the caller will not resume (bootstrap): a failed
+                                      * copy removes its partial copy on either side, best
+                                      * effort (WinRM: snippet 14), and its error says whether
+                                      * that worked; no message then tells to --resume */
 } xfer_opts;
 
 typedef enum xfer_status {
@@ -67,6 +71,10 @@ const char *xfer_kind_name(xfer_kind k);   /* "exists", "denied", ... for --json
 void xfer_part_id(const struct stat *st, const char *target, char out[17]);
 /* target + ".nanosh-" + id + ".part", malloc'd; NULL when out of memory. */
 char *xfer_part_name(const char *target, const char *id);
+
+/* For a copy with discard_partial: a fix that tells to run again with --resume becomes
+ * one that tells to run it again (after freeing space, for a full disk). */
+void xfer_fix_without_resume(ws_error *err, xfer_kind kind);
 
 /* SHA-256 of the first len bytes of fd from offset 0 (pread: fd's offset is left alone),
  * as upper-case hex. The cancel flag is looked at every MiB. WS_OK or WS_E_IO. */

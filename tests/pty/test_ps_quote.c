@@ -125,6 +125,10 @@ static const char stream_read_tpl[] =
 /* Snippet 13 (bootstrap's share directory). */
 static const char make_dir_tpl[] =
     HEAD_TPL "[void][IO.Directory]::CreateDirectory(" DEC ");'#'" TAIL_TPL;
+/* Snippet 14 (a partial copy removed when it will not be resumed). */
+static const char remove_part_tpl[] =
+    HEAD_TPL "$t=" DEC ";if($t -cnotmatch '#'){throw '#'}elseif([IO.File]::Exists($t))"
+    "{[IO.File]::Delete($t);'#'}else{'#'}" TAIL_TPL;
 
 /* Literal i must be base64 whose UTF-8 is name. */
 static int carries(const tokens *t, int i, const char *name)
@@ -175,6 +179,8 @@ static void check_snippets(int i)
     check_snippet("stream read", ps_snippet_stream_read(name, 98304, 49152), stream_read_tpl,
                   (const int[]){2, -1}, one, i);
     check_snippet("make dir", ps_snippet_make_dir(name), make_dir_tpl, (const int[]){2, -1}, one, i);
+    check_snippet("remove part", ps_snippet_remove_part(name), remove_part_tpl, (const int[]){2, -1},
+                  one, i);
 }
 
 /* The fixed words of snippets 9-12 that change with the arguments: the mode of 10,
@@ -202,6 +208,13 @@ static void check_stream_words(void)
     free(text);
     text = ps_snippet_stream_finish("C:\\a", "C:\\b", 9, "0123'", 0);
     TAP_OK(text == NULL, "stream finish: a hash that is not 64 hex digits is refused");
+    free(text);
+    /* 14: the name test is the partial copy's pattern, whatever the path. */
+    text = ps_snippet_remove_part("C:\\x';$t='C:\\Windows\\System32\\docker.exe");
+    tokenize(text ? text : "", &t);
+    TAP_STR_EQ(t.literal[3].data, "^(?:[A-Za-z]:)?[^:]*\\.nanosh-[0-9a-f]{16}\\.part\\z",
+               "remove part: the name must end in .nanosh-ID.part, no stream, to the very end");
+    tokens_free(&t);
     free(text);
 }
 

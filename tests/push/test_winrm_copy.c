@@ -5,7 +5,9 @@
  *   main  first the local parts alone (xfer.h helpers, part_file.h), then sizes 0, 1, one Send chunk, one chunk + 1, 64 MiB both ways (byte for byte in
  *         the sandbox, peak RSS far below the file), a Unicode name, unchanged, exists
  *         with and without force, a denied path (--deny-path 'C:\Denied'), not found,
- *         --streams 4 both ways, cancel, and --resume after a cancel
+ *         --streams 4 both ways, cancel, and --resume after a cancel; snippet 14: a
+ *         partial copy removed, any other name refused and left alone, and a cancelled
+ *         copy with discard_partial that leaves no partial copy on either side
  *   enc   the same transfers over a server that requires encryption (sealed NTLM)
  *   drop  a connection dropped mid-upload (--fault-drop-after-stdin-bytes): no target,
  *         the error says --resume, and --resume completes it moving fewer bytes
@@ -691,6 +693,91 @@ static void test_deadline(winrm_copy *c)
     unlink(local);
 }
 
+/* Snippet 14 through the test server: only a name that ends in .nanosh-ID.part (16
+ * lower-case hex digits), with no stream, is removed; any other is refused, untouched. */
+static void test_remove_part(winrm_copy *c)
+{
+    static const char *const refused[][2] = {
+        {"victim.exe", "a real file"},
+        {"victim.exe.nanosh-0123456789ABCDEF.part", "an upper-case ID"},
+        {"victim.exe.nanosh-0123456789abcde.part", "an ID of 15 digits"},
+        {"victim.exe.nanosh-0123456789abcdef.part.bak", "more after .part"},
+        {"victim.exe.nanosh-0123456789abcdef.part\n", "a newline after .part"},
+        {"victim.exe:x.nanosh-0123456789abcdef.part", "a stream of victim.exe"},
+    };
+    char dir[4096], boxed[4096], win[600];
+    in_sandbox(dir, sizeof dir, "");
+    mkdir(dir, 0755);
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        in_sandbox(boxed, sizeof boxed, refused[i][0]);
+        make_file(boxed, 10);
+        char victim[4096];
+        in_sandbox(victim, sizeof victim, "victim.exe");
+        make_file(victim, 10);
+        snprintf(win, sizeof win, "C:\\nanosh-test\\%s", refused[i][0]);
+        int removed = -1;
+        ws_error err = {0};
+        ws_rc rc = wr_remove_part(c, win, &removed, &err);
+        TAP_OK(rc != WS_OK && strstr(err.what, "refused") && removed == 0 && exists(boxed) &&
+               exists(victim), "snippet 14 refuses %s, removes nothing (%s)", refused[i][1],
+               err.what);
+        ws_error_clear(&err);
+        unlink(boxed);
+        unlink(victim);
+    }
+    in_sandbox(boxed, sizeof boxed, "victim.exe.nanosh-0123456789abcdef.part");
+    make_file(boxed, 10);
+    int removed = -1;
+    ws_error err = {0};
+    ws_rc rc = wr_remove_part(c, "C:\\nanosh-test\\victim.exe.nanosh-0123456789abcdef.part",
+                              &removed, &err);
+    TAP_OK(rc == WS_OK && removed == 1 && !exists(boxed),
+           "snippet 14 removes a partial copy: R (%s)", err.what);
+    ws_error_clear(&err);
+    rc = wr_remove_part(c, "C:\\nanosh-test\\victim.exe.nanosh-0123456789abcdef.part",
+                        &removed, &err);
+    TAP_OK(rc == WS_OK && removed == 0, "snippet 14 on one that is not there: N (%s)", err.what);
+    ws_error_clear(&err);
+}
+
+/* discard_partial (bootstrap's): a cancelled push or pull leaves no partial copy on
+ * either side, and nothing tells to --resume. */
+static void test_discard(winrm_copy *c)
+{
+    char local[512], back[512], boxed[4096], dir[4096];
+    const char *remote = "C:\\nanosh-test\\discard.bin";
+    snprintf(local, sizeof local, "%s/discard.bin", local_dir);
+    snprintf(back, sizeof back, "%s/discard-back.bin", local_dir);
+    in_sandbox(boxed, sizeof boxed, "discard.bin");
+    in_sandbox(dir, sizeof dir, "");
+    make_file(local, 24 * MIB);
+    canceller k = {.at_bytes = 6 * MIB};
+    xfer_progress pr = {on_progress, &k};
+    xfer_opts o = {.progress = &pr, .cancel = &k.flag, .discard_partial = 1};
+    xfer_result r;
+    xfer_kind kind;
+    ws_error err = {0};
+    ws_rc rc = winrm_put(c, local, remote, &o, &r, &kind, &err);
+    xfer_fix_without_resume(&err, kind);
+    TAP_OK(rc != WS_OK && kind == XFER_E_CANCELLED && strstr(err.what, "partial copy was removed")
+           && !strstr(err.what, "--resume") && !strstr(err.fix, "--resume"),
+           "push cancelled, discard_partial: says the partial copy was removed, no --resume "
+           "(%s / %s)", err.what, err.fix);
+    TAP_OK(!exists(boxed) && part_files(dir) == 0,
+           "push cancelled, discard_partial: no target, no partial copy on the host (%d)",
+           part_files(dir));
+    ws_error_clear(&err);
+    make_file(boxed, 24 * MIB);
+    memset(&k, 0, sizeof k);
+    k.at_bytes = 6 * MIB;
+    rc = winrm_get(c, remote, back, &o, &r, &kind, &err);
+    TAP_OK(rc != WS_OK && kind == XFER_E_CANCELLED && !exists(back) && part_files(local_dir) == 0,
+           "pull cancelled, discard_partial: no local partial file (%s)", err.what);
+    ws_error_clear(&err);
+    unlink(local);
+    unlink(boxed);
+}
+
 /* The server drops the connection once, DROP_AT stdin bytes into the upload. */
 static void test_drop(winrm_copy *c, unsigned long long drop_at)
 {
@@ -756,6 +843,8 @@ int main(int argc, char **argv)
         test_streams_cancel(c);
         test_cancel_resume(c);
         test_deadline(c);
+        test_remove_part(c);
+        test_discard(c);
     } else if (c && !strcmp(mode, "enc")) {
         test_sizes(c, cl, 1);
         test_streams(c);

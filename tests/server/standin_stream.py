@@ -1,5 +1,6 @@
 """Snippets 9-12 for the stand-in powershell.exe: push and pull over WinRM, streamed
-(docs/powershell-snippets.md, "9-12"), and 13, making a directory (bootstrap's share).
+(docs/powershell-snippets.md, "9-12"), 13, making a directory (bootstrap's share), and
+14, removing a partial copy that will not be resumed (bootstrap's).
 
 Each runs as its own `powershell.exe -EncodedCommand` process. The texts below are
 copies of stream_head, stream_tail and stream_*_fmt in shell/ps/ps_snippets.c, which
@@ -61,6 +62,11 @@ READ_FMT = ("%s$s=%s;$f=[IO.File]::Open($s,'Open','Read','ReadWrite');try{$f.Pos
             "while($r -gt 0){$n=$f.Read($b,0,[int][Math]::Min($r,$b.Length));if($n -le 0){break};"
             "$o.Write($b,0,$n);$r-=$n};$o.Flush()}finally{$f.Close()}%s")
 MAKE_DIR_FMT = "%s[void][IO.Directory]::CreateDirectory(%s);'D'%s"
+REMOVE_PART_FMT = ("%s$t=%s;if($t -cnotmatch '^(?:[A-Za-z]:)?[^:]*\\.nanosh-[0-9a-f]{16}\\.part\\z')"
+                   "{throw 'refused: not a partial copy of nanosh (NAME.nanosh-ID.part)'}"
+                   "elseif([IO.File]::Exists($t)){[IO.File]::Delete($t);'R'}else{'N'}%s")
+# Snippet 14's -cnotmatch pattern (case-sensitive) as Python reads it; .NET's \z is Python's \Z.
+PART_NAME = re.compile(r'(?:[A-Za-z]:)?[^:]*\.nanosh-[0-9a-f]{16}\.part\Z')
 
 # What each %s of a format stands for; %lld and %llu are decimal numbers as printf writes them.
 FIELD = {'head': re.escape(HEAD), 'tail': re.escape(TAIL), 'path': DEC,
@@ -84,6 +90,7 @@ WRITE = pattern(WRITE_FMT, ('head', 'path', 'mode', 'tail'))
 FINISH = pattern(FINISH_FMT, ('head', 'path', 'path', 'hash', 'force', 'tail'))
 READ = pattern(READ_FMT, ('head', 'path', 'tail'))
 MAKE_DIR = pattern(MAKE_DIR_FMT, ('head', 'path', 'tail'))
+REMOVE_PART = pattern(REMOVE_PART_FMT, ('head', 'path', 'tail'))
 
 
 class PsError(Exception):
@@ -307,6 +314,19 @@ def make_dir(host, d):
     say('D')
 
 
+def remove_part(host, t):
+    """14: t removed ('R') when its name is a partial copy's and it is a file, 'N' when there
+    is no such file. Any other name: `throw 'refused: ...'`, a RuntimeException whose HResult
+    is none the TAIL knows, so kind 'io'; nothing is touched."""
+    if not PART_NAME.match(t):
+        raise PsError('io', 'refused: not a partial copy of nanosh (NAME.nanosh-ID.part)')
+    if host.exists(t, os.path.isfile):
+        host.call(t, os.unlink, host.path(t))
+        say('R')
+    else:
+        say('N')
+
+
 HOOK = os.environ.get('NANOSH_STANDIN_HOOK', '')
 
 
@@ -322,11 +342,12 @@ SNIPPETS = (
     (FINISH, lambda host, g: finish(host, decoded(g[0]), decoded(g[1]), int(g[2]), g[3], g[4] == '$true')),
     (READ, lambda host, g: read(host, decoded(g[0]), int(g[1]), int(g[2]))),
     (MAKE_DIR, lambda host, g: make_dir(host, decoded(g[0]))),
+    (REMOVE_PART, lambda host, g: remove_part(host, decoded(g[0]))),
 )
 
 
 def run(text, root, deny=()):
-    """The exit status of text when it is one of snippets 9-13, else None."""
+    """The exit status of text when it is one of snippets 9-14, else None."""
     for regex, job in SNIPPETS:
         m = regex.match(text)
         if m:
