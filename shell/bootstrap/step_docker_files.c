@@ -1,7 +1,9 @@
 /* Step 7, docker-files (docs/bootstrap.md): docker.exe and dockerd.exe in System32 with
  * the local SHA-256 (snippet 9), else pushed: through ADMIN$; when SMB refuses the
  * admin share (remote UAC), into the share of step 6 and moved into place over WinRM
- * with the hash checked (snippet 11); else over WinRM alone. */
+ * with the hash checked (snippet 11); else over WinRM alone. bootstrap has no --resume,
+ * so a failed copy removes its partial copy on the host (xfer_opts.discard_partial,
+ * snippet 14 over WinRM): none is left in System32, or the reason says it is. */
 #include "shell/bootstrap/bs_int.h"
 #include "base/clock.h"
 #include "shell/push/push_job.h"
@@ -74,7 +76,8 @@ static int differing(bs_run *run, winrm_copy *c, const local_file lf[2])
 typedef struct push_note {
     char transport[16];
     xfer_kind kind;
-    char failure[300];
+    char failure[400];
+    char fix[160];              /* that file's fix (the job's says "the lines above") */
 } push_note;
 
 static void on_transport(void *ud, const char *name, const ws_error *why)
@@ -90,8 +93,9 @@ static void on_failed(void *ud, const push_file *f, xfer_kind kind, const ws_err
         return;                 /* the first file's reason is the one told */
     const char *base = f && f->local ? strrchr(f->local, '/') : NULL;
     n->kind = kind;
-    snprintf(n->failure, sizeof n->failure, "%.20s%s%.260s", base ? base + 1 : "",
+    snprintf(n->failure, sizeof n->failure, "%.20s%s%.360s", base ? base + 1 : "",
              base ? ": " : "", err ? err->what : "");
+    snprintf(n->fix, sizeof n->fix, "%.150s", err ? err->fix : "");
 }
 
 /* The step failed with the job's error, and the first file's own reason when a file
@@ -100,7 +104,7 @@ static void push_failed(bs_run *run, const char *via, const ws_error *err, const
                         const push_totals *t)
 {
     if (note->failure[0])
-        bs_set(run, BS_STATUS_FAILED, err->fix[0] ? err->fix : "run it again", "pushing over %s: "
+        bs_set(run, BS_STATUS_FAILED, note->fix[0] ? note->fix : "run it again", "pushing over %s: "
                "%s (%s)", via, note->failure, err->what);
     else {
         char prefix[48];
@@ -127,7 +131,7 @@ static ws_rc push(bs_run *run, int bits, push_via via, const char *share, const 
             src[n++] = run->local[i];
     push_request rq = {.sources = src, .nsources = n, .target = target, .via = via,
                        .xfer = {.force = 1, .cancel = run->h->cancel,
-                                .deadline_ms = bs_deadline(run)}};
+                                .deadline_ms = bs_deadline(run), .discard_partial = 1}};
     push_events ev = {.transport = on_transport, .failed = on_failed, .ud = note};
     memset(t, 0, sizeof *t);
     memset(note, 0, sizeof *note);
