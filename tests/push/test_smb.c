@@ -380,6 +380,40 @@ static void test_resume(smb_conn *c)
     unlink(remote);
 }
 
+/* With discard_partial (bootstrap's: no --resume), an interrupted put and get remove
+ * their partial copy on either side, say so, and nothing tells to --resume. */
+static void test_discard(smb_conn *c)
+{
+    char local[512], remote[4096], back[512];
+    const unsigned long long size = (9ull << 20) + 5;
+    make_local(local, sizeof local, "discard.bin", (size_t)size);
+    snprintf(remote, sizeof remote, "%s/discard.bin", share_dir);
+    snprintf(back, sizeof back, "%s/discard-back.bin", local_dir);
+    stopper st = { 0, 3ull << 20, 0 };
+    xfer_progress pr = { stop_after, &st };
+    xfer_opts o = { .progress = &pr, .cancel = &st.flag, .discard_partial = 1 };
+    xfer_result x;
+    xfer_kind kind;
+    ws_error err = {0};
+    ws_rc rc = smb_put(c, local, "share", "discard.bin", NULL, &o, &x, &kind, &err);
+    xfer_fix_without_resume(&err, kind);
+    TAP_OK(rc != WS_OK && kind == XFER_E_CANCELLED && strstr(err.what, "partial copy was removed")
+           && !strstr(err.what, "kept") && !strstr(err.fix, "--resume"),
+           "an interrupted put with discard_partial: %s; %s", err.what, err.fix);
+    TAP_OK(access(remote, F_OK) != 0 && temp_files(share_dir) == 0,
+           "no target file and no partial copy on the share");
+    rc = smb_put(c, local, "share", "discard.bin", NULL, &plain, &x, &kind, &err);
+    TAP_OK(rc == WS_OK && same_hex(remote, x.sha256), "then a plain put (%s)", err.what);
+    st.flag = 0;
+    st.calls = 0;
+    rc = smb_get(c, "share", "discard.bin", back, NULL, &o, &x, &kind, &err);
+    TAP_OK(rc != WS_OK && kind == XFER_E_CANCELLED && access(back, F_OK) != 0
+           && temp_files(local_dir) == 0, "an interrupted get with discard_partial leaves no "
+           "local partial file: %s", err.what);
+    unlink(back);
+    unlink(remote);
+}
+
 /* A server hash that disagrees: nothing lands under the target name, and the partial
  * copy is removed (the hasher is how push asks Get-FileHash over WinRM). */
 static ws_rc wrong_hash(void *ud, const char *share, const char *path, char out[65],
@@ -429,6 +463,7 @@ int main(void)
         test_errors(c);
         test_dirs(c);
         test_resume(c);
+        test_discard(c);
         test_mismatch(c);
     }
     smb_conn_close(c);
