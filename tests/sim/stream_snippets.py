@@ -58,7 +58,7 @@ sys.path.insert(0, os.path.join(TOP, 'tests', 'server'))
 import standin_stream  # noqa: E402
 for c_name, copy in (('stream_head', 'HEAD'), ('stream_tail', 'TAIL'), ('stream_stat_fmt', 'STAT_FMT'),
                      ('stream_write_fmt', 'WRITE_FMT'), ('stream_finish_fmt', 'FINISH_FMT'),
-                     ('stream_read_fmt', 'READ_FMT')):
+                     ('stream_read_fmt', 'READ_FMT'), ('remove_part_fmt', 'REMOVE_PART_FMT')):
     t.eq(getattr(standin_stream, copy), C.get(c_name), 'the stand-in\'s %s is ps_snippets.c\'s %s' % (copy, c_name))
 
 # --- 9 stat on nothing ---------------------------------------------------------------------------
