@@ -8,31 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "tests/fuzz/fuzz_tempfile.h"
 #include "shell/fleet/inventory.h"
 #include "shell/fleet/shard.h"
 
-static char path[4200];
-
-static void cleanup(void)
-{
-    if (path[0])
-        unlink(path);
-}
+static const char *path;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(path, sizeof path, "%s/nanosh-fuzz-inventory.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    int fd = mkstemp(path);
-    if (fd < 0) {
-        perror("mkstemp");
-        exit(1);
-    }
-    close(fd);
+    path = fuzz_temp_file("inventory");
     setenv("JOB_COMPLETION_INDEX", "2", 1);
-    atexit(cleanup);
     return 0;
 }
 

@@ -8,30 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "tests/fuzz/fuzz_tempfile.h"
 #include "shell/fleet/report_merge.h"
 
 enum { MAX_REPORTS = 8 };
-static char path[4200];
-
-static void cleanup(void)
-{
-    if (path[0])
-        unlink(path);
-}
+static const char *path;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(path, sizeof path, "%s/nanosh-fuzz-merge.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    int fd = mkstemp(path);
-    if (fd < 0) {
-        perror("mkstemp");
-        exit(1);
-    }
-    close(fd);
-    atexit(cleanup);
+    path = fuzz_temp_file("merge");
     return 0;
 }
 
