@@ -9,6 +9,7 @@
 #include "shell/cli/progress.h"
 #include "shell/cli/signals.h"
 #include "shell/push/push_job.h"
+#include "shell/push/push_path.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,12 +35,7 @@ static char *absolute_remote(const repl *r, const char *remote)
  * drive's "C:". NULL when there is none ("C:\\dir\\", "..", "."). */
 static char *windows_base_name(const char *path)
 {
-    const char *base = path;
-    if (path[0] && path[1] == ':')
-        base = path + 2;
-    for (const char *p = base; *p; p++)
-        if (*p == '\\' || *p == '/')
-            base = p + 1;
+    const char *base = push_remote_base(path[0] && path[1] == ':' ? path + 2 : path);
     if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
         return NULL;
     return strdup(base);
