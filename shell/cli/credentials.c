@@ -213,27 +213,28 @@ static int password_from_tty(const char *user, const char *host, char **out)
     return rc;
 }
 
+/* A password read from a file, with the warning about its mode once it was read. */
+static int password_from_file_checked(const char *path, char **out)
+{
+    mode_t mode = 0;
+    int rc = password_from_file(path, out, &mode);
+    if (rc == 0)
+        warn_if_shared(mode, path);
+    return rc;
+}
+
 int credentials_password(const nanosh_opts *o, const char *user, char **out)
 {
     *out = NULL;
-    mode_t mode = 0;
-    if (o->password_file) {
-        int rc = password_from_file(o->password_file, out, &mode);
-        if (rc == 0)
-            warn_if_shared(mode, o->password_file);
-        return rc;
-    }
+    if (o->password_file)
+        return password_from_file_checked(o->password_file, out);
     if (env_password(o)) {
         *out = strdup(env_password(o));
         return *out ? 0 : fail(NULL, "out of memory");
     }
     /* The config file's PasswordFile comes after the environment (nanosh(1), FILES). */
-    if (o->config_password_file) {
-        int rc = password_from_file(o->config_password_file, out, &mode);
-        if (rc == 0)
-            warn_if_shared(mode, o->config_password_file);
-        return rc;
-    }
+    if (o->config_password_file)
+        return password_from_file_checked(o->config_password_file, out);
     return password_from_tty(user, o->host, out);
 }
 
