@@ -477,6 +477,20 @@ static int set_path(const char **dst, const char *arg, const char *current)
     return 0;
 }
 
+/* A whole number from min to max, digits only (no sign, no space). Returns 0 or -1. */
+static int parse_count(const char *s, long min, long max, unsigned *out)
+{
+    char *end;
+    if (!isdigit((unsigned char)s[0]))
+        return -1;
+    errno = 0;
+    long n = strtol(s, &end, 10);
+    if (errno || *end || n < min || n > max)
+        return -1;
+    *out = (unsigned)n;
+    return 0;
+}
+
 static int parse_one(nanosh_opts *o, int c, const char *arg, const char *current)
 {
     int port;
@@ -502,16 +516,11 @@ static int parse_one(nanosh_opts *o, int c, const char *arg, const char *current
     case OPT_NO_CONFIG: o->no_config = 1; return 0;
     case OPT_ENV: return add_env(o, arg);
     case OPT_NO_PROFILE: o->no_profile = 1; return 0;
-    case OPT_CODEPAGE: {
-        char *end;
-        errno = 0;
-        long n = isdigit((unsigned char)arg[0]) ? strtol(arg, &end, 10) : -1;
-        if (n < 1 || n > 65535 || errno || *end)
+    case OPT_CODEPAGE:
+        if (parse_count(arg, 1, 65535, &o->codepage) < 0)
             return fail("give a Windows code page number, e.g. 65001 (UTF-8) or 437",
                         "bad value '%s' for --codepage", arg);
-        o->codepage = (unsigned)n;
         return 0;
-    }
     case OPT_CWD: return set_path(&o->cwd, arg, current);
     case OPT_TEXT: o->text = 1; return 0;
     case OPT_LOG: return set_path(&o->log_file, arg, current);
@@ -587,15 +596,10 @@ static int parse_one(nanosh_opts *o, int c, const char *arg, const char *current
                         arg);
         return 0;
     case OPT_RESUME: o->resume = 1; return 0;
-    case OPT_STREAMS: {
-        char *end;
-        errno = 0;
-        long n = isdigit((unsigned char)arg[0]) ? strtol(arg, &end, 10) : -1;
-        if (n < 1 || n > 16 || errno || *end)
+    case OPT_STREAMS:
+        if (parse_count(arg, 1, 16, &o->streams) < 0)
             return fail("give a number from 1 to 16", "bad value '%s' for --streams", arg);
-        o->streams = (unsigned)n;
         return 0;
-    }
     case 'r': o->recursive = 1; return 0;
     case OPT_FORCE: o->force = 1; return 0;
     case OPT_DOCKER_ZIP: return set_path(&o->docker_zip, arg, current);
@@ -619,15 +623,10 @@ static int parse_one(nanosh_opts *o, int c, const char *arg, const char *current
     case OPT_REPORT: return set_path(&o->report, arg, current);
     case OPT_PLAN: o->plan = 1; return 0;
     case 'i': return set_path(&o->inventory, arg, current);
-    case 'j': {
-        char *end;
-        errno = 0;
-        long n = isdigit((unsigned char)arg[0]) ? strtol(arg, &end, 10) : -1;
-        if (n < 1 || n > 1024 || errno || *end)
+    case 'j':
+        if (parse_count(arg, 1, 1024, &o->jobs) < 0)
             return fail("give a number from 1 to 1024", "bad value '%s' for -j", arg);
-        o->jobs = (unsigned)n;
         return 0;
-    }
     case OPT_SHARD: return set_path(&o->shard, arg, current);
     case OPT_OUTPUT_DIR: return set_path(&o->output_dir, arg, current);
     default: break;
