@@ -257,13 +257,9 @@ static void remove_part(put_job *j, const char *share, const char *part, ws_erro
     ws_error_clear(&e);
     if (!j->o->discard_partial)
         return;
-    char what[sizeof err->what];
-    snprintf(what, sizeof what, "%s", err->what);
-    if (gone)
-        snprintf(err->what, sizeof err->what, "%.470s; the partial copy was removed", what);
-    else
-        snprintf(err->what, sizeof err->what, "%.190s; the partial copy \\\\%.60s\\%.40s\\%.100s "
-                 "is still there (%.60s)", what, c->host, share, part, strerror(why));
+    char shown[220];
+    snprintf(shown, sizeof shown, "\\\\%.60s\\%.40s\\%.100s", c->host, share, part);
+    xfer_note_discard(err, shown, gone ? NULL : strerror(why));
 }
 
 /* Stat of the target, the decision, the partial copy, verify, rename. */

@@ -288,15 +288,13 @@ static void discard_part(put_ctx *p, ws_error *err)
     ws_error e;
     memset(&e, 0, sizeof e);
     int removed = 0;
-    char what[sizeof err->what], part[200];
-    snprintf(what, sizeof what, "%s", err->what);
+    char part[200];
     if (wr_remove_part(p->c, p->part, &removed, &e) == WS_OK) {
         if (removed)
-            snprintf(err->what, sizeof err->what, "%.470s; the partial copy was removed", what);
+            xfer_note_discard(err, NULL, NULL);
     } else {
         wr_fold(p->part, strlen(p->part), part, sizeof part);
-        snprintf(err->what, sizeof err->what, "%.190s; the partial copy %.120s is still on the "
-                 "host (%.150s)", what, part, e.what);
+        xfer_note_discard(err, part, e.what);
     }
     ws_error_clear(&e);
 }

@@ -56,6 +56,17 @@ char *xfer_part_name(const char *target, const char *id)
     return name;
 }
 
+void xfer_note_discard(ws_error *err, const char *part_shown, const char *failure)
+{
+    char what[sizeof err->what];
+    snprintf(what, sizeof what, "%s", err->what);
+    if (!failure)
+        snprintf(err->what, sizeof err->what, "%.470s; the partial copy was removed", what);
+    else
+        snprintf(err->what, sizeof err->what, "%.190s; the partial copy %.120s is still on "
+                 "the host (%.150s)", what, part_shown, failure);
+}
+
 void xfer_fix_without_resume(ws_error *err, xfer_kind kind)
 {
     if (!strstr(err->fix, "--resume"))

@@ -72,6 +72,11 @@ void xfer_part_id(const struct stat *st, const char *target, char out[17]);
 /* target + ".nanosh-" + id + ".part", malloc'd; NULL when out of memory. */
 char *xfer_part_name(const char *target, const char *id);
 
+/* For a copy with discard_partial, after it tried to remove its partial copy: err's
+ * message gains "the partial copy was removed" (failure NULL), or that part_shown is
+ * still on the host and why (failure). */
+void xfer_note_discard(ws_error *err, const char *part_shown, const char *failure);
+
 /* For a copy with discard_partial: a fix that tells to run again with --resume becomes
  * one that tells to run it again (after freeing space, for a full disk). */
 void xfer_fix_without_resume(ws_error *err, xfer_kind kind);
