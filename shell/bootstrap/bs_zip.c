@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -25,9 +26,8 @@ typedef struct zip_api {
 } zip_api;
 #undef ZIP_MEMBER
 
-static ws_rc zip_load(zip_api *api, const char *library, ws_error *err)
+static ws_rc zip_load(zip_api *api, const char *lib, ws_error *err)
 {
-    const char *lib = library ? library : BS_ZIP_LIBRARY;
     memset(api, 0, sizeof *api);
     api->handle = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
     if (!api->handle) {
@@ -55,6 +55,41 @@ static ws_rc zip_load(zip_api *api, const char *library, ws_error *err)
         return WS_E_IO;
     }
     return WS_OK;
+}
+
+/* BS_ZIP_LIBRARY is loaded once per process and never unloaded, as libsmbclient is:
+ * fleet workers read zips at once, and a dlclose in one while another loads or runs the
+ * library races inside the dynamic loader (ThreadSanitizer saw it in _dl_close_worker). */
+static pthread_once_t shared_once = PTHREAD_ONCE_INIT;
+static zip_api shared_api;
+static ws_error shared_err;
+static ws_rc shared_rc;
+
+static void shared_load(void)
+{
+    shared_rc = zip_load(&shared_api, BS_ZIP_LIBRARY, &shared_err);
+}
+
+/* The shared table, or a private one for a test's library (closed by the caller). */
+static ws_rc zip_table(zip_api *private_api, const char *library, const zip_api **out,
+                       ws_error *err)
+{
+    if (library) {
+        ws_rc rc = zip_load(private_api, library, err);
+        *out = private_api;
+        return rc;
+    }
+    pthread_once(&shared_once, shared_load);
+    *out = &shared_api;
+    if (shared_rc != WS_OK && err)
+        *err = shared_err;
+    return shared_rc;
+}
+
+void *bs_zip_library(ws_error *err)
+{
+    const zip_api *api = NULL;
+    return zip_table(NULL, NULL, &api, err) == WS_OK ? api->handle : NULL;
 }
 
 int bs_zip_name_ok(const char *name)
@@ -138,10 +173,12 @@ static ws_rc write_entry(const zip_api *a, struct archive *ar, const char *zip,
 ws_rc bs_zip_extract(const char *zip, const char *const *names, const char *const *paths,
                      size_t n, const char *library, ws_error *err)
 {
-    zip_api a;
-    ws_rc rc = zip_load(&a, library, err);
+    zip_api private_api;
+    const zip_api *api = NULL;
+    ws_rc rc = zip_table(&private_api, library, &api, err);
     if (rc != WS_OK)
         return rc;
+    const zip_api a = *api;
     struct archive *ar = a.archive_read_new();
     unsigned long long found = 0;     /* bit i: names[i] written */
     if (!ar) {
@@ -221,6 +258,7 @@ out:
                 unlink(paths[i]);
     if (ar)
         a.archive_read_free(ar);
-    dlclose(a.handle);
+    if (library)
+        dlclose(a.handle);
     return rc;
 }

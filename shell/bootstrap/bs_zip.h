@@ -26,6 +26,10 @@
 ws_rc bs_zip_extract(const char *zip, const char *const *names, const char *const *paths,
                      size_t n, const char *library, ws_error *err);
 
+/* The process's one handle of BS_ZIP_LIBRARY with every function bootstrap calls
+ * resolved (loaded at first use, never unloaded), or NULL with the reason in err. */
+void *bs_zip_library(ws_error *err);
+
 /* Whether an entry name is safe to meet in a zip: not absolute ("/x", "\x", "C:x"), no
  * ".." component, not empty. */
 int bs_zip_name_ok(const char *name);

@@ -68,23 +68,15 @@ static void probe_smb(loaded *l)
     version_of(l, api.handle, "smbc_version", 1);        /* kept loaded: smb_loader.h */
 }
 
-/* bs_zip.c keeps its table private; the same SONAME and the two calls bootstrap needs
- * first tell whether reading the docker zip can work. */
 static void probe_archive(loaded *l)
 {
-    void *h = dlopen(BS_ZIP_LIBRARY, RTLD_NOW | RTLD_LOCAL);
-    if (!h) {
-        const char *why = dlerror();
-        l->ok = 0;
-        snprintf(l->why, sizeof l->why, "cannot load %s: %s", BS_ZIP_LIBRARY,
-                 why ? why : "unknown reason");
-        return;
-    }
-    l->ok = dlsym(h, "archive_read_new") && dlsym(h, "archive_read_support_format_zip");
-    if (!l->ok)
-        snprintf(l->why, sizeof l->why, "%s lacks zip reading", BS_ZIP_LIBRARY);
-    version_of(l, h, "archive_version_string", 1);
-    dlclose(h);
+    ws_error err;
+    memset(&err, 0, sizeof err);
+    void *handle = bs_zip_library(&err);
+    if (!handle)
+        return note_failure(l, &err);
+    l->ok = 1;
+    version_of(l, handle, "archive_version_string", 1);   /* kept loaded: bs_zip.c */
 }
 
 /* Kerberos works when GSSAPI offers the krb5 mechanism (RFC 4121); nanosh's NTLM is its
