@@ -178,6 +178,14 @@ ws_rc ws_net_error(CURLcode cc, const ws_net_ctx *c, ws_error *err)
                                 c->hostport);
         break;
     case CURLE_GOT_NOTHING:
+        /* A TLS listener given plain HTTP may close without a byte, as may a host that
+         * drops the request: the line names both causes. */
+        if (!c->https)
+            return ws_error_set(err, WS_E_PROTOCOL,
+                                "if the port speaks HTTPS (5986 by default), add -s/--https; "
+                                "else try again, or retry with --debug",
+                                "%s closed the connection without a reply", c->hostport);
+        break;
     case CURLE_WEIRD_SERVER_REPLY:
     case CURLE_UNSUPPORTED_PROTOCOL:
         if (!c->https)

@@ -1,6 +1,8 @@
 """A web server that is not WinRM, for tests/cli/test_messages.sh: POST gets HTTP 501
-(as Python's http.server without do_POST answers) on one port and an HTML 404 on the
-other. Writes both ports to PORT_FILE, serves until killed or for at most LIFETIME s."""
+(as Python's http.server without do_POST answers) on one port, an HTML 404 on the
+second, and on the third the connection is closed once the request is read, with no
+reply. Writes the three ports to PORT_FILE, serves until killed or for at most
+LIFETIME s."""
 import http.server
 import sys
 import threading
@@ -23,13 +25,23 @@ class NotFound(http.server.BaseHTTPRequestHandler):
         pass
 
 
+class Hangup(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        length = int(self.headers.get('Content-Length') or 0)
+        self.rfile.read(min(length, 1 << 20))
+        self.close_connection = True
+
+    def log_message(self, *args):
+        pass
+
+
 def main():
     port_file, lifetime = sys.argv[1], float(sys.argv[2])
-    servers = [http.server.ThreadingHTTPServer(('127.0.0.1', 0), h) for h in (NoPost, NotFound)]
+    servers = [http.server.ThreadingHTTPServer(('127.0.0.1', 0), h) for h in (NoPost, NotFound, Hangup)]
     for s in servers:
         threading.Thread(target=s.serve_forever, daemon=True).start()
     with open(port_file + '.tmp', 'w') as f:
-        f.write('%d %d\n' % (servers[0].server_address[1], servers[1].server_address[1]))
+        f.write(' '.join(str(s.server_address[1]) for s in servers) + '\n')
     import os
     os.rename(port_file + '.tmp', port_file)
     threading.Event().wait(lifetime)

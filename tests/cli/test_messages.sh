@@ -37,6 +37,9 @@ run_basic() { NANOSH_PASSWORD=$SIM_PASSWORD "${detach[@]}" "$NANOSH" "$@" </dev/
   out=$(cat "$tmp/out"); err=$(cat "$tmp/err"); }
 run_basic -a basic -u "$SIM_USER" --cacert "$SIM_CA" "https://127.0.0.1:$SIM_HTTPS_PORT/wsman" -c 'echo via-https-url'
 is "https:// URL with --cacert: the command runs" "$rc:${out%%[[:space:]]*}" 0:via-https-url
+fails "plain HTTP to the HTTPS listener: the line suggests -s/--https" \
+  "^nanosh: 127\\.0\\.0\\.1:$SIM_HTTPS_PORT .*add -s/--https" \
+  env NANOSH_PASSWORD=x "$NANOSH" -a basic -u u --allow-unencrypted "127.0.0.1:$SIM_HTTPS_PORT" -c x
 run_basic -a basic --cacert "$SIM_CA" "HTTPS://$SIM_USER@127.0.0.1:$SIM_HTTPS_PORT/wsman" -c 'echo upper-scheme'
 is "HTTPS:// (upper case) with the user in the URL" "$rc:${out%%[[:space:]]*}" 0:upper-scheme
 fails "a path the server does not serve" \
@@ -94,7 +97,7 @@ sim_stop
 "$PY" "$TOP_SRCDIR/tests/cli/not_winrm_server.py" "$tmp/web-ports" 60 &
 web_pid=$!
 for i in $(seq 1 100); do [ -s "$tmp/web-ports" ] && break; sleep 0.05; done
-read -r p501 p404 <"$tmp/web-ports" || p501=1 p404=1
+read -r p501 p404 phangup <"$tmp/web-ports" || p501=1 p404=1 phangup=1
 for auth in basic ntlm; do
   fails "HTTP 501 ($auth): not a WinRM listener" \
     "^nanosh: 127\\.0\\.0\\.1:$p501 does not take SOAP requests \\(HTTP 501\\): this is not a WinRM listener: check the port" \
@@ -109,6 +112,9 @@ run wsman "127.0.0.1:$p501" identify --unauthenticated
 unlike "HTTP 501: no advice about the WinRM event log" "$err" 'event log'
 run --allow-unencrypted -a basic -u u "127.0.0.1:$p404" -c x
 unlike "HTTP 404: no advice about the WinRM event log" "$err" 'event log'
+fails "a listener that closes without a reply" \
+  "^nanosh: 127\\.0\\.0\\.1:$phangup closed the connection without a reply: if the port speaks HTTPS \\(5986 by default\\), add -s/--https; else try again" \
+  env NANOSH_PASSWORD=x "$NANOSH" -a basic -u u --allow-unencrypted "127.0.0.1:$phangup" -c x
 kill "$web_pid" 2>/dev/null; wait "$web_pid" 2>/dev/null; web_pid=
 
 # --- --version: every line, with versions ---
