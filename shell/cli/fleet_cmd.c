@@ -31,6 +31,10 @@ typedef struct fleet_ctx {
     int decode_clixml;
     credentials_env env;          /* the password read once, for every host's logon */
     int have_env;
+    /* The shared password came from the config file or a prompt, not from
+     * --password-file or NANOSH_PASSWORD: a host's own PasswordFile beats it. */
+    int own_files_win;
+    char *shared_file;            /* the PasswordFile it was read from, if one */
     fleet_output out;
     fleet_report report;
     int reporting;
@@ -46,11 +50,35 @@ typedef struct host_result {
 
 /* ---- one host's options ------------------------------------------------------------- */
 
+/* A host's secrets when its config entry names a PasswordFile other than the shared one. */
+typedef struct host_secret {
+    credentials_env env;
+    char *own_password;           /* read from the host's PasswordFile; wiped after */
+} host_secret;
+
+/* The host's PasswordFile, read when it is not the file the shared password came from;
+ * else the shared password. Returns 0, or 255 after a line. */
+static int host_password(const fleet_ctx *c, nanosh_opts *ho, host_secret *own)
+{
+    own->env.password = c->env.password;
+    own->env.prompted = c->env.prompted;
+    if (!ho->config_password_file ||
+        (c->shared_file && strcmp(c->shared_file, ho->config_password_file) == 0))
+        return 0;
+    own->env.password = NULL;
+    own->env.prompted = 0;
+    int rc = credentials_password(ho, credentials_user(ho), &own->own_password);
+    own->env.password = own->own_password;
+    return rc;
+}
+
 /* The command line, then the inventory line's own user=, port=, auth= and https, then the
  * config file's entry for the host, the defaults and the checks. Returns 0, or 255 after
  * a line. The strings it allocates are freed by entry_opts_free. */
-static int entry_opts(const fleet_ctx *c, const inventory_entry *e, nanosh_opts *ho)
+static int entry_opts(const fleet_ctx *c, const inventory_entry *e, nanosh_opts *ho,
+                      host_secret *own)
 {
+    memset(own, 0, sizeof *own);
     const nanosh_opts *o = c->o;
     *ho = *o;
     ho->path = ho->host_alias = NULL;
@@ -72,8 +100,16 @@ static int entry_opts(const fleet_ctx *c, const inventory_entry *e, nanosh_opts 
     if (c->have_env) {
         ho->password_file = NULL;          /* read once already: c->env has it */
         ho->env_secrets = &c->env;
+        if (c->own_files_win) {
+            /* No password yet, so the config's PasswordFile is taken (config.c). */
+            own->env = c->env;
+            own->env.password = NULL;
+            ho->env_secrets = &own->env;
+        }
     }
     int rc = config_apply(ho);
+    if (rc == 0 && c->have_env && c->own_files_win)
+        rc = host_password(c, ho, own);
     if (rc == 0) {
         options_finish(ho);
         rc = options_validate(ho);
@@ -81,9 +117,11 @@ static int entry_opts(const fleet_ctx *c, const inventory_entry *e, nanosh_opts 
     return rc;
 }
 
-static void entry_opts_free(nanosh_opts *ho)
+static void entry_opts_free(nanosh_opts *ho, host_secret *own)
 {
     options_host_free(ho);
+    credentials_wipe(own->own_password);
+    own->own_password = NULL;
 }
 
 /* ---- one host's run ----------------------------------------------------------------- */
@@ -203,9 +241,10 @@ static void run_host(void *ud, const inventory_entry *e, const _Atomic int *canc
     out->ok = 0;
     out->transient = 0;
     nanosh_opts ho;
-    if (entry_opts(c, e, &ho) != 0) {
+    host_secret own;
+    if (entry_opts(c, e, &ho, &own) != 0) {
         bs_host_record_error(&hr->rec, "the host's options are not valid", "see the line above");
-        entry_opts_free(&ho);
+        entry_opts_free(&ho, &own);
         return;
     }
     if (c->bootstrap) {
@@ -216,7 +255,7 @@ static void run_host(void *ud, const inventory_entry *e, const _Atomic int *canc
     } else {
         run_command(c, &ho, hr, out);
     }
-    entry_opts_free(&ho);
+    entry_opts_free(&ho, &own);
 }
 
 static void on_done(void *ud, const inventory_entry *e, host_outcome *out)
@@ -369,7 +408,8 @@ int fleet_main(const nanosh_opts *o)
     if (rc != 0)
         return rc;
     nanosh_opts first;
-    rc = entry_opts(&c, &first_e, &first);
+    host_secret first_own;
+    rc = entry_opts(&c, &first_e, &first, &first_own);
     /* The cheap checks before a password is asked for. */
     if (rc == 0 && o->output_dir)
         rc = fleet_output_check_dir(o->output_dir);
@@ -390,7 +430,13 @@ int fleet_main(const nanosh_opts *o)
         if (rc == 0)
             rc = read_password(&c, &first);
     }
-    entry_opts_free(&first);
+    if (rc == 0 && c.have_env && !o->password_file &&
+        !(o->env_secrets && o->env_secrets->password)) {
+        c.own_files_win = 1;
+        if (first.config_password_file && !(c.shared_file = strdup(first.config_password_file)))
+            rc = fail(NULL, "out of memory");
+    }
+    entry_opts_free(&first, &first_own);
 
     inventory_reader *reader = NULL;
     fleet_source src = {.shard = shard};
@@ -449,6 +495,7 @@ int fleet_main(const nanosh_opts *o)
     if (c.have_env && c.env.password != sec.secret)
         credentials_wipe(c.env.password);
     credentials_wipe(sec.secret);
+    free(c.shared_file);
     if (rc != 0)
         return rc;
     if (cancelled)

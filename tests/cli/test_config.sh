@@ -180,12 +180,33 @@ printf 'nano07\nnano08\n' >"$tmp/inventory2.txt"
 run -F "$tmp/fleet.conf" -i "$tmp/inventory2.txt" -c 'echo fleet'
 check "fleet: nano08's own block applies (Basic over HTTP refused)" [ "$rc" -ne 0 ]
 like "fleet: nano08's message names its HostName and port" "$out$err" "127.0.0.1:$SIM_PORT"
-# The fleet's one password is the first host's PasswordFile (docs/fleet.md): nano09's own,
-# a wrong one, is not read.
+# A fleet reads the first host's PasswordFile once; a host naming another file logs on
+# with that one (docs/fleet.md), a host naming none shares the first one's.
 printf 'Host nano09\n  PasswordFile %s\n' "$tmp/wrong.pw" >"$tmp/fleetpw.conf"
 cat "$conf" >>"$tmp/fleetpw.conf"
-run -F "$tmp/fleetpw.conf" -i "$tmp/inventory.txt" -c 'echo one-password'
-is "fleet: the first host's PasswordFile serves every host" "$rc" 0
-like "fleet: nano09 ran with it" "$out" "nano09: one-password"
+run -F "$tmp/fleetpw.conf" -i "$tmp/inventory.txt" -c 'echo own-file'
+is "fleet: nano09's own (wrong) PasswordFile is used: exit 1" "$rc" 1
+like "fleet: nano07 ran with the shared one" "$out" "nano07: own-file"
+unlike "fleet: nano09 did not run" "$out" "nano09: own-file"
+like "fleet: nano09 failed to log on" "$out$err" "nano09.*(password|authenticat|logon|rejected)"
+printf 'Host nano07\n  PasswordFile %s\nHost nano09\n  PasswordFile %s\n' \
+  "$tmp/wrong.pw" "$tmp/right.pw" >"$tmp/fleetpw2.conf"
+cat "$conf" >>"$tmp/fleetpw2.conf"
+run -F "$tmp/fleetpw2.conf" -i "$tmp/inventory.txt" -c 'echo own-file'
+is "fleet: the first host's file is wrong, nano09's right: exit 1" "$rc" 1
+like "fleet: nano09 ran with its own file" "$out" "nano09: own-file"
+unlike "fleet: nano07 did not run" "$out" "nano07: own-file"
+printf 'Host loner\n  HostName 127.0.0.1\n  User %s\n  Auth basic\n  HTTPS yes\n  Port %s\n  CACert %s\n' \
+  "$SIM_USER" "$SIM_HTTPS_PORT" "$SIM_CA" >"$tmp/fleetpw3.conf"
+cat "$conf" >>"$tmp/fleetpw3.conf"
+printf 'nano07\nloner\n' >"$tmp/inventory3.txt"
+run -F "$tmp/fleetpw3.conf" -i "$tmp/inventory3.txt" -c 'echo shared'
+is "fleet: a host without PasswordFile shares the first host's: exit 0" "$rc" 0
+like "fleet: loner ran" "$out" "loner: shared"
+NANOSH_PASSWORD=$SIM_PASSWORD run -F "$tmp/fleetpw.conf" -i "$tmp/inventory.txt" -c 'echo env-wins'
+is "fleet: NANOSH_PASSWORD is for every host, over nano09's wrong file" "$rc" 0
+like "fleet: nano09 ran with NANOSH_PASSWORD" "$out" "nano09: env-wins"
+run -F "$tmp/fleetpw.conf" --password-file "$tmp/right.pw" -i "$tmp/inventory.txt" -c 'echo cli-wins'
+is "fleet: --password-file is for every host, over nano09's wrong file" "$rc" 0
 
 tap_done
