@@ -245,14 +245,19 @@ int bootstrap_host(const bs_shared *s, const nanosh_opts *ho, const bs_events *e
         return NANOSH_EXIT_FAILURE;
     }
     const char *user = credentials_user(ho);
-    smb_creds creds = {.user = user, .secret = s->secret, .nt_hash = s->nt_hash};
+    /* A typed password that was wrong was asked again by connect_client: SMB takes the
+     * new one (bootstrap_main keeps it for the next host). */
+    const char *secret = s->secret;
+    if (secret && !s->nt_hash && ho->env_secrets && ho->env_secrets->prompted)
+        secret = ho->env_secrets->password;
+    smb_creds creds = {.user = user, .secret = secret, .nt_hash = s->nt_hash};
     winrm_copy_cfg wcfg = {.client = client, .poll_ms = poll_ms};
     bs_host h = {
         .name = ho->host, .client = client, .user = user,
         .password_given = s->password_given,
         .push = {.host = ho->host, .smb_port = (unsigned)ho->smb_port,
-                 .smb = s->secret && user && !s->no_smb ? &creds : NULL,
-                 .smb_missing = s->no_smb ? s->no_smb : s->secret && user ? NULL
+                 .smb = secret && user && !s->no_smb ? &creds : NULL,
+                 .smb_missing = s->no_smb ? s->no_smb : secret && user ? NULL
                                 : s->smb_missing ? s->smb_missing : "no user name for SMB",
                  .smb_timeout_ms = ho->connect_timeout_ms ? (int)ho->connect_timeout_ms : 0,
                  .winrm = &wcfg},
@@ -372,11 +377,13 @@ int bootstrap_main(const nanosh_opts *o)
     if (rc == 0)
         rc = read_secret(&hosts[0], &sec, &s);
     /* A prompted password serves WinRM too: connect_client finds it where it looks for
-     * NANOSH_PASSWORD, so nobody is asked twice (as push does). */
+     * NANOSH_PASSWORD, so nobody is asked twice (as push does), and asks again when the
+     * host refuses it (three tries in all, as ssh). */
     if (rc == 0 && sec.prompted && !sec.nt_hash) {
         if (o->env_secrets)
             env = *o->env_secrets;
         env.password = sec.secret;
+        env.prompted = 1;
         for (size_t i = 0; i < n; i++)
             hosts[i].env_secrets = &env;
     }
@@ -398,6 +405,8 @@ int bootstrap_main(const nanosh_opts *o)
         }
         d.host = rec->host;
         int st = bootstrap_host(&s, &hosts[i], &ev, rec);
+        if (env.prompted)     /* asked again: the old one is wiped, the new one serves on */
+            s.secret = sec.secret = env.password;
         if (st != 0 && st != NANOSH_EXIT_FAILURE) {
             worst = st;             /* cancelled: the hosts after it are not started */
             break;

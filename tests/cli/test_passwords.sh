@@ -77,6 +77,13 @@ answer 1 typo && answer 2 "$SIM_PASSWORD"
 check "push (SMB asked first): wrong, right: exit status 0" pty_wait '^exit=0$' 60
 is "push (SMB asked first): two prompts" "$(pty_count "$PROMPT")" 2
 is "push (SMB asked first): the file arrived" "$(cat "$SIM_SANDBOX/Users/admin/up2.txt" 2>/dev/null)" pushed-after-smb-prompt
+# --- bootstrap: wrong, then right; the next host takes the right one without asking ---
+run_in_pty "$NANOSH" bootstrap --plan --steps reach -u "$SIM_USER" "$TARGET" "localhost:$SIM_PORT"
+answer 1 typo && answer 2 "$SIM_PASSWORD"
+check "bootstrap: wrong, right: exit status 0" pty_wait '^exit=0$' 60
+is "bootstrap: two prompts for two hosts" "$(pty_count "$PROMPT")" 2
+is "bootstrap: the wrong one is answered once" "$(pty_count 'please try again')" 1
+is "bootstrap: both hosts logged on" "$(pty_count ' reach +ok .*logged on as admin')" 2
 
 # --- a password that was not typed is never asked again ---
 printf 'not-the-password\n' >"$tmp/pwfile"; chmod 600 "$tmp/pwfile"
