@@ -178,10 +178,12 @@ ws_rc ws_net_error(CURLcode cc, const ws_net_ctx *c, ws_error *err)
                                 c->hostport);
         break;
     case CURLE_GOT_NOTHING:
-        /* A TLS listener given plain HTTP may close without a byte, as may a host that
-         * drops the request: the line names both causes. */
-        if (!c->https)
-            return ws_error_set(err, WS_E_PROTOCOL,
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+        /* A TLS listener given plain HTTP closes or resets without a byte, as may a host
+         * that drops the request: before any reply came, the line names both causes. */
+        if (!c->https && c->never_answered && c->connected)
+            return ws_error_set(err, WS_E_CONNECT,
                                 "if the port speaks HTTPS (5986 by default), add -s/--https; "
                                 "else try again, or retry with --debug",
                                 "%s closed the connection without a reply", c->hostport);

@@ -14,6 +14,7 @@ typedef struct ws_net_ctx {
     long timeout_ms;         /* the bound this request had */
     int deadline_capped;     /* that bound came from the overall deadline */
     int connected;           /* the TCP connection was established */
+    int never_answered;      /* no reply has come from this host yet */
     long os_errno;           /* CURLINFO_OS_ERRNO of a failed connect */
     int too_large;           /* the write callback refused the reply */
     size_t reply_max;

@@ -85,6 +85,7 @@ struct ws_transport {
     struct curl_slist *token_header;   /* its Authorization line in headers */
     ws_buf *reply;
     int too_large, nomem, reconnected, reused;
+    unsigned long replies;   /* HTTP replies received, over every connection */
     ws_challenges challenges;
     char content_type[160];
     ws_buf cert;             /* DER leaf certificate of the connection (RFC 5929) */
@@ -593,12 +594,14 @@ static ws_rc perform(ws_transport *tp, const char *body, size_t len, const char 
             .deadline_capped = capped, .os_errno = os_errno,
             /* a reused connection has no connect time, yet was connected */
             .connected = connect_us > 0 || tp->reused || reqsize > 0,
+            .never_answered = tp->replies == 0,
             .too_large = tp->too_large, .reply_max = REPLY_MAX, .nomem = tp->nomem,
             .cert_names = names,
         };
         return ws_net_error(cc, &ctx, err);
     }
     curl_easy_getinfo(tp->curl, CURLINFO_RESPONSE_CODE, status);
+    tp->replies++;
     return WS_OK;
 }
 
