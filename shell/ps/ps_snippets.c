@@ -56,6 +56,25 @@ static const char remove_part_fmt[] =
     "{throw 'refused: not a partial copy of nanosh (NAME.nanosh-ID.part)'}"
     "elseif([IO.File]::Exists($t)){[IO.File]::Delete($t);'R'}else{'N'}%s";
 
+/* Snippet 15 (pull -r): every file under a directory, breadth first, as "F SIZE B64NAME"
+ * after a first line "D"; a directory that cannot be listed is "U B64DIR MESSAGE" and the
+ * listing goes on. @() inside the try makes the enumeration of one directory happen
+ * there, so its error is caught there. Junctions are followed: the depth and count
+ * bounds (shell/push/remote_list.h) end a loop, through the TAIL. */
+static const char list_dir_fmt[] =
+    "%s$r=%s;if([IO.Directory]::Exists($r)){'D';$q=New-Object Collections.Generic.Queue[string];"
+    "$q.Enqueue('');$c=0;$g=0;while($q.Count -gt 0){$d=$q.Dequeue();$a=$null;"
+    "try{$a=@((New-Object IO.DirectoryInfo ([IO.Path]::Combine($r,$d))).EnumerateFileSystemInfos())}"
+    "catch{$x=$_.Exception;while($x.InnerException){$x=$x.InnerException};"
+    "'U '+[Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($d))+' '+"
+    "($x.Message -replace '\\s+',' ')};foreach($i in $a){$n=$i.Name;if($d){$n=$d+'\\'+$n};"
+    "if($i -is [IO.DirectoryInfo]){if($n.Split('\\').Count -ge 64)"
+    "{throw 'the directory is more than 64 levels deep'};$g++;if($g -gt 100000)"
+    "{throw 'the directory holds more than 100000 directories'};$q.Enqueue($n)}"
+    "else{$c++;if($c -gt 100000){throw 'the directory holds more than 100000 files'};"
+    "'F '+$i.Length+' '+[Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($n))}}}}"
+    "elseif([IO.File]::Exists($r)){'F'}else{'N'}%s";
+
 /* The expression that yields s on the host. */
 static char *decoded(const char *s)
 {
@@ -152,5 +171,13 @@ char *ps_snippet_remove_part(const char *part)
     char *t = decoded(part);
     char *text = t ? filled(remove_part_fmt, stream_head, t, stream_tail) : NULL;
     free(t);
+    return text;
+}
+
+char *ps_snippet_list_dir(const char *dir)
+{
+    char *d = decoded(dir);
+    char *text = d ? filled(list_dir_fmt, stream_head, d, stream_tail) : NULL;
+    free(d);
     return text;
 }

@@ -1,4 +1,4 @@
-/* The PowerShell texts nanosh sends with user data in them: snippets 3 and 9-14 of
+/* The PowerShell texts nanosh sends with user data in them: snippets 3 and 9-15 of
  * docs/powershell-snippets.md, built in one place so that a test can check every one.
  * Paths travel as base64 of UTF-8 (ps_append_text), never as code. Each returns a
  * malloc'd text, or NULL on out of memory. */
@@ -32,5 +32,11 @@ char *ps_snippet_make_dir(const char *dir);
  * file. Any other name is refused (NANOSH-E io refused: ..., exit 1) and nothing is
  * removed. Errors as 9-12. */
 char *ps_snippet_remove_part(const char *part);
+/* Snippet 15 (pull -r): "D" then, breadth first, "F SIZE B64NAME" for each file under
+ * dir (its path relative to dir, '\' separated, base64 of UTF-8) and "U B64DIR MESSAGE"
+ * for each directory that could not be listed (B64DIR empty: dir itself); "F" when dir
+ * is a file, "N" when nothing is there. More than 64 levels, 100000 files or 100000
+ * directories: an error. Errors as 9-12. */
+char *ps_snippet_list_dir(const char *dir);
 
 #endif

@@ -23,6 +23,7 @@
  * A winrm_copy holds one connection's shell; it is not shared between threads. */
 #ifndef NANOSH_SHELL_PUSH_WINRM_COPY_H
 #define NANOSH_SHELL_PUSH_WINRM_COPY_H
+#include "shell/push/remote_list.h"
 #include "shell/push/xfer.h"
 #include "wsman/wsman.h"
 
@@ -64,5 +65,14 @@ ws_rc winrm_move(winrm_copy *c, const char *from, const char *to, unsigned long 
 /* Copies the remote file to the local path (the final name; its directory must exist). */
 ws_rc winrm_get(winrm_copy *c, const char *remote, const char *local, const xfer_opts *o,
                 xfer_result *r, xfer_kind *kind, ws_error *err);
+
+/* Lists the regular files under the remote directory dir (absolute), every level down
+ * (pull -r; snippet 15 of docs/powershell-snippets.md), into out (empty on entry; the
+ * caller frees it with remote_list_free). *what is 'D' when dir is a directory (out
+ * filled), 'F' when it is a file, 'N' when nothing is there (out left empty, WS_OK).
+ * A directory below that cannot be read goes to out->unreadable with the host's reason;
+ * the listing goes on. Bounded by remote_list.h's limits and by the copy's deadline. */
+ws_rc winrm_list(winrm_copy *c, const char *dir, const xfer_opts *o, char *what,
+                 remote_list *out, xfer_kind *kind, ws_error *err);
 
 #endif

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_LITERALS 24
+#define MAX_LITERALS 32
 
 typedef struct tokens {
     ws_buf skeleton;                    /* the text with each literal's content as '#' */
@@ -130,6 +130,18 @@ static const char remove_part_tpl[] =
     HEAD_TPL "$t=" DEC ";if($t -cnotmatch '#'){throw '#'}elseif([IO.File]::Exists($t))"
     "{[IO.File]::Delete($t);'#'}else{'#'}" TAIL_TPL;
 
+/* Snippet 15 (pull -r: a directory listed every level down). */
+static const char list_dir_tpl[] =
+    HEAD_TPL "$r=" DEC ";if([IO.Directory]::Exists($r)){'#';$q=New-Object Collections.Generic."
+    "Queue[string];$q.Enqueue('#');$c=0;$g=0;while($q.Count -gt 0){$d=$q.Dequeue();$a=$null;"
+    "try{$a=@((New-Object IO.DirectoryInfo ([IO.Path]::Combine($r,$d))).EnumerateFileSystemInfos())}"
+    "catch{$x=$_.Exception;while($x.InnerException){$x=$x.InnerException};'#'+[Convert]::"
+    "ToBase64String([Text.Encoding]::UTF8.GetBytes($d))+'#'+($x.Message -replace '#','#')};"
+    "foreach($i in $a){$n=$i.Name;if($d){$n=$d+'#'+$n};if($i -is [IO.DirectoryInfo])"
+    "{if($n.Split('#').Count -ge 64){throw '#'};$g++;if($g -gt 100000){throw '#'};$q.Enqueue($n)}"
+    "else{$c++;if($c -gt 100000){throw '#'};'#'+$i.Length+'#'+[Convert]::ToBase64String("
+    "[Text.Encoding]::UTF8.GetBytes($n))}}}}elseif([IO.File]::Exists($r)){'#'}else{'#'}" TAIL_TPL;
+
 /* Literal i must be base64 whose UTF-8 is name. */
 static int carries(const tokens *t, int i, const char *name)
 {
@@ -181,6 +193,7 @@ static void check_snippets(int i)
     check_snippet("make dir", ps_snippet_make_dir(name), make_dir_tpl, (const int[]){2, -1}, one, i);
     check_snippet("remove part", ps_snippet_remove_part(name), remove_part_tpl, (const int[]){2, -1},
                   one, i);
+    check_snippet("list dir", ps_snippet_list_dir(name), list_dir_tpl, (const int[]){2, -1}, one, i);
 }
 
 /* The fixed words of snippets 9-12 that change with the arguments: the mode of 10,
@@ -214,6 +227,21 @@ static void check_stream_words(void)
     tokenize(text ? text : "", &t);
     TAP_STR_EQ(t.literal[3].data, "^(?:[A-Za-z]:)?[^:]*\\.nanosh-[0-9a-f]{16}\\.part\\z",
                "remove part: the name must end in .nanosh-ID.part, no stream, to the very end");
+    tokens_free(&t);
+    free(text);
+    /* 15: the separator, the white space folded in a message, the first line's words and
+     * the bounds' messages are what docs/powershell-snippets.md says (a doubled
+     * backslash in the C text would make '\\', two separators, in PowerShell). */
+    text = ps_snippet_list_dir("C:\\x");
+    tokenize(text ? text : "", &t);
+    TAP_OK(t.count == 25 && !t.unterminated, "list dir: 25 literals (%d)", t.count);
+    TAP_STR_EQ(t.literal[3].data, "D", "list dir: a directory is D");
+    TAP_STR_EQ(t.literal[7].data, "\\s+", "list dir: a message's white space is matched by \\s+");
+    TAP_OK(t.literal[9].data && t.literal[10].data && !strcmp(t.literal[9].data, "\\") &&
+           !strcmp(t.literal[10].data, "\\"), "list dir: names are joined and split at one '\\'");
+    TAP_STR_EQ(t.literal[11].data, "the directory is more than 64 levels deep",
+               "list dir: the depth bound's message");
+    TAP_STR_EQ(t.literal[14].data, "F ", "list dir: a file's line starts with F");
     tokens_free(&t);
     free(text);
 }

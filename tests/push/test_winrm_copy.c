@@ -1,5 +1,5 @@
 /* The WinRM copy engine (shell/push/winrm_copy.h) against the test server, whose stand-in
- * powershell.exe runs snippets 9-12 on its sandbox (tests/server/standin_stream.py).
+ * powershell.exe runs snippets 9-15 on its sandbox (tests/server/standin_stream.py).
  * Started by test_winrm_copy.sh with SIM_PORT, SIM_USER, SIM_PASSWORD and SIM_SANDBOX
  * set, once per server configuration; argv[1] says which checks fit it:
  *   main  first the local parts alone (xfer.h helpers, part_file.h), then sizes 0, 1, one Send chunk, one chunk + 1, 64 MiB both ways (byte for byte in
@@ -7,7 +7,12 @@
  *         with and without force, a denied path (--deny-path 'C:\Denied'), not found,
  *         --streams 4 both ways, cancel, and --resume after a cancel; snippet 14: a
  *         partial copy removed, any other name refused and left alone, and a cancelled
- *         copy with discard_partial that leaves no partial copy on either side
+ *         copy with discard_partial that leaves no partial copy on either side; snippet
+ *         15, pull -r's listing: a nested tree, a file, nothing, a denied subdirectory
+ *         (--deny-path 'C:\nanosh-list\part\locked'), a denied directory, 70 levels
+ *         deep, a cancel
+ *   list  the listing checks alone (by hand)
+ *   hostile  listings that are not snippet 15's (NANOSH_STANDIN_HOOK=hostile-list): refused
  *   enc   the same transfers over a server that requires encryption (sealed NTLM)
  *   drop  a connection dropped mid-upload (--fault-drop-after-stdin-bytes): no target,
  *         the error says --resume, and --resume completes it moving fewer bytes
@@ -26,6 +31,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -809,6 +815,218 @@ static void test_drop(winrm_copy *c, unsigned long long drop_at)
     unlink(boxed);
 }
 
+/* mkdir -p of dir/rel ('/' separated; dir's parent exists); 0 or -1. */
+static int make_dirs(const char *dir, const char *rel)
+{
+    char path[8192];
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return -1;
+    int n = snprintf(path, sizeof path, "%s/%s", dir, rel);
+    if (n < 0 || (size_t)n >= sizeof path)
+        return -1;
+    for (char *p = path + strlen(dir) + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(path, 0755) != 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    return mkdir(path, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+/* A listing as "REL SIZE|" in byte order, for one comparison that shows all. */
+static void listing_text(remote_list *l, char *out, size_t cap)
+{
+    remote_list_sort(l);
+    size_t o = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < l->nfiles && o < cap; i++) {
+        int n = snprintf(out + o, cap - o, "%s %llu|", l->files[i].rel, l->files[i].size);
+        if (n < 0)
+            break;
+        o += (size_t)n;
+    }
+}
+
+/* Snippet 15 (pull -r's listing) against the stand-in: exact names and sizes at every
+ * level, a file, nothing, a denied subdirectory (--deny-path
+ * 'C:\nanosh-list\part\locked', from test_winrm_copy.sh), the denied listed directory
+ * itself (C:\Denied), a tree deeper than the bound, a cancel, a deadline. */
+static void test_list(winrm_copy *c)
+{
+    char top[4096], path[8192];
+    snprintf(top, sizeof top, "%s/nanosh-list", sandbox);
+    static const struct {
+        const char *rel;            /* '/' here, '\' in the listing */
+        unsigned long long size;
+    } tree[] = {
+        {"tree/top.bin", 0},
+        {"tree/.x", 5},
+        {"tree/big.bin", MIB + 3},
+        {"tree/sub one/mid.txt", 11},
+        {"tree/sub one/D\xC3\xAFr\xE2\x80\x99s \xC3\xBC/deep \xF0\x9D\x84\x9E.txt", 7},
+        {"part/ok.txt", 2},
+        {"part/sub/f.txt", 3},
+        {"part/locked/in/secret.txt", 1},
+    };
+    int made = make_dirs(top, "tree/empty") == 0 && make_dirs(top, "part/locked/in") == 0 &&
+               make_dirs(top, "part/sub") == 0 &&
+               make_dirs(top, "tree/sub one/D\xC3\xAFr\xE2\x80\x99s \xC3\xBC") == 0;
+    for (size_t i = 0; i < sizeof tree / sizeof tree[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", top, tree[i].rel);
+        make_file(path, tree[i].size);
+        struct stat st;
+        made &= stat(path, &st) == 0 && (unsigned long long)st.st_size == tree[i].size;
+    }
+    TAP_OK(made, "listing: a tree of 3 levels made in the sandbox");
+
+    xfer_opts o = {0};
+    xfer_kind kind = XFER_E_NONE;
+    ws_error err = {0};
+    remote_list l = {0};
+    char what = 0, got[2048], want[2048];
+    ws_rc rc = winrm_list(c, "C:\\nanosh-list\\TREE", &o, &what, &l, &kind, &err);
+    listing_text(&l, got, sizeof got);
+    /* Byte order of the expected names, written out: '.' < 'b' < 's' < 't'. */
+    snprintf(want, sizeof want, ".x 5|big.bin %llu|sub one\\D\xC3\xAFr\xE2\x80\x99s \xC3\xBC\\"
+             "deep \xF0\x9D\x84\x9E.txt 7|sub one\\mid.txt 11|top.bin 0|", MIB + 3);
+    TAP_OK(rc == WS_OK && what == 'D' && kind == XFER_E_NONE && l.nunreadable == 0,
+           "listing a directory: D, no unreadable directory (%s)", err.what);
+    TAP_STR_EQ(got, want, "listing: every file at every level, with '\\', its exact name and size "
+               "(hidden, space, quote, non-ASCII, 0 bytes, over 1 MiB; the empty directory "
+               "adds nothing)");
+    remote_list_free(&l);
+    ws_error_clear(&err);
+
+    what = 0;
+    rc = winrm_list(c, "C:\\nanosh-list\\tree\\big.bin", &o, &what, &l, &kind, &err);
+    TAP_OK(rc == WS_OK && what == 'F' && l.nfiles == 0 && l.nunreadable == 0,
+           "listing a file: F, nothing listed (%c, %zu; %s)", what ? what : '-', l.nfiles, err.what);
+    remote_list_free(&l);
+    ws_error_clear(&err);
+    what = 0;
+    rc = winrm_list(c, "C:\\nanosh-list\\no such dir", &o, &what, &l, &kind, &err);
+    TAP_OK(rc == WS_OK && what == 'N' && l.nfiles == 0,
+           "listing nothing: N, nothing listed (%c; %s)", what ? what : '-', err.what);
+    remote_list_free(&l);
+    ws_error_clear(&err);
+
+    what = 0;
+    rc = winrm_list(c, "C:\\nanosh-list\\part", &o, &what, &l, &kind, &err);
+    listing_text(&l, got, sizeof got);
+    TAP_OK(rc == WS_OK && what == 'D' && l.nunreadable == 1 && !strcmp(l.unreadable[0].rel, "locked") &&
+           strstr(l.why[0], "Access to the path 'C:\\nanosh-list\\part\\locked' is denied."),
+           "a denied subdirectory: one unreadable entry with the host's reason (%zu: %s: %s; %s)",
+           l.nunreadable, l.nunreadable ? l.unreadable[0].rel : "", l.nunreadable ? l.why[0] : "",
+           err.what);
+    TAP_STR_EQ(got, "ok.txt 2|sub\\f.txt 3|", "a denied subdirectory: the other files still listed");
+    remote_list_free(&l);
+    ws_error_clear(&err);
+
+    snprintf(path, sizeof path, "%s/Denied", sandbox);
+    mkdir(path, 0755);
+    rc = winrm_list(c, "C:\\Denied", &o, &what, &l, &kind, &err);
+    TAP_OK(rc != WS_OK && kind == XFER_E_DENIED && strstr(err.what, "cannot list C:\\Denied: Access") &&
+           err.fix[0] && l.nfiles == 0,
+           "listing a denied directory: denied, said what and what to do (%s / %s)", err.what, err.fix);
+    remote_list_free(&l);
+    ws_error_clear(&err);
+
+    /* 70 levels: d\d\...\d\f.txt. */
+    char rel[256] = "deep";
+    for (int i = 0; i < 70; i++)
+        strcat(rel, "/d");
+    snprintf(path, sizeof path, "%s/%s/f.txt", top, rel);
+    made = make_dirs(top, rel) == 0;
+    make_file(path, 1);
+    rc = winrm_list(c, "C:\\nanosh-list\\deep", &o, &what, &l, &kind, &err);
+    TAP_OK(made && rc != WS_OK && kind == XFER_E_OTHER && strstr(err.what, "more than 64 levels") &&
+           strstr(err.fix, "junction") && l.nfiles == 0,
+           "a tree 70 levels deep: refused, naming the bound (%s / %s)", err.what, err.fix);
+    remote_list_free(&l);
+    ws_error_clear(&err);
+
+    _Atomic int stop = 1;
+    o.cancel = &stop;
+    rc = winrm_list(c, "C:\\nanosh-list\\tree", &o, &what, &l, &kind, &err);
+    TAP_OK(rc != WS_OK && kind == XFER_E_CANCELLED && l.nfiles == 0,
+           "a set cancel flag: cancelled, nothing listed (%s)", err.what);
+    remote_list_free(&l);
+    ws_error_clear(&err);
+    o.cancel = NULL;
+    o.deadline_ms = ws_now_ms() - 1;
+    rc = winrm_list(c, "C:\\nanosh-list\\tree", &o, &what, &l, &kind, &err);
+    TAP_OK(rc == WS_E_TIMEOUT && kind == XFER_E_OTHER && strstr(err.what, "list C:\\nanosh-list") &&
+           l.nfiles == 0, "a deadline passed: a timeout, nothing listed (%s)", err.what);
+    remote_list_free(&l);
+    ws_error_clear(&err);
+    nftw(top, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A host whose listing is not snippet 15's (NANOSH_STANDIN_HOOK=hostile-list, chosen by
+ * the listed name): each is refused as malformed, saying why, and nothing is listed. */
+static void test_list_hostile(winrm_copy *c)
+{
+    static const struct {
+        const char *name, *why;
+    } cases[] = {
+        {"badfirst", "the first line is not D, F or N"},
+        {"afterfile", "more after F or N"},
+        {"badb64", "not base64 of a name"},
+        {"nulname", "not base64 of a name"},
+        {"nosize", "not \"F SIZE NAME\""},
+        {"hugesize", "a size out of range"},
+        {"wrapped", "neither F nor U"},
+        {"unknown", "neither F nor U"},
+        {"longline", "longer than 256 KiB"},
+        {"empty", "no answer"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char dir[64], what = 0;
+        snprintf(dir, sizeof dir, "C:\\x\\%s", cases[i].name);
+        xfer_opts o = {0};
+        xfer_kind kind = XFER_E_NONE;
+        ws_error err = {0};
+        remote_list l = {0};
+        ws_rc rc = winrm_list(c, dir, &o, &what, &l, &kind, &err);
+        char want[128];
+        snprintf(want, sizeof want, "the host's listing of %s is malformed: ", dir);
+        TAP_OK(rc == WS_E_PROTOCOL && kind == XFER_E_OTHER && strstr(err.what, want) &&
+               strstr(err.what, cases[i].why) && err.fix[0] && l.nfiles == 0,
+               "a hostile listing (%s): refused as malformed, saying why (%s)", cases[i].name,
+               err.what);
+        remote_list_free(&l);
+        ws_error_clear(&err);
+    }
+    char what = 0;
+    xfer_opts o = {0};
+    xfer_kind kind = XFER_E_NONE;
+    ws_error err = {0};
+    remote_list l = {0};
+    ws_rc rc = winrm_list(c, "C:\\x\\toomany", &o, &what, &l, &kind, &err);
+    TAP_OK(rc == WS_E_PROTOCOL && kind == XFER_E_OTHER && strstr(err.what, "more than 100000 files") &&
+           err.fix[0] && l.nfiles == 0, "a listing of 100001 files: refused, naming the bound (%s)",
+           err.what);
+    remote_list_free(&l);
+    ws_error_clear(&err);
+    rc = winrm_list(c, "C:\\x\\toobig", &o, &what, &l, &kind, &err);
+    TAP_OK(rc == WS_E_PROTOCOL && kind == XFER_E_OTHER && strstr(err.what, "larger than 64 MiB") &&
+           err.fix[0], "a listing of 65 MiB: refused, naming the bound (%s)", err.what);
+    ws_error_clear(&err);
+    rc = winrm_list(c, "C:\\x\\nocrlf", &o, &what, &l, &kind, &err);
+    TAP_OK(rc == WS_OK && what == 'D' && l.nfiles == 1 && !strcmp(l.files[0].rel, "last") &&
+           l.files[0].size == 4, "a last line without CRLF is read (%s)", err.what);
+    remote_list_free(&l);
+    ws_error_clear(&err);
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "main";
@@ -845,6 +1063,11 @@ int main(int argc, char **argv)
         test_deadline(c);
         test_remove_part(c);
         test_discard(c);
+        test_list(c);
+    } else if (c && !strcmp(mode, "list")) {
+        test_list(c);
+    } else if (c && !strcmp(mode, "hostile")) {
+        test_list_hostile(c);
     } else if (c && !strcmp(mode, "enc")) {
         test_sizes(c, cl, 1);
         test_streams(c);

@@ -1,6 +1,6 @@
 #!/bin/bash
 # The WinRM copy engine (tests/push/test_winrm_copy.c) against the test server, once per
-# server configuration: plain NTLM with a denied path, NTLM with encryption required,
+# server configuration: plain NTLM with denied paths, NTLM with encryption required,
 # and a connection dropped mid-upload, of one stream and of one of four. Each run's own TAP lines become comments here.
 . "$TOP_SRCDIR/tests/lib/tap.sh"
 . "$TOP_SRCDIR/tests/lib/sim.sh"
@@ -23,7 +23,8 @@ run_tap() {
   check "$name: no failed check" eval '! printf "%s\n" "$out" | grep -q "^not ok"'
 }
 
-if sim_start --ntlm --deny-path 'C:\Denied'; then
+# C:\nanosh-list\part\locked: a subdirectory the listing of pull -r cannot read.
+if sim_start --ntlm --deny-path 'C:\Denied' --deny-path 'C:\nanosh-list\part\locked'; then
   run_tap "NTLM" main
   # halt_on_error: the first data race ends the program with status 66. A kernel whose
   # memory layout ThreadSanitizer cannot use makes it stop at start: a skip, not a pass.
@@ -40,6 +41,13 @@ if sim_start --ntlm --require-encryption; then
   run_tap "NTLM, encryption required" enc
   sim_stop
 else fail "server started (--require-encryption)"; fi
+
+export NANOSH_STANDIN_HOOK=hostile-list
+if sim_start --ntlm; then
+  run_tap "hostile listings" hostile
+  sim_stop
+else fail "server started (NANOSH_STANDIN_HOOK=hostile-list)"; fi
+unset NANOSH_STANDIN_HOOK
 
 export DROP_AT=$((5 * 1024 * 1024))
 if sim_start --ntlm --fault-drop-after-stdin-bytes "$DROP_AT"; then

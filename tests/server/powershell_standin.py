@@ -345,7 +345,7 @@ def main(argv):
     if rc is not None:
         return rc
     if standin_stream.looks_like_stream_snippet(text):
-        sys.stderr.write('nanosh stand-in: refusing a text that is not exactly one of snippets 9-12 '
+        sys.stderr.write('nanosh stand-in: refusing a text that is not exactly one of snippets 9-15 '
                          '(docs/powershell-snippets.md, shell/ps/ps_snippets.c)\r\n')
         return 1
     if text.startswith(PROLOGUE):

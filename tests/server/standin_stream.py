@@ -1,6 +1,7 @@
 """Snippets 9-12 for the stand-in powershell.exe: push and pull over WinRM, streamed
-(docs/powershell-snippets.md, "9-12"), 13, making a directory (bootstrap's share), and
-14, removing a partial copy that will not be resumed (bootstrap's).
+(docs/powershell-snippets.md, "9-12"), 13, making a directory (bootstrap's share),
+14, removing a partial copy that will not be resumed (bootstrap's), and 15, listing a
+directory every level down (pull -r).
 
 Each runs as its own `powershell.exe -EncodedCommand` process. The texts below are
 copies of stream_head, stream_tail and stream_*_fmt in shell/ps/ps_snippets.c, which
@@ -21,7 +22,11 @@ the account: opening, creating, deleting, renaming or hashing a path at or under
 PREFIX throws UnauthorizedAccessException. [IO.File]::Exists and
 [IO.Directory]::Exists still answer (they need only the attributes, which a
 listing grants), so snippet 9 reports such a target and fails when it hashes it.
+Snippet 15 lists files under a denied directory's parent as usual, but enumerating a
+directory at or under PREFIX fails: a line "U B64DIR Access to the path '...' is
+denied." and the listing goes on (B64DIR empty when it is the listed directory).
 """
+import collections
 import errno
 import hashlib
 import os
@@ -65,6 +70,18 @@ MAKE_DIR_FMT = "%s[void][IO.Directory]::CreateDirectory(%s);'D'%s"
 REMOVE_PART_FMT = ("%s$t=%s;if($t -cnotmatch '^(?:[A-Za-z]:)?[^:]*\\.nanosh-[0-9a-f]{16}\\.part\\z')"
                    "{throw 'refused: not a partial copy of nanosh (NAME.nanosh-ID.part)'}"
                    "elseif([IO.File]::Exists($t)){[IO.File]::Delete($t);'R'}else{'N'}%s")
+LIST_DIR_FMT = ("%s$r=%s;if([IO.Directory]::Exists($r)){'D';$q=New-Object Collections.Generic.Queue[string];"
+                "$q.Enqueue('');$c=0;$g=0;while($q.Count -gt 0){$d=$q.Dequeue();$a=$null;"
+                "try{$a=@((New-Object IO.DirectoryInfo ([IO.Path]::Combine($r,$d))).EnumerateFileSystemInfos())}"
+                "catch{$x=$_.Exception;while($x.InnerException){$x=$x.InnerException};"
+                "'U '+[Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($d))+' '+"
+                "($x.Message -replace '\\s+',' ')};foreach($i in $a){$n=$i.Name;if($d){$n=$d+'\\'+$n};"
+                "if($i -is [IO.DirectoryInfo]){if($n.Split('\\').Count -ge 64)"
+                "{throw 'the directory is more than 64 levels deep'};$g++;if($g -gt 100000)"
+                "{throw 'the directory holds more than 100000 directories'};$q.Enqueue($n)}"
+                "else{$c++;if($c -gt 100000){throw 'the directory holds more than 100000 files'};"
+                "'F '+$i.Length+' '+[Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($n))}}}}"
+                "elseif([IO.File]::Exists($r)){'F'}else{'N'}%s")
 # Snippet 14's -cnotmatch pattern (case-sensitive) as Python reads it; .NET's \z is Python's \Z.
 PART_NAME = re.compile(r'(?:[A-Za-z]:)?[^:]*\.nanosh-[0-9a-f]{16}\.part\Z')
 
@@ -91,6 +108,7 @@ FINISH = pattern(FINISH_FMT, ('head', 'path', 'path', 'hash', 'force', 'tail'))
 READ = pattern(READ_FMT, ('head', 'path', 'tail'))
 MAKE_DIR = pattern(MAKE_DIR_FMT, ('head', 'path', 'tail'))
 REMOVE_PART = pattern(REMOVE_PART_FMT, ('head', 'path', 'tail'))
+LIST_DIR = pattern(LIST_DIR_FMT, ('head', 'path', 'tail'))
 
 
 class PsError(Exception):
@@ -327,6 +345,90 @@ def remove_part(host, t):
         say('N')
 
 
+# Snippet 15's bounds (shell/push/remote_list.h): levels, files, directories.
+LIST_DEPTH_MAX, LIST_FILES_MAX, LIST_DIRS_MAX = 64, 100000, 100000
+
+
+def b64_utf8(name):
+    """[Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes(NAME)); a Linux name that
+    is not UTF-8 stands for one that is (its bad bytes as U+FFFD, as .NET would encode them)."""
+    import base64
+    return base64.b64encode(name.encode('utf-8', 'replace')).decode()
+
+
+def list_dir(host, r):
+    """15: 'D', then breadth first 'F SIZE B64NAME' for each file and 'U B64DIR MESSAGE'
+    for each directory EnumerateFileSystemInfos cannot read (at or under --deny-path, or a
+    link that leaves the sandbox), the listing going on; 'F' for a file, 'N' for nothing.
+    Symbolic links to directories are followed, as junctions are on Windows; a link to a
+    file (or a broken one) is a file of size 0, as the enumeration reports a reparse point."""
+    full = host.full(r)
+    if HOOK == 'hostile-list':
+        return hostile_list(full.rsplit('\\', 1)[-1])
+    if not host.exists(r, os.path.isdir):
+        say('F' if host.exists(r, os.path.isfile) else 'N')
+        return
+    say('D')
+    queue, files, dirs = collections.deque(['']), 0, 0
+    while queue:
+        d = queue.popleft()
+        win = full if not d else full.rstrip('\\') + '\\' + d      # [IO.Path]::Combine
+        try:
+            real = host.path(win)
+            entries = sorted(os.listdir(real), key=str.upper)       # NTFS: by upper-cased name
+        except (PsError, OSError) as e:
+            err = dotnet_error(e, host.full(win))
+            say('U ' + b64_utf8(d) + ' ' + re.sub(r'\s+', ' ', err.message))
+            continue
+        for name in entries:
+            n = d + '\\' + name if d else name
+            path = os.path.join(real, name)
+            if os.path.isdir(path):
+                if len(n.split('\\')) >= LIST_DEPTH_MAX:
+                    raise PsError('io', 'the directory is more than 64 levels deep')
+                dirs += 1
+                if dirs > LIST_DIRS_MAX:
+                    raise PsError('io', 'the directory holds more than 100000 directories')
+                queue.append(n)
+            else:
+                files += 1
+                if files > LIST_FILES_MAX:
+                    raise PsError('io', 'the directory holds more than 100000 files')
+                size = 0 if os.path.islink(path) else os.lstat(path).st_size
+                say('F %d %s' % (size, b64_utf8(n)))
+
+
+
+def hostile_list(case):
+    """Test hook 'hostile-list': a host whose listing is not snippet 15's, chosen by the
+    last name of the listed path (nanosh must refuse each, tests/push/test_winrm_copy.c)."""
+    lines = {
+        'badfirst': ['Directory'],
+        'afterfile': ['F', 'F 1 ' + b64_utf8('x')],
+        'badb64': ['D', 'F 1 not*base64'],
+        'nulname': ['D', 'F 1 ' + b64_utf8('a\0b')],
+        'nosize': ['D', 'F  ' + b64_utf8('x')],
+        'hugesize': ['D', 'F 99999999999999999999999 ' + b64_utf8('x')],
+        'wrapped': ['D', 'F 1 ' + b64_utf8('x' * 300)[:80], b64_utf8('x' * 300)[80:]],
+        'unknown': ['D', 'X 1 ' + b64_utf8('x')],
+        'longline': ['D', 'F 1 ' + 'QUFB' * 70000],
+    }.get(case, [])
+    for line in lines:
+        say(line)
+    if case == 'toomany':                 # one file more than remote_list.h's bound
+        say('D')
+        for i in range(0, LIST_FILES_MAX + 1, 1000):
+            write_all(1, ''.join('F 1 %s\r\n' % b64_utf8('f%d' % k)
+                                 for k in range(i, min(i + 1000, LIST_FILES_MAX + 1))).encode())
+    if case == 'toobig':                  # 65 MiB of blank lines: more than nanosh reads
+        say('D')
+        for _ in range(65):
+            write_all(1, b'\r\n' * (CHUNK // 2))
+    if case == 'nocrlf':                  # a listing whose last line has no CRLF is whole
+        say('D')
+        os.write(1, ('F 4 ' + b64_utf8('last')).encode())
+
+
 HOOK = os.environ.get('NANOSH_STANDIN_HOOK', '')
 
 
@@ -343,11 +445,12 @@ SNIPPETS = (
     (READ, lambda host, g: read(host, decoded(g[0]), int(g[1]), int(g[2]))),
     (MAKE_DIR, lambda host, g: make_dir(host, decoded(g[0]))),
     (REMOVE_PART, lambda host, g: remove_part(host, decoded(g[0]))),
+    (LIST_DIR, lambda host, g: list_dir(host, decoded(g[0]))),
 )
 
 
 def run(text, root, deny=()):
-    """The exit status of text when it is one of snippets 9-14, else None."""
+    """The exit status of text when it is one of snippets 9-15, else None."""
     for regex, job in SNIPPETS:
         m = regex.match(text)
         if m:
@@ -364,7 +467,7 @@ def run(text, root, deny=()):
 
 
 def looks_like_stream_snippet(text):
-    """A text that starts or ends as 9-12 do: one that does not match exactly is refused,
+    """A text that starts or ends as 9-15 do: one that does not match exactly is refused,
     never run, so a changed text in ps_snippets.c fails the tests. Two markers, so that
     one changed character anywhere still leaves one of them."""
     return text.startswith("$ProgressPreference='SilentlyContinue';$ErrorActionPreference") \

@@ -1,4 +1,4 @@
-"""Snippets 9-12 as nanosh makes them: the format strings are read from
+"""Snippets 9-12 and 15 as nanosh makes them: the format strings are read from
 shell/ps/ps_snippets.c and filled as printf and ps_append_text fill them, so a test
 built on these fails when the C texts change and the stand-in does not follow."""
 import base64
@@ -49,6 +49,10 @@ def finish_text(part, path, size, digest, force):
 
 def read_text(src, offset, length):
     return printf(C['stream_read_fmt'], HEAD, dec(src), offset, length, TAIL)
+
+
+def list_text(directory):
+    return printf(C['list_dir_fmt'], HEAD, dec(directory), TAIL)
 
 
 def sha(data):

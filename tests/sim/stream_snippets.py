@@ -16,7 +16,7 @@ import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from simlib import PYTHON, TOP, Tap  # noqa: E402
-from snippet_texts import HEAD, TAIL, C, dec, finish_text, printf, read_text, sha, stat_text, write_text  # noqa: E402
+from snippet_texts import HEAD, TAIL, C, dec, finish_text, list_text, printf, read_text, sha, stat_text, write_text  # noqa: E402
 
 STANDIN = os.path.join(TOP, 'tests', 'server', 'powershell_standin.py')
 MIB = 1 << 20
@@ -58,7 +58,8 @@ sys.path.insert(0, os.path.join(TOP, 'tests', 'server'))
 import standin_stream  # noqa: E402
 for c_name, copy in (('stream_head', 'HEAD'), ('stream_tail', 'TAIL'), ('stream_stat_fmt', 'STAT_FMT'),
                      ('stream_write_fmt', 'WRITE_FMT'), ('stream_finish_fmt', 'FINISH_FMT'),
-                     ('stream_read_fmt', 'READ_FMT'), ('remove_part_fmt', 'REMOVE_PART_FMT')):
+                     ('stream_read_fmt', 'READ_FMT'), ('make_dir_fmt', 'MAKE_DIR_FMT'),
+                     ('remove_part_fmt', 'REMOVE_PART_FMT'), ('list_dir_fmt', 'LIST_DIR_FMT')):
     t.eq(getattr(standin_stream, copy), C.get(c_name), 'the stand-in\'s %s is ps_snippets.c\'s %s' % (copy, c_name))
 
 # --- 9 stat on nothing ---------------------------------------------------------------------------
@@ -197,6 +198,46 @@ t.ok(not os.path.exists(host('Temp', 'dn.part')) and not os.path.exists(host('De
 t.eq(ps(read_text('C:\\DeniedNot.bin', 0, 1), deny=deny)[2][:17], b'NANOSH-E notfound', 'a prefix is a path, not a string')
 t.eq(ps(read_text('C:\\Temp\\f1.bin', 0, 1), deny=deny)[0], 0, 'paths outside --deny-path are not affected')
 
+# --- 15 list a directory ---------------------------------------------------------------------------
+def b64(name):
+    return base64.b64encode(name.encode('utf-8')).decode()
+
+
+def listing(out):
+    """The lines after the first, as a set (no order is promised), and the first."""
+    lines = out.decode('utf-8').split('\r\n')
+    return lines[0], set(lines[1:-1]), lines[-1]
+
+
+os.makedirs(host('Lst', 'a', 'b c'))
+os.makedirs(host('Lst', 'empty'))
+os.makedirs(host('Lst', 'lock', 'in'))
+for rel, data in ((('top.bin',), b'12345'), (('a', '.x'), b''), (('a', 'b c', 'Dïr’s 𝄞'), b'z' * 7),
+                  (('lock', 'in', 'secret'), b's')):
+    with open(host('Lst', *rel), 'wb') as f:
+        f.write(data)
+code, out, err = ps(list_text('C:\\LST'))
+first, rest, tail = listing(out)
+t.eq((code, first, tail, err), (0, 'D', '', b''), '15: a directory (other letter case): D, CRLF lines, exit 0')
+t.eq(rest, {'F 5 ' + b64('top.bin'), 'F 0 ' + b64('a\\.x'), 'F 7 ' + b64('a\\b c\\Dïr’s 𝄞'), 'F 1 ' + b64('lock\\in\\secret')},
+     '15: every file at every level, with its size, its path below the directory as base64')
+code, out, err = ps(list_text('C:\\Lst'), deny=['C:\\Lst\\Lock'])
+first, rest, tail = listing(out)
+t.eq((code, first, err), (0, 'D', b''), '15 with a denied subdirectory: D, exit 0')
+t.eq(rest, {'F 5 ' + b64('top.bin'), 'F 0 ' + b64('a\\.x'), 'F 7 ' + b64('a\\b c\\Dïr’s 𝄞'),
+            "U %s Access to the path 'C:\\Lst\\lock' is denied." % b64('lock')},
+     '15 with a denied subdirectory: a U line with .NET\'s text, the rest listed')
+t.eq(ps(list_text('C:\\Lst'), deny=['C:\\Lst']), (0, b"D\r\nU  Access to the path 'C:\\Lst' is denied.\r\n", b''),
+     '15 on a denied directory: D, then U with an empty name')
+t.eq(ps(list_text('C:\\Lst\\top.bin')), (0, b'F\r\n', b''), '15 on a file: F')
+t.eq(ps(list_text('C:\\Lst\\none')), (0, b'N\r\n', b''), '15 on nothing: N')
+os.symlink('..', host('Lst', 'a', 'loop'))    # a junction to its parent: followed, bounded
+code, out, err = ps(list_text('C:\\Lst'))
+t.eq((code, err), (1, b'NANOSH-E io the directory is more than 64 levels deep\r\n'),
+     '15 through a junction that loops: the depth bound, kind io')
+t.ok(out.startswith(b'D\r\n') and out.count(b'\r\n') > 60, '15 through a loop: what was listed came first')
+os.unlink(host('Lst', 'a', 'loop'))
+
 # The TAIL's kinds for errors no sandbox here can produce on demand.
 import errno  # noqa: E402
 for e, kind in ((OSError(errno.ENOSPC, 'No space left on device'), 'diskfull'),
@@ -208,7 +249,7 @@ for e, kind in ((OSError(errno.ENOSPC, 'No space left on device'), 'diskfull'),
     t.eq(standin_stream.dotnet_error(e, 'C:\\x').kind, kind, 'errno %s is kind %s' % (errno.errorcode[e.errno], kind))
 
 # --- exactly the documented texts ----------------------------------------------------------------
-REFUSED = b'nanosh stand-in: refusing a text that is not exactly one of snippets 9-12'
+REFUSED = b'nanosh stand-in: refusing a text that is not exactly one of snippets 9-15'
 texts = {
     'one character in the body': stat_text('C:\\Temp\\f1.bin', 'C:\\Temp\\p', -1).replace('SHA256', 'SHA255'),
     'one character in the head': write_text('C:\\Temp\\z.part', 0, True).replace('Stop', 'Stoq'),
@@ -218,6 +259,8 @@ texts = {
     'a lower-case hash': finish_text('C:\\Temp\\z.part', 'C:\\Temp\\z', 1, sha(b'x'), False).replace(sha(b'x'), sha(b'x').lower()),
     'a path as a quoted literal': read_text('C:\\Temp\\f1.bin', 0, 1).replace(dec('C:\\Temp\\f1.bin'), "'C:\\Temp\\f1.bin'"),
     'a trailing blank': read_text('C:\\Temp\\f1.bin', 0, 1) + ' ',
+    'one character in 15': list_text('C:\\Temp').replace("'U '", "'V '"),
+    '15 with a deeper bound': list_text('C:\\Temp').replace('-ge 64', '-ge 65'),
 }
 for name, text in texts.items():
     code, out, err = ps(text, b'payload')
