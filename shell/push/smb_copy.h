@@ -13,6 +13,7 @@
 #ifndef NANOSH_SHELL_SMB_COPY_H
 #define NANOSH_SHELL_SMB_COPY_H
 #include "base/error.h"
+#include "shell/push/remote_list.h"
 #include "shell/push/xfer.h"
 #include <sys/stat.h>
 
@@ -59,5 +60,14 @@ ws_rc smb_get(smb_conn *c, const char *share, const char *path, const char *loca
 ws_rc smb_stat_path(smb_conn *c, const char *share, const char *path, struct stat *st,
                     int *exists, ws_error *err);
 ws_rc smb_mkdir(smb_conn *c, const char *share, const char *path, ws_error *err);
+
+/* Lists the regular files under share/path, every level down (pull -r), into out
+ * (empty on entry; freed by the caller with remote_list_free): smbc_opendir/readdir,
+ * names as '\'-separated paths relative to path, sizes 0 (readdir does not say).
+ * *what is 'D' (out filled), 'F' (path is a file) or 'N' (nothing there), as
+ * winrm_list's. A directory below that cannot be opened goes to out->unreadable with
+ * the reason; the listing goes on. Bounded by remote_list.h's limits. */
+ws_rc smb_list(smb_conn *c, const char *share, const char *path, char *what,
+               remote_list *out, xfer_kind *kind, ws_error *err);
 
 #endif

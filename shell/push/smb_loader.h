@@ -20,7 +20,8 @@
     X(smbc_setTimeout) X(smbc_setPort) X(smbc_setDebug)                                   \
     X(smbc_getFunctionOpen) X(smbc_getFunctionRead) X(smbc_getFunctionWrite)              \
     X(smbc_getFunctionClose) X(smbc_getFunctionStat) X(smbc_getFunctionUnlink)            \
-    X(smbc_getFunctionRename) X(smbc_getFunctionMkdir) X(smbc_getFunctionLseek)
+    X(smbc_getFunctionRename) X(smbc_getFunctionMkdir) X(smbc_getFunctionLseek)           \
+    X(smbc_getFunctionOpendir) X(smbc_getFunctionReaddir) X(smbc_getFunctionClosedir)
 
 #define SMB_MEMBER(name) __typeof__(&name) name;
 typedef struct smb_api {

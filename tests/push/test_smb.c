@@ -3,16 +3,20 @@
  * and get of every size class with SHA-256 checked against the file on the server's disk,
  * a Unicode name, replace only with force, an unchanged target left alone, an interrupted
  * copy resumed, a hash mismatch, and the errors a user meets, each leaving no partial
- * copy behind unless it can be resumed. */
+ * copy behind unless it can be resumed; and pull -r's lister (smb_list) over a tree of
+ * awkward names, an unreadable directory, the depth bound and a connection that breaks
+ * in the middle of a listing. */
 #include "auth/ntlm_crypto.h"
 #include "base/random.h"
-#include "shell/push/smb_copy.h"
+#include "shell/push/smb_conn.h"
 #include "shell/push/smb_path.h"
 #include "tests/tap.h"
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -446,6 +450,354 @@ static void test_mismatch(smb_conn *c)
            "no target file and no partial copy after a mismatch");
 }
 
+/* pull -r's lister (smb_list). The trees are made on the server's disk as root and
+ * served by smbd as the test user; names are given as smb_list gives them ('\'). */
+static void disk_path(char *out, size_t cap, const char *rel)
+{
+    int n = snprintf(out, cap, "%s/", share_dir);
+    for (const char *p = rel; n > 0 && (size_t)n + 1 < cap && *p; p++)
+        out[n++] = *p == '\\' ? '/' : *p;
+    out[n] = '\0';
+}
+
+/* Makes the directory rel and those above it, as mkdir -p. */
+static void disk_dirs(const char *rel)
+{
+    char p[4096];
+    disk_path(p, sizeof p, rel);
+    for (char *s = p + strlen(share_dir) + 1; *s; s++)
+        if (*s == '/') {
+            *s = '\0';
+            mkdir(p, 0755);
+            *s = '/';
+        }
+    mkdir(p, 0755);
+}
+
+/* Makes the file rel (and its directories) holding its own name. */
+static void disk_file(const char *rel)
+{
+    char dir[4096], p[4096];
+    snprintf(dir, sizeof dir, "%s", rel);
+    char *last = strrchr(dir, '\\');
+    if (last) {
+        *last = '\0';
+        disk_dirs(dir);
+    }
+    disk_path(p, sizeof p, rel);
+    FILE *f = fopen(p, "w");
+    if (f) {
+        fputs(rel, f);
+        fclose(f);
+    }
+}
+
+static int by_string(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Whether l holds exactly the n names of want (in any order), with size 0; else both
+ * lists are shown. */
+static int files_are(remote_list *l, const char *const *want, size_t n)
+{
+    const char *sorted[64];
+    memcpy(sorted, want, n * sizeof *want);
+    qsort(sorted, n, sizeof *sorted, by_string);
+    remote_list_sort(l);
+    int same = l->nfiles == n;
+    for (size_t i = 0; same && i < n; i++)
+        same = strcmp(l->files[i].rel, sorted[i]) == 0 && l->files[i].size == 0;
+    if (!same) {
+        for (size_t i = 0; i < l->nfiles; i++)
+            printf("#   got:  %s\n", l->files[i].rel);
+        for (size_t i = 0; i < n; i++)
+            printf("#   want: %s\n", sorted[i]);
+    }
+    return same;
+}
+
+/* Three levels below "tree" and one more, names that need URL-encoding or are not
+ * ASCII, leading dots (Samba marks them hidden), and empty directories. */
+static const char *const tree_files[] = {
+    "top.txt",
+    ".dotfile",
+    "a b\\f 1.txt",
+    "a b\\100%\\p.txt",
+    "a b\\100%\\#3\\deep.txt",
+    "a b\\100%\\#3\\x#y%25z&=+;,@!$'().txt",
+    "a b\\100%\\#3\\\xe2\x80\x99quoted\xe2\x80\x99",
+    "Bob\xe2\x80\x99s\\r\xc3\xa9sum\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac.txt",
+    ".dot dir\\.hidden",
+};
+enum { TREE_N = sizeof tree_files / sizeof *tree_files };
+
+static void make_tree(void)
+{
+    for (size_t i = 0; i < TREE_N; i++) {
+        char rel[512];
+        snprintf(rel, sizeof rel, "tree\\%s", tree_files[i]);
+        disk_file(rel);
+    }
+    disk_dirs("tree\\empty");
+    disk_dirs("tree\\a b\\100%\\#3\\empty too\\and below");
+}
+
+/* Each listed name, joined to the listed path, is a file the server finds again: the
+ * names went through readdir and back through smb_url unchanged. */
+static int all_found(smb_conn *c, const char *dir, const remote_list *l)
+{
+    int found = 0;
+    for (size_t i = 0; i < l->nfiles; i++) {
+        char path[2048];
+        int n = snprintf(path, sizeof path, "%s/%s", dir, l->files[i].rel);
+        for (int k = 0; k < n; k++)
+            path[k] = path[k] == '\\' ? '/' : path[k];
+        struct stat st;
+        int exists = 0;
+        ws_error err = {0};
+        if (smb_stat_path(c, "share", path, &st, &exists, &err) == WS_OK && exists
+            && S_ISREG(st.st_mode))
+            found++;
+        else
+            printf("#   not found again: %s (%s)\n", path, err.what);
+    }
+    return found == (int)l->nfiles && found > 0;
+}
+
+static void test_list_tree(smb_conn *c)
+{
+    make_tree();
+    remote_list l = {0};
+    char what = '?';
+    xfer_kind kind = XFER_E_OTHER;
+    ws_error err = {0};
+    ws_rc rc = smb_list(c, "share", "tree", &what, &l, &kind, &err);
+    TAP_OK(rc == WS_OK && what == 'D' && kind == XFER_E_NONE, "list tree: a directory (%s)",
+           err.what);
+    TAP_OK(files_are(&l, tree_files, TREE_N), "every file of the tree, three levels down, "
+           "names as on the disk, no directory among them (%zu files)", l.nfiles);
+    TAP_OK(l.nunreadable == 0, "nothing unreadable (%zu)", l.nunreadable);
+    TAP_OK(all_found(c, "tree", &l), "each name is found again over SMB (URL-encoded back)");
+    remote_list_free(&l);
+
+    /* A subdirectory as the listed one: names relative to it. */
+    const char *const sub[] = { "p.txt", "#3\\deep.txt", "#3\\x#y%25z&=+;,@!$'().txt",
+                                "#3\\\xe2\x80\x99quoted\xe2\x80\x99" };
+    rc = smb_list(c, "share", "tree/a b/100%", &what, &l, &kind, &err);
+    TAP_OK(rc == WS_OK && what == 'D' && files_are(&l, sub, 4),
+           "list tree\\a b\\100%%: names relative to it (%s)", rc ? err.what : "ok");
+    remote_list_free(&l);
+
+    rc = smb_list(c, "share", "tree/empty", &what, &l, &kind, &err);
+    TAP_OK(rc == WS_OK && what == 'D' && l.nfiles == 0 && l.nunreadable == 0,
+           "an empty directory: 'D' and no files (%s)", rc ? err.what : "ok");
+    remote_list_free(&l);
+}
+
+static void test_list_not_dir(smb_conn *c)
+{
+    remote_list l = {0};
+    char what = '?';
+    xfer_kind kind = XFER_E_OTHER;
+    ws_error err = {0};
+    ws_rc rc = smb_list(c, "share", "tree/top.txt", &what, &l, &kind, &err);
+    TAP_OK(rc == WS_OK && what == 'F' && l.nfiles == 0 && kind == XFER_E_NONE,
+           "a file: 'F', nothing listed (%c, %s)", what, rc ? err.what : "ok");
+    remote_list_free(&l);
+    rc = smb_list(c, "share", "tree/no such", &what, &l, &kind, &err);
+    TAP_OK(rc == WS_OK && what == 'N' && l.nfiles == 0, "a missing path: 'N' (%c, %s)", what,
+           rc ? err.what : "ok");
+    remote_list_free(&l);
+    rc = smb_list(c, "noshare", "tree", &what, &l, &kind, &err);
+    TAP_OK(rc != WS_OK && kind == XFER_E_LOGON && strstr(err.what, "noshare"),
+           "a missing share: %s", err.what);
+    remote_list_free(&l);
+}
+
+/* A directory the test user may not read (root's, mode 0): noted with its reason, the
+ * rest listed; listed itself, it is an access-denied error. */
+static void test_list_unreadable(smb_conn *c)
+{
+    char locked[4096];
+    disk_path(locked, sizeof locked, "tree\\a b\\100%");
+    chmod(locked, 0);
+    remote_list l = {0};
+    char what = '?';
+    xfer_kind kind = XFER_E_OTHER;
+    ws_error err = {0};
+    ws_rc rc = smb_list(c, "share", "tree", &what, &l, &kind, &err);
+    const char *rest[TREE_N];
+    size_t n = 0;
+    for (size_t i = 0; i < TREE_N; i++)
+        if (strncmp(tree_files[i], "a b\\100%\\", 9) != 0)
+            rest[n++] = tree_files[i];
+    TAP_OK(rc == WS_OK && what == 'D' && l.nunreadable == 1
+           && strcmp(l.unreadable[0].rel, "a b\\100%") == 0
+           && strcmp(l.why[0], "access denied") == 0,
+           "an unreadable subdirectory is noted with its reason: %s: %s (%s)",
+           l.nunreadable ? l.unreadable[0].rel : "-", l.nunreadable ? l.why[0] : "-",
+           rc ? err.what : "ok");
+    TAP_OK(rc == WS_OK && files_are(&l, rest, n), "the other %zu files are still listed", n);
+    remote_list_free(&l);
+    rc = smb_list(c, "share", "tree/a b/100%", &what, &l, &kind, &err);
+    TAP_OK(rc == WS_E_IO && kind == XFER_E_DENIED && strstr(err.what, "access denied")
+           && strstr(err.what, "100%") && l.nfiles == 0,
+           "the listed directory unreadable: %s; %s", err.what, err.fix);
+    remote_list_free(&l);
+    chmod(locked, 0755);
+}
+
+/* REMOTE_LIST_DEPTH_MAX levels are listed; one more fails the listing, naming the bound
+ * (a junction that loops on Windows ends there too). */
+static void test_list_depth(smb_conn *c)
+{
+    char rel[1024] = "deep", file[1100];
+    for (int i = 1; i < REMOTE_LIST_DEPTH_MAX; i++)
+        strcat(rel, "\\d");
+    snprintf(file, sizeof file, "%s\\f", rel);   /* 64 components below "deep" */
+    disk_file(file);
+    strcat(rel, "\\d");
+    disk_dirs(rel);                             /* an empty directory 64 levels down */
+    remote_list l = {0};
+    char what = '?';
+    xfer_kind kind = XFER_E_OTHER;
+    ws_error err = {0};
+    ws_rc rc = smb_list(c, "share", "deep", &what, &l, &kind, &err);
+    TAP_OK(rc == WS_OK && l.nfiles == 1 && remote_rel_depth(l.files[0].rel) == 64,
+           "a file and a directory %d levels down are listed (%s)", REMOTE_LIST_DEPTH_MAX,
+           rc ? err.what : "ok");
+    remote_list_free(&l);
+    strcat(rel, "\\d");
+    disk_dirs(rel);                             /* one level more */
+    rc = smb_list(c, "share", "deep", &what, &l, &kind, &err);
+    TAP_OK(rc == WS_E_PROTOCOL && kind == XFER_E_OTHER
+           && strstr(err.what, "more than 64 levels deep") && strstr(err.fix, "junction"),
+           "a directory 65 levels down fails the listing: %s; %s", err.what, err.fix);
+    remote_list_free(&l);
+
+    /* A link to its own directory, as a junction that loops on Windows. smbd on Linux
+     * follows it until the kernel's bound on links in one path (40, ELOOP): the
+     * directory past that is noted unreadable and the listing ends, the files above it
+     * listed, one per level. */
+    char loop[4096];
+    disk_dirs("loop");
+    disk_file("loop\\f");
+    disk_path(loop, sizeof loop, "loop\\self");
+    TAP_OK(symlink(".", loop) == 0, "a link that loops made");
+    rc = smb_list(c, "share", "loop", &what, &l, &kind, &err);
+    size_t depth = l.nunreadable == 1 ? remote_rel_depth(l.unreadable[0].rel) : 0;
+    int all_self = depth > 0;
+    for (size_t i = 0; all_self && i < depth; i++)
+        all_self = strncmp(l.unreadable[0].rel + 5 * i, "self", 4) == 0;
+    TAP_OK(rc == WS_OK && all_self && depth <= REMOTE_LIST_DEPTH_MAX && l.nfiles == depth
+           && strstr(l.why[0], "cannot follow"),
+           "a loop ends: %zu files, then unreadable %zu levels down: %s (%s)", l.nfiles,
+           depth, l.nunreadable ? l.why[0] : "-", rc ? err.what : "ok");
+    remote_list_free(&l);
+}
+
+/* The pids of SMB_PID's processes and their descendants (smbd forks one per
+ * connection), scanned from /proc; returns how many. */
+static size_t smbd_tree(pid_t *pids, size_t cap)
+{
+    size_t n = 0;
+    pids[n++] = (pid_t)atoi(getenv("SMB_PID"));
+    for (size_t done = 0; done < n; done++) {
+        DIR *d = opendir("/proc");
+        struct dirent *e;
+        while (d && (e = readdir(d)) != NULL && n < cap) {
+            char path[300], buf[512];
+            snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+            FILE *f = fopen(path, "r");
+            if (!f)
+                continue;
+            size_t got = fread(buf, 1, sizeof buf - 1, f);
+            fclose(f);
+            buf[got] = '\0';
+            const char *close_paren = strrchr(buf, ')');
+            int ppid = 0;
+            char state;
+            if (close_paren && sscanf(close_paren + 1, " %c %d", &state, &ppid) == 2
+                && ppid == pids[done])
+                pids[n++] = (pid_t)atoi(e->d_name);
+        }
+        if (d)
+            closedir(d);
+    }
+    return n;
+}
+
+static int gone(pid_t pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 1;
+    size_t got = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[got] = '\0';
+    const char *p = strrchr(buf, ')');
+    return p && p[1] == ' ' && p[2] == 'Z';
+}
+
+/* The libsmbclient opendir, wrapped: the n-th call first kills the test's smbd, so the
+ * connection breaks in the middle of a listing. */
+static smbc_opendir_fn real_opendir;
+static int opendir_calls, break_at;
+
+static SMBCFILE *breaking_opendir(SMBCCTX *ctx, const char *url)
+{
+    if (++opendir_calls == break_at) {
+        pid_t pids[64];
+        size_t n = smbd_tree(pids, 64);
+        for (size_t i = 0; i < n; i++)
+            kill(pids[i], SIGKILL);
+        for (int t = 0; t < 100; t++) {         /* bounded: 10 s */
+            size_t left = 0;
+            for (size_t i = 0; i < n; i++)
+                left += !gone(pids[i]);
+            if (!left)
+                break;
+            usleep(100000);
+        }
+    }
+    return real_opendir(ctx, url);
+}
+
+/* Last: smbd is gone afterwards. */
+static void test_list_broken(void)
+{
+    smb_creds creds = { getenv("SMB_USER"), getenv("SMB_PW"), 0 };
+    smb_conn *c = NULL;
+    ws_error err = {0};
+    ws_rc rc = smb_conn_open(&c, host, port, &creds, 5000, &err);
+    void *sym = c ? dlsym(c->api.handle, "smbc_setFunctionOpendir") : NULL;
+    __typeof__(&smbc_setFunctionOpendir) set_opendir = NULL;
+    memcpy(&set_opendir, &sym, sizeof sym);
+    TAP_OK(rc == WS_OK && set_opendir, "a connection whose opendir can be wrapped (%s)",
+           err.what);
+    if (!set_opendir) {
+        smb_conn_close(c);
+        return;
+    }
+    real_opendir = c->api.smbc_getFunctionOpendir(c->ctx);
+    set_opendir(c->ctx, breaking_opendir);
+    break_at = 3;
+    remote_list l = {0};
+    char what = '?';
+    xfer_kind kind = XFER_E_NONE;
+    rc = smb_list(c, "share", "tree", &what, &l, &kind, &err);
+    TAP_OK(opendir_calls >= 3 && (rc == WS_E_CONNECT || rc == WS_E_TIMEOUT)
+           && kind == XFER_E_UNREACHABLE && strstr(err.what, "SMB list of \\\\")
+           && strstr(err.what, "broke") && strstr(err.fix, "--resume"),
+           "the connection broken at the 3rd directory fails the listing: %s; %s",
+           err.what, err.fix);
+    remote_list_free(&l);
+    smb_conn_close(c);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);   /* each check as it happens: a crash keeps them */
@@ -465,11 +817,16 @@ int main(void)
         test_resume(c);
         test_discard(c);
         test_mismatch(c);
+        test_list_tree(c);
+        test_list_not_dir(c);
+        test_list_unreadable(c);
+        test_list_depth(c);
     }
     smb_conn_close(c);
     test_encrypted_and_domain();
     test_logon();
     test_unreachable();
+    test_list_broken();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", local_dir);
     TAP_OK(system(cmd) == 0, "local temp dir removed");
