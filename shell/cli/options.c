@@ -182,7 +182,7 @@ static const char usage_text[] =
     "      --via smb|winrm|auto   transport (default auto: SMB, else WinRM)\n"
     "      --share NAME           REMOTE is a path inside this SMB share\n"
     "      --smb-port N           SMB port (default 445)\n"
-    "  -r, --recursive            copy directories (push)\n"
+    "  -r, --recursive            copy directories (push, pull)\n"
     "      --force                replace a target that holds other bytes\n"
     "      --resume               continue an interrupted copy\n"
     "      --streams N            WinRM: send one file as N ranges at once (1-16)\n"
@@ -723,8 +723,8 @@ static int check_copy(const nanosh_opts *o)
     if (o->mode == MODE_PULL && o->ncopy_args != 2)
         return fail("write nanosh pull [options] host REMOTE LOCAL, e.g. nanosh pull host "
                     "'C:\\Windows\\Logs\\CBS\\CBS.log' ./",
-                    o->ncopy_args < 2 ? "pull needs a remote file and a local target"
-                                      : "pull takes one remote file and one local target");
+                    o->ncopy_args < 2 ? "pull needs a remote source and a local target"
+                                      : "pull takes one remote source and one local target");
     for (size_t i = 0; i < o->ncopy_args; i++)
         if (!o->copy_args[i][0])
             return fail("give a path", "empty path argument to '%s'", cmd);
@@ -737,9 +737,6 @@ static int check_copy(const nanosh_opts *o)
     if (o->via && strcmp(o->via, "smb") == 0 && o->streams > 1)
         return fail("drop --streams, or use --via winrm",
                     "--streams applies to WinRM; SMB keeps several requests in flight itself");
-    if (o->mode == MODE_PULL && o->recursive)
-        return fail("pull the files one by one", "pull -r is not supported: nanosh has no "
-                    "way yet to list a remote directory");
     return 0;
 }
 

@@ -24,6 +24,7 @@
 /* What the events need: the display, the --json records, the time a file started. */
 typedef struct reporter {
     int pull;
+    int one_file;                     /* pull without -r: its file is the total */
     progress bar;
     push_report rep;
     int json;
@@ -62,8 +63,8 @@ static void on_started(void *ud, const push_file *f)
 static void on_progress(void *ud, unsigned long long done, unsigned long long size)
 {
     reporter *r = ud;
-    if (r->pull && !r->bar.total_size)
-        r->bar.total_size = size;      /* pull copies one file: it is the total */
+    if (r->one_file && !r->bar.total_size)
+        r->bar.total_size = size;
     progress_update(&r->bar, done, size);
 }
 
@@ -173,6 +174,7 @@ static int run(const nanosh_opts *o, push_via via, const smb_creds *creds,
     reporter r;
     memset(&r, 0, sizeof r);
     r.pull = pull;
+    r.one_file = pull && !o->recursive;
     r.json = o->json;
     unsigned long long total = 0;
     if (isatty(STDERR_FILENO) && !pull)

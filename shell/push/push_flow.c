@@ -188,29 +188,163 @@ ws_rc push_job_push(push_job *j, ws_error *err)
     return rc;
 }
 
+/* mkdir -p of the directories of path (its last component excluded), from below root,
+ * which exists. 0, or an errno. */
+static int make_parents(const char *root, char *path)
+{
+    size_t skip = strlen(root);
+    for (char *p = path + skip + 1; (p = strchr(p, '/')) != NULL; p++) {
+        *p = '\0';
+        int e = mkdir(path, 0777) == 0 ? 0 : errno;
+        struct stat st;
+        if (e == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            e = 0;
+        *p = '/';
+        if (e)
+            return e;
+    }
+    return 0;
+}
+
+/* A local directory target for pull -r: an existing one, or one ending in '/' (made,
+ * parents too, as push makes a remote one). */
+static ws_rc local_dir_target(const char *target, ws_error *err)
+{
+    struct stat st;
+    size_t len = strlen(target);
+    if (stat(target, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return WS_OK;
+        return ws_error_set(err, WS_E_USAGE, "give a directory, e.g. ./logs/",
+                            "local target %s is a file; -r needs a directory", target);
+    }
+    if (len == 0 || target[len - 1] != '/')
+        return ws_error_set(err, WS_E_USAGE, "end it with '/' to copy into a directory "
+                            "(made if missing), e.g. ./logs/",
+                            "local target %s does not exist; -r needs a directory", target);
+    char *path = strdup(target);
+    if (!path)
+        return ws_error_set(err, WS_E_NOMEM, NULL, "out of memory");
+    int e = make_parents("", path);       /* every component: the last ends in '/' */
+    free(path);
+    if (e)
+        return ws_error_set(err, WS_E_IO, "check the local path and its permissions",
+                            "cannot make the local directory %s: %s", target, strerror(e));
+    return WS_OK;
+}
+
+/* One listed file: checked, its local directories made, then copied. */
+static void pull_listed(push_job *j, const char *source, const char *root,
+                        const remote_entry *f)
+{
+    char why[128], what[1400];
+    char *remote = push_remote_join(source, f->rel);
+    char *local = push_local_join(root, f->rel);
+    if (!remote || !local) {
+        fail_nomem(j, root);
+    } else if (remote_rel_check(f->rel, why, sizeof why) != 0) {
+        snprintf(what, sizeof what, "cannot pull %s: its name has %s", remote, why);
+        fail_text(j, "", remote, XFER_E_OTHER, "rename it on the host, or pull the other "
+                  "files one by one", what);
+    } else {
+        for (char *p = local + strlen(root); *p; p++)
+            if (*p == '\\')
+                *p = '/';
+        int e = make_parents(root, local);
+        if (e) {
+            snprintf(what, sizeof what, "cannot make the directories of %s", local);
+            fail_errno(j, local, remote, e, "check the local directory", what);
+        } else {
+            push_job_copy(j, local, remote, f->size);
+        }
+    }
+    free(remote);
+    free(local);
+}
+
+/* pull -r: a remote directory's files, every level down, into target/NAME (a file is
+ * pulled into target as without -r). Directories that hold no file are not made, as
+ * push -r makes none on the host. */
+static ws_rc pull_tree(push_job *j, const char *source, ws_error *err)
+{
+    const push_request *rq = j->rq;
+    ws_rc rc = local_dir_target(rq->target, err);
+    if (rc != WS_OK)
+        return rc;
+    remote_list list;
+    memset(&list, 0, sizeof list);
+    char what = 'N';
+    xfer_kind kind = XFER_E_NONE;
+    rc = push_job_list(j, source, &what, &list, &kind, err);
+    if (rc == WS_OK && what == 'N') {
+        kind = XFER_E_NOTFOUND;
+        rc = ws_error_set(err, WS_E_IO, "check the remote path", "remote source %s does not "
+                          "exist", source);
+    }
+    if (rc != WS_OK) {
+        j->t->kind = kind ? kind : XFER_E_OTHER;
+        remote_list_free(&list);
+        return rc;
+    }
+    const char *base = push_remote_base(source);
+    char *root = base[0] ? push_local_join(rq->target, base) : strdup(rq->target);
+    if (!root) {
+        remote_list_free(&list);
+        return ws_error_set(err, WS_E_NOMEM, NULL, "out of memory");
+    }
+    if (what == 'F') {
+        push_job_copy(j, root, source, 0);
+    } else {
+        int e = mkdir(root, 0777) == 0 ? 0 : errno;
+        struct stat st;
+        if (e == EEXIST && stat(root, &st) == 0 && S_ISDIR(st.st_mode))
+            e = 0;
+        if (e) {
+            char text[1200];
+            snprintf(text, sizeof text, "cannot make the local directory %s", root);
+            fail_errno(j, root, source, e, "check the local target", text);
+        }
+        for (size_t i = 0; !e && i < list.nunreadable; i++) {
+            char text[1400];
+            char *remote = push_remote_join(source, list.unreadable[i].rel);
+            snprintf(text, sizeof text, "cannot list %s: %s", remote ? remote : source,
+                     list.why[i]);
+            fail_text(j, "", remote ? remote : source, XFER_E_DENIED, "check the account's "
+                      "rights to that directory on the host; the other files were pulled",
+                      text);
+            free(remote);
+        }
+        remote_list_sort(&list);
+        for (size_t i = 0; !e && i < list.nfiles && !push_job_cancelled(j); i++)
+            pull_listed(j, source, root, &list.files[i]);
+    }
+    free(root);
+    remote_list_free(&list);
+    return WS_OK;
+}
+
 ws_rc push_job_pull(push_job *j, ws_error *err)
 {
     const push_request *rq = j->rq;
-    if (rq->recursive)
-        return ws_error_set(err, WS_E_USAGE, "pull the files one by one, or push from the "
-                            "host's side", "pull -r is not supported: nanosh has no way yet "
-                            "to list a remote directory");
     if (rq->nsources != 1)
-        return ws_error_set(err, WS_E_USAGE, "give one remote file, then the local target",
-                            "pull takes one remote file");
+        return ws_error_set(err, WS_E_USAGE, "give one remote file or directory, then the "
+                            "local target", "pull takes one remote source");
     int dir_syntax = 0;
     char *source = push_remote_normalize(rq->sources[0], &dir_syntax, err);
     if (!source)
         return err->rc;
     const char *base = push_remote_base(source);
-    if (dir_syntax || !base[0]) {
-        ws_error_set(err, WS_E_USAGE, "name a file, e.g. 'C:\\Windows\\Logs\\CBS\\CBS.log'",
-                     "remote source %s is a directory; pull copies one file", rq->sources[0]);
+    if (!rq->recursive && (dir_syntax || !base[0])) {
+        ws_error_set(err, WS_E_USAGE, "add -r to pull a directory, or name a file, e.g. "
+                     "'C:\\Windows\\Logs\\CBS\\CBS.log'",
+                     "remote source %s is a directory", rq->sources[0]);
         free(source);
         return WS_E_USAGE;
     }
     ws_rc rc = push_job_choose(j, source, err);
-    if (rc == WS_OK) {
+    if (rc == WS_OK && rq->recursive) {
+        rc = pull_tree(j, source, err);
+    } else if (rc == WS_OK) {
         struct stat st;
         size_t len = strlen(rq->target);
         int into = (len > 0 && rq->target[len - 1] == '/')

@@ -283,6 +283,30 @@ void push_job_copy(push_job *j, const char *local, const char *remote,
     ws_error_clear(&err);
 }
 
+ws_rc push_job_list(push_job *j, const char *remote, char *what, remote_list *out,
+                    xfer_kind *kind, ws_error *err)
+{
+    for (;;) {
+        *kind = XFER_E_NONE;
+        ws_rc rc;
+        if (j->active == PUSH_T_SMB) {
+            smb_target t;
+            rc = smb_target_map(remote, j->h->share, &t, err);
+            if (rc == WS_OK)
+                rc = smb_list(j->smb, t.share, t.path, what, out, kind, err);
+        } else {
+            rc = winrm_list(j->wc, remote, &j->xo, what, out, kind, err);
+        }
+        if (rc == WS_OK || j->active != PUSH_T_SMB || !j->can_fallback ||
+            !smb_unusable(rc, *kind))
+            return rc;
+        /* The share went away or refused us: the listing and the files go over WinRM. */
+        remote_list_free(out);
+        use(j, PUSH_T_WINRM, err);
+        ws_error_clear(err);
+    }
+}
+
 int push_job_cancelled(const push_job *j)
 {
     return j->t->cancelled || (j->xo.cancel && *j->xo.cancel);

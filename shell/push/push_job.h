@@ -5,6 +5,9 @@
  * directory (it ends in '\' or '/', or is one already); a single file to an existing
  * directory goes inside it under its own name; -r walks local directories and sends
  * each regular file below them (the engines make the remote directories on the way).
+ * pull -r lists the remote directory (winrm_list, smb_list: remote_list.h) and copies
+ * each file into the local directory target under the source's name, making the local
+ * directories on the way; a directory the host would not list fails alone.
  *
  * --via auto tries SMB (the admin shares, or --share) and falls back to WinRM when the
  * share cannot be reached or refuses the logon, or libsmbclient cannot be loaded; any
@@ -35,7 +38,8 @@ typedef struct push_host {
 
 typedef struct push_request {
     int pull;                       /* 0: push LOCAL... REMOTE; 1: pull REMOTE LOCAL */
-    const char *const *sources;     /* push: local paths; pull: one remote path */
+    const char *const *sources;     /* push: local paths; pull: one remote path (a
+                                     * directory with recursive) */
     size_t nsources;
     const char *target;             /* push: the remote path; pull: the local one */
     push_via via;

@@ -29,6 +29,10 @@ const char *push_job_transport_name(const push_job *j);
  * started and finished or failed, and counting it. */
 void push_job_copy(push_job *j, const char *local, const char *remote,
                    unsigned long long size);
+/* Lists the files under remote with the active transport (pull -r; remote_list.h),
+ * switching to WinRM under auto when the share goes away. *what as winrm_list's. */
+ws_rc push_job_list(push_job *j, const char *remote, char *what, remote_list *out,
+                    xfer_kind *kind, ws_error *err);
 /* Counts a file that failed before its copy began, and tells failed. */
 void push_job_fail(push_job *j, const char *local, const char *remote, xfer_kind kind,
                    const ws_error *e);

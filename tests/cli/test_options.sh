@@ -119,8 +119,7 @@ run report merge --help
 is "report merge --help: exit status 0" "$rc" 0
 like "report merge --help: usage" "$out" '^usage: nanosh report merge'
 fails "push without a remote target" 'push needs local files and a remote target' push host a
-fails "pull with three paths" 'pull takes one remote file and one local target' pull host a b c
-fails "pull -r" 'pull -r is not supported' pull -r host 'C:\x' .
+fails "pull with three paths" 'pull takes one remote source and one local target' pull host a b c
 fails "--streams out of range" "bad value '17' for --streams" push --streams 17 host a 'C:\'
 fails "unknown --via" "unknown transport 'ftp'" push --via ftp host a 'C:\'
 fails "push-only option in shell mode" "'--resume' is only for push and pull" --resume host -c x

@@ -210,9 +210,6 @@ run push --streams 0 "${C[@]}" 127.0.0.1 "$W/src/one" 'C:\Temp\'
 expect "$rc$(lines "$W/err")" 2551 "--streams 0 is refused in one line"
 run push --via ftp "${C[@]}" 127.0.0.1 "$W/src/one" 'C:\Temp\'
 expect "$rc" 255 "--via ftp is refused"
-run pull -r "${C[@]}" 127.0.0.1 'C:\Temp\w' "$W/back"
-expect "$rc" 255 "pull -r is refused"
-matches "$(cat "$W/err")" "not supported" "  saying it is not supported"
 run push --via winrm "${C[@]}" 127.0.0.1 "$W/src/one" 'C:\Temp\..\Windows\'
 expect "$rc" 255 "a remote '..' is refused"
 matches "$(cat "$W/err")" "'\.\.'" "  saying so"

@@ -5,8 +5,10 @@
 #include "shell/cli/push_report.h"
 #include "shell/push/push_job.h"
 #include "shell/push/push_path.h"
+#include "shell/push/remote_list.h"
 #include "tests/tap.h"
 #include <stdlib.h>
+#include <string.h>
 
 static void norm_ok(const char *typed, const char *want, int want_dir)
 {
@@ -165,9 +167,69 @@ static void report(void)
     push_report_free(&rp);
 }
 
+/* pull -r: names a host lists are checked before they become local paths, and the list
+ * is bounded (remote_list.h). */
+static void listing(void)
+{
+    char why[128];
+    const char *good[] = {"a.txt", "sub\\b.bin", ".hidden", "sp ace\\r\xc3\xa9sum\xc3\xa9",
+                          "Bob\xe2\x80\x99s report.txt", "..x", "x..", "a\\...\\b"};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        why[0] = '\0';
+        TAP_OK(remote_rel_check(good[i], why, sizeof why) == 0, "listed name '%s' taken (%s)",
+               good[i], why);
+    }
+    const char *bad[] = {"", "..", ".", "a\\..\\b", "a\\.\\b", "\\a", "a\\", "a\\\\b",
+                         "a/../../etc/passwd", "/etc/passwd", "C:\\x", "a:stream", "a\nb",
+                         "x\x7f", "a\\..", "..\\a"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        why[0] = '\0';
+        TAP_OK(remote_rel_check(bad[i], why, sizeof why) == -1 && why[0],
+               "listed name #%zu refused: %s", i, why);
+    }
+    char longname[300];
+    memset(longname, 'n', 256);
+    longname[256] = '\0';
+    TAP_OK(remote_rel_check(longname, why, sizeof why) == -1, "a 256-byte component refused");
+    longname[255] = '\0';
+    TAP_OK(remote_rel_check(longname, why, sizeof why) == 0, "a 255-byte component taken");
+
+    TAP_OK(remote_rel_depth("a") == 1 && remote_rel_depth("a\\b\\c") == 3 &&
+           remote_rel_depth("") == 0, "depth counts components");
+    remote_list l;
+    memset(&l, 0, sizeof l);
+    ws_error err = {0};
+    char deep[64 * 2 + 8] = "";
+    for (int i = 0; i < 64; i++)
+        strcat(deep, i ? "\\d" : "d");
+    TAP_OK(remote_list_add(&l, deep, 1, &err) == WS_OK, "64 levels taken");
+    strcat(deep, "\\f");
+    TAP_OK(remote_list_add(&l, deep, 1, &err) == WS_E_PROTOCOL && strstr(err.what, "64 levels")
+           && err.fix[0], "65 levels refused, with a fix (%s)", err.what);
+    TAP_OK(remote_list_add(&l, "b", 2, &err) == WS_OK && remote_list_add(&l, "a", 3, &err) == WS_OK
+           && remote_list_add_unreadable(&l, "x", "Access denied", &err) == WS_OK,
+           "files and an unreadable directory added");
+    remote_list_sort(&l);
+    TAP_OK(l.nfiles == 3 && strcmp(l.files[0].rel, "a") == 0 && l.files[0].size == 3 &&
+           strcmp(l.files[1].rel, "b") == 0 && l.nunreadable == 1 &&
+           strcmp(l.why[0], "Access denied") == 0, "sorted by name, sizes kept, reason kept");
+    remote_list_free(&l);
+    TAP_OK(l.nfiles == 0 && l.files == NULL, "freed and emptied");
+    size_t added = 0;
+    ws_rc rc = WS_OK;
+    while (rc == WS_OK && added <= REMOTE_LIST_MAX) {
+        rc = remote_list_add(&l, "f", 0, &err);
+        added += rc == WS_OK;
+    }
+    TAP_OK(rc == WS_E_PROTOCOL && added == REMOTE_LIST_MAX && strstr(err.what, "more than"),
+           "the %d-file bound holds (%zu added: %s)", REMOTE_LIST_MAX, added, err.what);
+    remote_list_free(&l);
+}
+
 int main(void)
 {
     paths();
+    listing();
     formatting();
     report();
     return tap_done();
