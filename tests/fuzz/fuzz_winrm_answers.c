@@ -1,28 +1,36 @@
 /* libFuzzer target: what push and pull over WinRM read back from the host's snippets
  * (docs/powershell-snippets.md): snippet 9's stat lines ("F SIZE"/"D"/"N" twice, then a
- * SHA-256 or "-"), 10's "W END", 11's "K HASH"/"M HASH", and how a failed process ended
+ * SHA-256 or "-"), 10's "W END", 11's "K HASH"/"M HASH", 15's listing for pull -r
+ * ("D"/"F"/"N", then "F SIZE B64NAME" and "U B64DIR MESSAGE" lines), how a failed process ended
  * (a "NANOSH-E KIND MESSAGE" stderr line, or powershell.exe's own CLIXML error). The
  * engine's files are compiled in whole (their readers are static) and the job layer
  * (shell/push/winrm_job.c) is replaced by one that "runs" a snippet by handing back the
  * input as its output.
  *
- * Input: byte 0 picks the reader (0 stat, 1 finish, 2 written, 3 outcome), byte 1 how the
+ * Input: byte 0 picks the reader (0 stat, 1 finish, 2 written, 4 listing, else outcome;
+ * the listing's stdout reaches its sink in two writes, split at byte 0's high bits), byte 1 how the
  * process ended (bits 0-1: exited, cancelled, output closed, request failed; bit 2: an
  * exit code was given; bits 3-7: the exit code), then stdout, a NUL byte, and stderr. */
 #include "shell/push/winrm_copy.c"
 #include "shell/push/winrm_outcome.c"
 #include "shell/push/winrm_move.c"
 #include "shell/push/winrm_put.c"
+#include "shell/push/winrm_list.c"
 #include <stdint.h>
 
 static const uint8_t *in_out, *in_err;
 static size_t in_out_len, in_err_len;
 static unsigned in_end;
+static size_t in_split;          /* where the listing's stdout is cut in two writes */
 
 /* ---- the job layer, faked: every job ends as the input says ---- */
 static void fake_end(wr_job *j)
 {
     ws_buf_append(&j->captured, in_out, in_out_len);
+    /* A sink reads stdout as it comes (winrm_list), in pieces cut anywhere. */
+    if (j->out.write && (j->out.write(j->out.ud, in_out, in_split) != 0 ||
+                         j->out.write(j->out.ud, in_out + in_split, in_out_len - in_split) != 0))
+        j->res.end = WS_RUN_OUTPUT_CLOSED;
     ws_buf_append(&j->errtext, in_err, in_err_len);
     switch (in_end & 3) {
     case 0: j->res.end = WS_RUN_EXITED; break;
@@ -95,13 +103,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 2)
         return 0;
-    unsigned mode = data[0] & 3;
+    unsigned mode = data[0] & 7;
     in_end = data[1];
     const uint8_t *rest = data + 2, *nul = memchr(rest, '\0', size - 2);
     in_out = rest;
     in_out_len = nul ? (size_t)(nul - rest) : size - 2;
     in_err = nul ? nul + 1 : rest + size - 2;
     in_err_len = (size_t)(data + size - in_err);
+    in_split = in_out_len ? (size_t)(data[0] >> 3) * in_out_len / 32 : 0;
 
     static winrm_copy c;
     ws_error err = {0};
@@ -136,6 +145,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if ((rc == WS_OK) != (kind == XFER_E_NONE))
             abort();
         wr_job_free(&j);
+        break;
+    }
+    case 4: {
+        remote_list l;
+        memset(&l, 0, sizeof l);
+        char what = 0;
+        rc = winrm_list(&c, "C:\\data", NULL, &what, &l, &kind, &err);
+        check_error(rc, kind, &err);
+        if (rc != WS_OK && (l.nfiles || l.nunreadable))
+            abort();         /* a listing cut short is no listing */
+        if (rc == WS_OK && (!strchr("DFN", what) ||
+                            (what != 'D' && (l.nfiles || l.nunreadable))))
+            abort();
+        for (size_t i = 0; i < l.nfiles; i++)
+            if (!l.files[i].rel[0] || remote_rel_depth(l.files[i].rel) > REMOTE_LIST_DEPTH_MAX)
+                abort();
+        for (size_t i = 0; i < l.nunreadable; i++)
+            if (!l.unreadable[i].rel[0] || !l.why[i][0])
+                abort();
+        remote_list_free(&l);
         break;
     }
     default: {

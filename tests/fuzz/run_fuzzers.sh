@@ -66,6 +66,7 @@ cflags="-std=c11 -g -O1 -D_GNU_SOURCE -DPACKAGE_VERSION=\"fuzz\" -I$srcdir $pkgc
 libsrc="$(ls "$srcdir"/base/*.c "$srcdir"/wsman/*.c "$srcdir"/auth/*.c) $srcdir/shell/ps/clixml.c $srcdir/shell/cli/config.c
   $srcdir/shell/cli/options.c $srcdir/shell/cli/target.c $srcdir/shell/cli/errors.c $srcdir/shell/cli/xml_json.c
   $srcdir/shell/cli/json.c $srcdir/shell/push/xfer.c $srcdir/shell/push/smb_path.c $srcdir/tests/fuzz/fuzz_stub_version.c
+  $srcdir/shell/push/remote_list.c
   $srcdir/shell/ps/ps_framing.c $srcdir/shell/ps/ps_snippets.c $srcdir/shell/ps/ps_quote.c
   $srcdir/shell/fleet/inventory.c $srcdir/shell/fleet/shard.c $srcdir/shell/fleet/report_merge.c
   $srcdir/shell/bootstrap/bs_zip.c $srcdir/shell/bootstrap/bs_text.c $srcdir/shell/bootstrap/bs_wmi.c
