@@ -5,10 +5,7 @@
 . "$TOP_SRCDIR/tests/lib/tap.sh"
 . "$TOP_SRCDIR/tests/integration/common.sh"
 . "$TOP_SRCDIR/tests/pty/pty_lib.sh"
-# push loads libsmbclient, which keeps a talloc block at exit (tests/push/lsan.supp); only
-# the slow unwinder sees the frame the suppression names.
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
-export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$TOP_SRCDIR/tests/push/lsan.supp:print_suppressions=0"
+. "$TOP_SRCDIR/tests/lib/smb_lsan.sh"
 sim_start --ntlm || skip_all "the test server did not start"
 tmp=$SIM_DIR/pw; mkdir -p "$tmp/home"
 trap 'pty_stop; sim_stop' EXIT

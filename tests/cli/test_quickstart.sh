@@ -8,10 +8,7 @@ command -v dpkg-query >/dev/null || skip_all "not a Debian system: the quickstar
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/nanosh-quickstart.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
-# The bootstrap part tries SMB first: libsmbclient keeps a talloc block at exit
-# (tests/push/lsan.supp says which), seen only by the slow unwinder.
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
-export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$TOP_SRCDIR/tests/push/lsan.supp:print_suppressions=0"
+. "$TOP_SRCDIR/tests/lib/smb_lsan.sh"
 NANOSH_BUILD_DIR=$TOP_BUILDDIR timeout 300 bash "$TOP_SRCDIR/scripts/quickstart.sh" \
   </dev/null >"$tmp/out" 2>"$tmp/err"
 rc=$?

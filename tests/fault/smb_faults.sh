@@ -56,8 +56,7 @@ fleet-c                 fleet run    -
 fleet-bootstrap         fleet boot   -
 '
 
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
-export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$TOP_SRCDIR/tests/push/lsan.supp:print_suppressions=0"
+. "$TOP_SRCDIR/tests/lib/smb_lsan.sh"
 W=$(mktemp -d "${TMPDIR:-/tmp}/nanosh-smbfault.XXXXXX") || exit 1
 chmod 0755 "$W"
 MOUNTS=() RELAY_PID= ROWS=()

@@ -10,9 +10,7 @@
 . "$TOP_SRCDIR/tests/lib/samba.sh"
 PY=${PYTHON3:-python3}
 
-# libsmbclient keeps a talloc block at exit (tests/push/lsan.supp says which).
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
-export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$TOP_SRCDIR/tests/push/lsan.supp:print_suppressions=0"
+. "$TOP_SRCDIR/tests/lib/smb_lsan.sh"
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/nanosh-pullr.XXXXXX")
 cleanup() { samba_stop; sim_stop; rm -rf "$W"; }

@@ -21,10 +21,7 @@ trap cleanup EXIT
 SMB_PORT=1445 timeout 60 bash "$NANOSH_PEERS/samba.sh" "$PEERS/smb" >"$PEERS/samba.log" 2>&1 ||
   { sed 's/^/# /' "$PEERS/samba.log"; skip_all "the peers' smbd did not start"; }
 share=$PEERS/smb/share
-# libsmbclient keeps a talloc block at exit (tests/push/lsan.supp says which); only the
-# slow unwinder sees the frame the suppression names.
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
-export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$TOP_SRCDIR/tests/push/lsan.supp:print_suppressions=0"
+. "$TOP_SRCDIR/tests/lib/smb_lsan.sh"
 
 # nanosh as a script would run it: no terminal, the password from the environment
 np() { NANOSH_PASSWORD='Passw0rd!' setsid -w "$NANOSH" "$@" </dev/null; }
