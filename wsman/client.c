@@ -163,10 +163,15 @@ ws_rc ws_client_call_text(ws_client *c, const char *req, size_t len, const char 
         goto done;
     rc = ws_reply_parse(resp.data, resp.len, message_id, reply, err);
     if (rc != WS_OK) {
-        /* PROTOCOL.md 3.3: a non-200 status whose body is not SOAP is an HTTP error. */
+        /* PROTOCOL.md 3.3: a non-200 status whose body is not SOAP is an HTTP error; XML
+         * that is no SOAP envelope comes from something other than WinRM (a proxy, another
+         * service), so its event log would not tell. */
         if (status != 200)
-            rc = ws_error_set(err, WS_E_HTTP, "check the server's WinRM event log, or retry with --debug",
-                              "the server answered HTTP %ld without a SOAP fault", status);
+            rc = ws_error_set(err, WS_E_HTTP, "something other than WinRM may answer on this "
+                              "port (a proxy?): check the port and -s/--https, or retry with "
+                              "--debug to see the reply",
+                              "the server answered HTTP %ld with XML that is not a SOAP "
+                              "envelope", status);
         goto done;
     }
     if ((fault = reply->payload) && ws_xml_is(fault, WS_NS_SOAP, "Fault")) {

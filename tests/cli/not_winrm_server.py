@@ -1,8 +1,8 @@
 """A web server that is not WinRM, for tests/cli/test_messages.sh: POST gets HTTP 501
 (as Python's http.server without do_POST answers) on one port, an HTML 404 on the
-second, and on the third the connection is closed once the request is read, with no
-reply. Writes the three ports to PORT_FILE, serves until killed or for at most
-LIFETIME s."""
+second, on the third the connection is closed once the request is read, with no
+reply, and the fourth answers HTTP 500 with XML that is not SOAP (as a proxy might).
+Writes the four ports to PORT_FILE, serves until killed or for at most LIFETIME s."""
 import http.server
 import sys
 import threading
@@ -35,9 +35,24 @@ class Hangup(http.server.BaseHTTPRequestHandler):
         pass
 
 
+class XmlError(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        length = int(self.headers.get('Content-Length') or 0)
+        self.rfile.read(min(length, 1 << 20))
+        body = b'<?xml version="1.0"?><error><code>E42</code><text>upstream failed</text></error>'
+        self.send_response(500)
+        self.send_header('Content-Type', 'application/xml')
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
 def main():
     port_file, lifetime = sys.argv[1], float(sys.argv[2])
-    servers = [http.server.ThreadingHTTPServer(('127.0.0.1', 0), h) for h in (NoPost, NotFound, Hangup)]
+    servers = [http.server.ThreadingHTTPServer(('127.0.0.1', 0), h) for h in (NoPost, NotFound, Hangup, XmlError)]
     for s in servers:
         threading.Thread(target=s.serve_forever, daemon=True).start()
     with open(port_file + '.tmp', 'w') as f:

@@ -97,7 +97,7 @@ sim_stop
 "$PY" "$TOP_SRCDIR/tests/cli/not_winrm_server.py" "$tmp/web-ports" 60 &
 web_pid=$!
 for i in $(seq 1 100); do [ -s "$tmp/web-ports" ] && break; sleep 0.05; done
-read -r p501 p404 phangup <"$tmp/web-ports" || p501=1 p404=1 phangup=1
+read -r p501 p404 phangup pxml <"$tmp/web-ports" || p501=1 p404=1 phangup=1 pxml=1
 for auth in basic ntlm; do
   fails "HTTP 501 ($auth): not a WinRM listener" \
     "^nanosh: 127\\.0\\.0\\.1:$p501 does not take SOAP requests \\(HTTP 501\\): this is not a WinRM listener: check the port" \
@@ -115,6 +115,10 @@ unlike "HTTP 404: no advice about the WinRM event log" "$err" 'event log'
 fails "a listener that closes without a reply" \
   "^nanosh: 127\\.0\\.0\\.1:$phangup closed the connection without a reply: if the port speaks HTTPS \\(5986 by default\\), add -s/--https; else try again" \
   env NANOSH_PASSWORD=x "$NANOSH" -a basic -u u --allow-unencrypted "127.0.0.1:$phangup" -c x
+fails "HTTP 500 with XML that is not SOAP" \
+  "^nanosh: the server answered HTTP 500 with XML that is not a SOAP envelope: something other than WinRM may answer on this port" \
+  env NANOSH_PASSWORD=x "$NANOSH" -a basic -u u --allow-unencrypted "127.0.0.1:$pxml" -c x
+unlike "HTTP 500 with XML that is not SOAP: no advice about the WinRM event log" "$err" 'event log'
 kill "$web_pid" 2>/dev/null; wait "$web_pid" 2>/dev/null; web_pid=
 
 # --- --version: every line, with versions ---
