@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 /* Deep enough for any real tree; a symbolic link loop stops here. */
@@ -309,8 +310,12 @@ static ws_rc pull_tree(push_job *j, const char *source, ws_error *err)
             char *remote = push_remote_join(source, list.unreadable[i].rel);
             snprintf(text, sizeof text, "cannot list %s: %s", remote ? remote : source,
                      list.why[i]);
-            fail_text(j, "", remote ? remote : source, XFER_E_DENIED, "check the account's "
-                      "rights to that directory on the host; the other files were pulled",
+            /* The host's reason is its own text (any language): "denied" is a hint only. */
+            int denied = strcasestr(list.why[i], "denied") != NULL;
+            fail_text(j, "", remote ? remote : source, denied ? XFER_E_DENIED : XFER_E_OTHER,
+                      denied ? "check the account's rights to that directory on the host; "
+                               "the other files were pulled"
+                             : "check that directory on the host; the other files were pulled",
                       text);
             free(remote);
         }
