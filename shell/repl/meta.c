@@ -41,6 +41,7 @@ void meta_print_help(void)
           ":put LOCAL REMOTE     copy a local file to the host (SHA-256 checked)\n"
           ":get REMOTE [LOCAL]   copy a file from the host (SHA-256 checked); without LOCAL,\n"
           "                      into this directory under the remote file's name\n"
+          ":put -r, :get -r      the same for a directory and every file below it\n"
           ":exit, :quit, exit    leave (Ctrl-D too); the remote shell is deleted\n"
           "!COMMAND              run COMMAND on this machine\n"
           "Ctrl-C stops the running remote command; a second Ctrl-C ends it for good.\n"

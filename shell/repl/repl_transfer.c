@@ -90,7 +90,7 @@ static void warn_copy_error(const ws_error *err)
 {
     ws_error e = *err;
     if (strstr(e.fix, "-r"))
-        snprintf(e.fix, sizeof e.fix, "copy directories with nanosh push -r or pull -r");
+        snprintf(e.fix, sizeof e.fix, "copy directories with :put -r or :get -r");
     else if (strstr(e.fix, "--resume"))
         snprintf(e.fix, sizeof e.fix, "run the copy again");
     else if (strstr(e.fix, "--force"))
@@ -107,14 +107,34 @@ static void on_failed(void *ud, const push_file *f, xfer_kind kind, const ws_err
     warn_copy_error(err);
 }
 
+/* A leading "-r" (directories, as push -r and pull -r): 1 and *args past it, else 0. */
+static int take_recursive(const char **args)
+{
+    const char *p = *args;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (p[0] != '-' || p[1] != 'r' || (p[2] != ' ' && p[2] != '\t'))
+        return 0;
+    *args = p + 3;
+    return 1;
+}
+
 int ps_transfer(repl *r, int put, const char *args)
 {
     char *a, *b;
+    int recursive = take_recursive(&args);
     if (meta_args(args, &a, &b, !put) != 0) {
-        fprintf(stderr, "nanosh: usage: %s\n", put ? ":put LOCAL REMOTE" : ":get REMOTE [LOCAL]");
+        fprintf(stderr, "nanosh: usage: %s\n", put ? ":put [-r] LOCAL REMOTE"
+                                                  : ":get [-r] REMOTE [LOCAL]");
         return 1;
     }
-    /* :get REMOTE alone: into the current directory, under the remote file's name. */
+    /* :get REMOTE alone: into the current directory, under the remote file's name (with
+     * -r the remote directory's name: pull -r makes it below "./"). */
+    if (!put && !b && recursive && !(b = strdup("./"))) {
+        warn_line(NULL, "out of memory");
+        free(a);
+        return 1;
+    }
     if (!put && !b && !(b = windows_base_name(a))) {
         fprintf(stderr, "nanosh: %s names no file; give the local name too: "
                 ":get REMOTE LOCAL\n", a);
@@ -133,7 +153,8 @@ int ps_transfer(repl *r, int put, const char *args)
         push_host h = {.host = r->o->host, .winrm = &w};
         const char *sources[1] = { put ? local : remote };
         push_request rq = {.pull = !put, .sources = sources, .nsources = 1,
-                           .target = put ? remote : local, .via = PUSH_VIA_WINRM};
+                           .target = put ? remote : local, .via = PUSH_VIA_WINRM,
+                           .recursive = recursive};
         rq.xfer.streams = 1;
         rq.xfer.force = 1;      /* as cp and the shell's copies always did: replace */
         rq.xfer.cancel = signals_cancel_flag();

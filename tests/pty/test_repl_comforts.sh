@@ -11,6 +11,10 @@ trap 'pty_stop; sim_stop' EXIT
 mkdir -p "$SIM_SANDBOX/Users/admin/sub"
 echo 'remote text' >"$SIM_SANDBOX/Users/admin/getme.txt"
 echo 'in a sub directory' >"$SIM_SANDBOX/Users/admin/sub/other.txt"
+mkdir -p "$SIM_SANDBOX/Users/admin/tree/deep" "$tmp/localtree/inner"
+echo 'tree top' >"$SIM_SANDBOX/Users/admin/tree/top.txt"
+echo 'tree deep' >"$SIM_SANDBOX/Users/admin/tree/deep/leaf.txt"
+echo 'local inner' >"$tmp/localtree/inner/up.txt"
 
 pty_start env -C "$tmp/cwd" LANG=C.UTF-8 HOME="$tmp/home" XDG_STATE_HOME="$tmp/state" \
   TERM=xterm NANOSH_PASSWORD="$SIM_PASSWORD" "$NANOSH" -a basic -u "$SIM_USER" -s \
@@ -21,6 +25,7 @@ check "a one-line hint about :help comes first" pty_wait '^nanosh: :help lists n
 
 pty_type ':help'; pty_keys Enter
 check ":help lists :quit" pty_wait '^:exit, :quit' 5
+check ":help lists :get -r" pty_wait '^:put -r, :get -r' 5
 check ":help shows :get's optional local name" pty_wait '^:get REMOTE \[LOCAL\]' 5
 
 pty_type ":get 'C:\\Users\\admin\\getme.txt'"; pty_keys Enter
@@ -45,6 +50,18 @@ pty_type ":get C:\\Users\\admin\\getme.txt $tmp/no-such-dir/x.txt"; pty_keys Ent
 check ":get into a missing directory: an error" pty_wait 'no-such-dir' 20
 pty_type ":put $tmp/missing.txt C:\\Users\\admin\\"; pty_keys Enter
 check ":put of a missing file: an error" pty_wait 'missing\.txt' 20
+pty_type ':get -r tree'; pty_keys Enter
+check ":get -r DIR reports the deep file" pty_wait 'leaf\.txt -> .*tree/deep/leaf\.txt: 10 bytes' 20
+check ":get -r DIR reports the last file (name order)" pty_wait 'top\.txt -> .*tree/top\.txt: 9 bytes' 20
+is ":get -r DIR: the tree is in the current directory" \
+  "$(cat "$tmp/cwd/tree/top.txt" "$tmp/cwd/tree/deep/leaf.txt" 2>/dev/null)" "tree top
+tree deep"
+pty_type ":put -r $tmp/localtree C:\\Users\\admin\\upped\\"; pty_keys Enter
+check ":put -r DIR REMOTE\\ reports the file" pty_wait 'up\.txt -> .*upped.*inner.*up\.txt: 12 bytes' 20
+is ":put -r: the tree is on the host" \
+  "$(cat "$SIM_SANDBOX/Users/admin/upped/localtree/inner/up.txt" 2>/dev/null)" 'local inner'
+pty_type ':get C:\Users\admin\tree'; pty_keys Enter
+check ":get of a directory without -r: the error names :get -r" pty_wait 'add -r.*|:get -r' 20
 pty_type ":get C:\\Users\\admin\\not-there.txt $tmp/down/"; pty_keys Enter
 check ":get of a missing remote file: an error" pty_wait 'not-there\.txt.*(not|no )' 20
 sleep 0.5
