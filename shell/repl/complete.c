@@ -198,11 +198,14 @@ static int word_index(const char *line, int start)
     return in_word ? n - 1 : n;
 }
 
-/* :put's first argument and :get's second name local files. */
+/* :put's first argument and :get's second name local files ("-r" first does not count). */
 static int local_argument(const char *line, int start)
 {
     const char *p = line + strspn(line, " \t");
     int word = word_index(line, start);
+    const char *arg = p + 4 + strspn(p + 4, " \t");
+    if (word > 1 && arg[0] == '-' && arg[1] == 'r' && arg[2] && strchr(" \t", arg[2]))
+        word--;
     return (!strncmp(p, ":put", 4) && strchr(" \t", p[4]) && word == 1) ||
            (!strncmp(p, ":get", 4) && strchr(" \t", p[4]) && word == 2);
 }

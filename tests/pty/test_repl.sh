@@ -68,6 +68,9 @@ check ":put completes its first argument on this machine, quoted" pty_wait ":put
 pty_keys Tab
 check ":put: the file inside, the quote closed" pty_wait ":put \"$tmp/local dir/up load\.txt\" +$" 10
 pty_keys C-u
+pty_type ":put -r $tmp/loc"; pty_keys Tab
+check ":put -r completes its local argument too" pty_wait ":put -r \"$tmp/local dir/ *$" 10
+pty_keys C-u
 
 pty_type '!echo local-$((1+1))'; pty_keys Enter
 check "!cmd runs locally" pty_wait '^local-2' 5
