@@ -263,20 +263,34 @@ static void pull_listed(push_job *j, const char *source, const char *root,
     free(local);
 }
 
-/* pull -r: a remote directory's files, every level down, into target/NAME (a file is
- * pulled into target as without -r). Directories that hold no file are not made, as
- * push -r makes none on the host. */
+/* One remote file to the target: inside it when it is a directory or ends in '/', else
+ * under the target's name (as scp). */
+static ws_rc pull_file(push_job *j, const char *source, ws_error *err)
+{
+    const char *target = j->rq->target;
+    struct stat st;
+    size_t len = strlen(target);
+    int into = (len > 0 && target[len - 1] == '/')
+               || (stat(target, &st) == 0 && S_ISDIR(st.st_mode));
+    char *local = into ? push_local_join(target, push_remote_base(source)) : strdup(target);
+    if (!local)
+        return ws_error_set(err, WS_E_NOMEM, NULL, "out of memory");
+    push_job_copy(j, local, source, 0);
+    free(local);
+    return WS_OK;
+}
+
+/* pull -r: a remote directory's files, every level down, into target/NAME; a remote
+ * file is pulled as without -r (as scp -r takes one). Directories that hold no file are
+ * not made, as push -r makes none on the host. */
 static ws_rc pull_tree(push_job *j, const char *source, ws_error *err)
 {
     const push_request *rq = j->rq;
-    ws_rc rc = local_dir_target(rq->target, err);
-    if (rc != WS_OK)
-        return rc;
     remote_list list;
     memset(&list, 0, sizeof list);
     char what = 'N';
     xfer_kind kind = XFER_E_NONE;
-    rc = push_job_list(j, source, &what, &list, &kind, err);
+    ws_rc rc = push_job_list(j, source, &what, &list, &kind, err);
     if (rc == WS_OK && what == 'N') {
         kind = XFER_E_NOTFOUND;
         rc = ws_error_set(err, WS_E_IO, "check the remote path", "remote source %s does not "
@@ -287,42 +301,50 @@ static ws_rc pull_tree(push_job *j, const char *source, ws_error *err)
         remote_list_free(&list);
         return rc;
     }
+    if (what == 'F') {
+        /* A target ending in '/' is made, as for a directory. */
+        size_t len = strlen(rq->target);
+        remote_list_free(&list);
+        if (len && rq->target[len - 1] == '/' && (rc = local_dir_target(rq->target, err)))
+            return rc;
+        return pull_file(j, source, err);
+    }
+    if ((rc = local_dir_target(rq->target, err)) != WS_OK) {
+        remote_list_free(&list);
+        return rc;
+    }
     const char *base = push_remote_base(source);
     char *root = base[0] ? push_local_join(rq->target, base) : strdup(rq->target);
     if (!root) {
         remote_list_free(&list);
         return ws_error_set(err, WS_E_NOMEM, NULL, "out of memory");
     }
-    if (what == 'F') {
-        push_job_copy(j, root, source, 0);
-    } else {
-        int e = mkdir(root, 0777) == 0 ? 0 : errno;
-        struct stat st;
-        if (e == EEXIST && stat(root, &st) == 0 && S_ISDIR(st.st_mode))
-            e = 0;
-        if (e) {
-            char text[1200];
-            snprintf(text, sizeof text, "cannot make the local directory %s", root);
-            fail_errno(j, root, source, e, "check the local target", text);
-        }
-        for (size_t i = 0; !e && i < list.nunreadable; i++) {
-            char text[1400];
-            char *remote = push_remote_join(source, list.unreadable[i].rel);
-            snprintf(text, sizeof text, "cannot list %s: %s", remote ? remote : source,
-                     list.why[i]);
-            /* The host's reason is its own text (any language): "denied" is a hint only. */
-            int denied = strcasestr(list.why[i], "denied") != NULL;
-            fail_text(j, "", remote ? remote : source, denied ? XFER_E_DENIED : XFER_E_OTHER,
-                      denied ? "check the account's rights to that directory on the host; "
-                               "the other files were pulled"
-                             : "check that directory on the host; the other files were pulled",
-                      text);
-            free(remote);
-        }
-        remote_list_sort(&list);
-        for (size_t i = 0; !e && i < list.nfiles && !push_job_cancelled(j); i++)
-            pull_listed(j, source, root, &list.files[i]);
+    int e = mkdir(root, 0777) == 0 ? 0 : errno;
+    struct stat st;
+    if (e == EEXIST && stat(root, &st) == 0 && S_ISDIR(st.st_mode))
+        e = 0;
+    if (e) {
+        char text[1200];
+        snprintf(text, sizeof text, "cannot make the local directory %s", root);
+        fail_errno(j, root, source, e, "check the local target", text);
     }
+    for (size_t i = 0; !e && i < list.nunreadable; i++) {
+        char text[1400];
+        char *remote = push_remote_join(source, list.unreadable[i].rel);
+        snprintf(text, sizeof text, "cannot list %s: %s", remote ? remote : source,
+                 list.why[i]);
+        /* The host's reason is its own text (any language): "denied" is a hint only. */
+        int denied = strcasestr(list.why[i], "denied") != NULL;
+        fail_text(j, "", remote ? remote : source, denied ? XFER_E_DENIED : XFER_E_OTHER,
+                  denied ? "check the account's rights to that directory on the host; "
+                           "the other files were pulled"
+                         : "check that directory on the host; the other files were pulled",
+                  text);
+        free(remote);
+    }
+    remote_list_sort(&list);
+    for (size_t i = 0; !e && i < list.nfiles && !push_job_cancelled(j); i++)
+        pull_listed(j, source, root, &list.files[i]);
     free(root);
     remote_list_free(&list);
     return WS_OK;
@@ -347,20 +369,8 @@ ws_rc push_job_pull(push_job *j, ws_error *err)
         return WS_E_USAGE;
     }
     ws_rc rc = push_job_choose(j, source, err);
-    if (rc == WS_OK && rq->recursive) {
-        rc = pull_tree(j, source, err);
-    } else if (rc == WS_OK) {
-        struct stat st;
-        size_t len = strlen(rq->target);
-        int into = (len > 0 && rq->target[len - 1] == '/')
-                   || (stat(rq->target, &st) == 0 && S_ISDIR(st.st_mode));
-        char *local = into ? push_local_join(rq->target, base) : strdup(rq->target);
-        if (!local)
-            rc = ws_error_set(err, WS_E_NOMEM, NULL, "out of memory");
-        else
-            push_job_copy(j, local, source, 0);
-        free(local);
-    }
+    if (rc == WS_OK)
+        rc = rq->recursive ? pull_tree(j, source, err) : pull_file(j, source, err);
     free(source);
     return rc;
 }

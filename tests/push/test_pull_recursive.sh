@@ -60,6 +60,9 @@ is "winrm: again: every file unchanged" \
 run pull -r --via winrm "${C[@]}" 127.0.0.1 'C:\Logs\sub\b.bin' "$W/w1/"
 is "winrm: -r of a file: exit 0" "$rc" 0
 check "winrm: -r of a file: it arrived inside the target" cmp -s "$T/sub/b.bin" "$W/w1/b.bin"
+run pull -r --via winrm "${C[@]}" 127.0.0.1 'C:\Logs\a.txt' "$W/renamed.txt"
+is "winrm: -r of a file to a new name (as scp -r): exit 0" "$rc" 0
+check "winrm: -r of a file to a new name: it arrived under that name" cmp -s "$T/a.txt" "$W/renamed.txt"
 
 run pull -r --via winrm --json "${C[@]}" 127.0.0.1 'C:\Mixed' "$W/m/"
 is "winrm: a directory that cannot be read: exit 255 (as any failed file)" "$rc" 255
