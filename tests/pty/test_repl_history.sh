@@ -142,7 +142,17 @@ check "an alias: the HostName's file does not get it" bash -c "! grep -q via-the
 start "$HOST1" -v --log "$tmp/debug.log"
 check "-v --log: the prompt comes" pty_wait '127\.0\.0\.1 PS C:\\Users\\admin> ' 15
 pty_type 'echo "in-debug-$((3*3))"'; pty_keys Enter
-check "-v --log: a line runs" pty_wait '^in-debug-9' 10
+# The wire trace after the output can be longer than pty_screen's 200 lines: look through
+# the pane's whole history (tmux keeps 2000 lines), for at most 10 s.
+in_history() {
+  local i
+  for i in $(seq 1 200); do
+    pty capture-pane -p -J -t t -S - | grep -Eq -- "$1" && return 0
+    sleep 0.05
+  done
+  return 1
+}
+check "-v --log: a line runs" in_history '^in-debug-9'
 leave
 check "-v --log: the output is in the transcript" grep -q '^in-debug-9' "$tmp/debug.log"
 check "-v --log: the wire trace is not" bash -c "! grep -Eq 'Envelope|POST /wsman' '$tmp/debug.log'"
