@@ -158,26 +158,26 @@ char *ps_snippet_stream_read(const char *src, unsigned long long offset,
     return text;
 }
 
+/* A snippet whose one argument is a path: HEAD, fmt's text with the path, TAIL. */
+static char *with_path(const char *fmt, const char *path)
+{
+    char *p = decoded(path);
+    char *text = p ? filled(fmt, stream_head, p, stream_tail) : NULL;
+    free(p);
+    return text;
+}
+
 char *ps_snippet_make_dir(const char *dir)
 {
-    char *d = decoded(dir);
-    char *text = d ? filled(make_dir_fmt, stream_head, d, stream_tail) : NULL;
-    free(d);
-    return text;
+    return with_path(make_dir_fmt, dir);
 }
 
 char *ps_snippet_remove_part(const char *part)
 {
-    char *t = decoded(part);
-    char *text = t ? filled(remove_part_fmt, stream_head, t, stream_tail) : NULL;
-    free(t);
-    return text;
+    return with_path(remove_part_fmt, part);
 }
 
 char *ps_snippet_list_dir(const char *dir)
 {
-    char *d = decoded(dir);
-    char *text = d ? filled(list_dir_fmt, stream_head, d, stream_tail) : NULL;
-    free(d);
-    return text;
+    return with_path(list_dir_fmt, dir);
 }
