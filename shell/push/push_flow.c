@@ -189,6 +189,16 @@ ws_rc push_job_push(push_job *j, ws_error *err)
     return rc;
 }
 
+/* mkdir of a local directory; one that is there already is fine. 0, or an errno. */
+static int make_dir(const char *path)
+{
+    int e = mkdir(path, 0777) == 0 ? 0 : errno;
+    struct stat st;
+    if (e == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        e = 0;
+    return e;
+}
+
 /* mkdir -p of the directories of path (its last component excluded), from below root,
  * which exists. 0, or an errno. */
 static int make_parents(const char *root, char *path)
@@ -196,10 +206,7 @@ static int make_parents(const char *root, char *path)
     size_t skip = strlen(root);
     for (char *p = path + skip + 1; (p = strchr(p, '/')) != NULL; p++) {
         *p = '\0';
-        int e = mkdir(path, 0777) == 0 ? 0 : errno;
-        struct stat st;
-        if (e == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-            e = 0;
+        int e = make_dir(path);
         *p = '/';
         if (e)
             return e;
@@ -319,10 +326,7 @@ static ws_rc pull_tree(push_job *j, const char *source, ws_error *err)
         remote_list_free(&list);
         return ws_error_set(err, WS_E_NOMEM, NULL, "out of memory");
     }
-    int e = mkdir(root, 0777) == 0 ? 0 : errno;
-    struct stat st;
-    if (e == EEXIST && stat(root, &st) == 0 && S_ISDIR(st.st_mode))
-        e = 0;
+    int e = make_dir(root);
     if (e) {
         char text[1200];
         snprintf(text, sizeof text, "cannot make the local directory %s", root);
