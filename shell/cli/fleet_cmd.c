@@ -60,8 +60,7 @@ typedef struct host_secret {
  * else the shared password. Returns 0, or 255 after a line. */
 static int host_password(const fleet_ctx *c, nanosh_opts *ho, host_secret *own)
 {
-    own->env.password = c->env.password;
-    own->env.prompted = c->env.prompted;
+    own->env.password = c->env.password;     /* own->env is c->env without it so far */
     if (!ho->config_password_file ||
         (c->shared_file && strcmp(c->shared_file, ho->config_password_file) == 0))
         return 0;
