@@ -3,6 +3,7 @@
  * that needs quoting is inserted quoted, as PowerShell's own completion does; inside an
  * opened quote the completion goes on in it. */
 #include "shell/repl/complete.h"
+#include "shell/repl/meta.h"
 #include "shell/ps/ps_quote.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,8 +204,8 @@ static int local_argument(const char *line, int start)
 {
     const char *p = line + strspn(line, " \t");
     int word = word_index(line, start);
-    const char *arg = p + 4 + strspn(p + 4, " \t");
-    if (word > 1 && arg[0] == '-' && arg[1] == 'r' && arg[2] && strchr(" \t", arg[2]))
+    const char *arg = p + 4;
+    if (word > 1 && meta_take_recursive(&arg))
         word--;
     return (!strncmp(p, ":put", 4) && strchr(" \t", p[4]) && word == 1) ||
            (!strncmp(p, ":get", 4) && strchr(" \t", p[4]) && word == 2);

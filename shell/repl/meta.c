@@ -159,3 +159,14 @@ int meta_args(const char *args, char **a, char **b, int b_optional)
     }
     return 0;
 }
+
+int meta_take_recursive(const char **args)
+{
+    const char *p = *args;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (p[0] != '-' || p[1] != 'r' || (p[2] != ' ' && p[2] != '\t'))
+        return 0;
+    *args = p + 3;
+    return 1;
+}

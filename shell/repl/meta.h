@@ -31,4 +31,8 @@ int meta_two_args(const char *args, char **a, char **b);
 /* The same; with b_optional, one word is enough and *b is then NULL. */
 int meta_args(const char *args, char **a, char **b, int b_optional);
 
+/* A leading "-r" in :put's or :get's arguments (directories, as push -r and pull -r):
+ * 1 with *args moved past it, else 0 and *args left alone. */
+int meta_take_recursive(const char **args);
+
 #endif

@@ -107,22 +107,10 @@ static void on_failed(void *ud, const push_file *f, xfer_kind kind, const ws_err
     warn_copy_error(err);
 }
 
-/* A leading "-r" (directories, as push -r and pull -r): 1 and *args past it, else 0. */
-static int take_recursive(const char **args)
-{
-    const char *p = *args;
-    while (*p == ' ' || *p == '\t')
-        p++;
-    if (p[0] != '-' || p[1] != 'r' || (p[2] != ' ' && p[2] != '\t'))
-        return 0;
-    *args = p + 3;
-    return 1;
-}
-
 int ps_transfer(repl *r, int put, const char *args)
 {
     char *a, *b;
-    int recursive = take_recursive(&args);
+    int recursive = meta_take_recursive(&args);
     if (meta_args(args, &a, &b, !put) != 0) {
         fprintf(stderr, "nanosh: usage: %s\n", put ? ":put [-r] LOCAL REMOTE"
                                                   : ":get [-r] REMOTE [LOCAL]");
