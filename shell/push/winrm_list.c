@@ -42,17 +42,26 @@ static int malformed(lister *l, const char *why, const char *s, size_t n)
     return -1;
 }
 
-/* The bytes of base64 s..s+n as a C string (malloc'd) into *name; -1 when it is not
- * base64 or the name holds a NUL, -2 out of memory. */
-static int decode_name(const char *s, size_t n, char **name)
+/* The name in base64 b64..b64+n of line s (n bytes) as a C string (malloc'd) into
+ * *name: 0; or -1 with l->rc set, "malformed" naming whose name when it is not base64 of
+ * a name (empty, or holding a NUL). */
+static int line_name(lister *l, const char *b64, size_t n, const char *whose, const char *s,
+                     size_t sn, char **name)
 {
     ws_buf b = WS_BUF_INIT;
-    int r = ws_base64_decode(s, n, &b);
+    int r = ws_base64_decode(b64, n, &b);
     if (r == 0 && ws_buf_append(&b, "", 0) != 0)
         r = WS_BASE64_NOMEM;
-    if (r != 0 || memchr(b.data, '\0', b.len)) {
+    if (r == WS_BASE64_NOMEM) {
         ws_buf_free(&b);
-        return r == WS_BASE64_NOMEM ? -2 : -1;
+        l->rc = ws_error_set(&l->err, WS_E_NOMEM, NULL, "out of memory");
+        return -1;
+    }
+    if (r != 0 || b.len == 0 || memchr(b.data, '\0', b.len)) {
+        ws_buf_free(&b);
+        char why[64];
+        snprintf(why, sizeof why, "%s name is not base64 of a name", whose);
+        return malformed(l, why, s, sn);
     }
     *name = ws_buf_steal(&b);
     return 0;
@@ -71,15 +80,8 @@ static int file_line(lister *l, const char *s, size_t n)
     if (i == 2 || i + 1 >= n || s[i] != ' ')
         return malformed(l, "a file line is not \"F SIZE NAME\"", s, n);
     char *name = NULL;
-    int r = decode_name(s + i + 1, n - i - 1, &name);
-    if (r == -1 || (r == 0 && !*name)) {
-        free(name);
-        return malformed(l, "a file's name is not base64 of a name", s, n);
-    }
-    if (r == -2) {
-        l->rc = ws_error_set(&l->err, WS_E_NOMEM, NULL, "out of memory");
+    if (line_name(l, s + i + 1, n - i - 1, "a file's", s, n, &name) != 0)
         return -1;
-    }
     l->rc = remote_list_add(l->out, name, size, &l->err);
     free(name);
     return l->rc == WS_OK ? 0 : -1;
@@ -100,15 +102,8 @@ static int unreadable_line(lister *l, const char *s, size_t n)
         return 0;
     }
     char *name = NULL;
-    int r = decode_name(b64, b64n, &name);
-    if (r == -1 || (r == 0 && !*name)) {
-        free(name);
-        return malformed(l, "a directory's name is not base64 of a name", s, n);
-    }
-    if (r == -2) {
-        l->rc = ws_error_set(&l->err, WS_E_NOMEM, NULL, "out of memory");
+    if (line_name(l, b64, b64n, "a directory's", s, n, &name) != 0)
         return -1;
-    }
     l->rc = remote_list_add_unreadable(l->out, name, why[0] ? why : "cannot be read", &l->err);
     free(name);
     return l->rc == WS_OK ? 0 : -1;
