@@ -26,7 +26,7 @@ static ws_rc broken(ws_error *err, ws_rc rc, int e, const char *op, const smb_wh
                         strerror(e));
 }
 
-static int connection_lost(int e)
+int smb_errno_connection_lost(int e)
 {
     return e == ECONNREFUSED || e == EHOSTUNREACH || e == ENETUNREACH || e == ECONNRESET
            || e == ECONNABORTED || e == ENETRESET || e == EPIPE || e == ENOTCONN
@@ -35,7 +35,7 @@ static int connection_lost(int e)
 
 static xfer_kind kind_of(int e)
 {
-    if (connection_lost(e))
+    if (smb_errno_connection_lost(e))
         return XFER_E_UNREACHABLE;
     switch (e) {
     case EACCES: case EPERM:
@@ -70,7 +70,7 @@ ws_rc smb_errno_error(ws_error *err, xfer_kind *kind, int e, const char *op,
     const smb_where *w = &shown;
     if (kind)
         *kind = kind_of(e);
-    if (connection_lost(e) && strcmp(op, "connect") != 0)
+    if (smb_errno_connection_lost(e) && strcmp(op, "connect") != 0)
         return broken(err, e == ETIMEDOUT ? WS_E_TIMEOUT : WS_E_CONNECT, e, op, w);
     switch (e) {
     case ECONNABORTED: case ENETRESET: case EPIPE: case ENOTCONN:

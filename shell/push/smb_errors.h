@@ -17,6 +17,9 @@ typedef struct smb_where {
 ws_rc smb_errno_error(ws_error *err, xfer_kind *kind, int e, const char *op,
                       const smb_where *where);
 
+/* Whether errno e means the connection broke or a request timed out (kind unreachable). */
+int smb_errno_connection_lost(int e);
+
 /* The share itself could not be opened with errno e: a refused logon or tree connect
  * (EACCES, EPERM) is an authentication error, with the remote-UAC fix for admin shares;
  * everything else as smb_errno_error. */

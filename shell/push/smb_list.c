@@ -112,23 +112,12 @@ static const char *reason(int e)
     }
 }
 
-/* Whether errno e means the connection broke (or a request timed out), as smb_errors
- * reads it. */
-static int connection_broke(int e)
-{
-    xfer_kind k = XFER_E_NONE;
-    ws_error scratch = {0};
-    smb_where nowhere = { "", 0, "", "" };
-    smb_errno_error(&scratch, &k, e, "list", &nowhere);
-    return k == XFER_E_UNREACHABLE;
-}
-
 /* Opening or reading rel failed with errno e. The listed directory itself, a broken
  * connection and memory fail the listing (smb_errors' wording); any other directory is
  * noted as unreadable and the walk goes on. */
 static ws_rc dir_failed(walk *w, const char *rel, int e, ws_error *err)
 {
-    if (*rel && e != ENOMEM && !connection_broke(e))
+    if (*rel && e != ENOMEM && !smb_errno_connection_lost(e))
         return remote_list_add_unreadable(w->out, rel, reason(e), err);
     if (e == ENOMEM)
         return nomem(w, err);
