@@ -8,46 +8,44 @@ import sys
 import threading
 
 
-class NoPost(http.server.BaseHTTPRequestHandler):
+class Silent(http.server.BaseHTTPRequestHandler):
+    """No log lines."""
+
+    def log_message(self, *args):
+        pass
+
+
+class NoPost(Silent):
     """No do_POST: http.server answers 501 Unsupported method."""
 
-    def log_message(self, *args):
-        pass
 
+class Quiet(Silent):
+    """Reads the request body (at most 1 MiB), then answer()s."""
 
-class NotFound(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         length = int(self.headers.get('Content-Length') or 0)
         self.rfile.read(min(length, 1 << 20))
+        self.answer()
+
+
+class NotFound(Quiet):
+    def answer(self):
         self.send_error(404, 'Not Found')
 
-    def log_message(self, *args):
-        pass
 
-
-class Hangup(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        length = int(self.headers.get('Content-Length') or 0)
-        self.rfile.read(min(length, 1 << 20))
+class Hangup(Quiet):
+    def answer(self):
         self.close_connection = True
 
-    def log_message(self, *args):
-        pass
 
-
-class XmlError(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        length = int(self.headers.get('Content-Length') or 0)
-        self.rfile.read(min(length, 1 << 20))
+class XmlError(Quiet):
+    def answer(self):
         body = b'<?xml version="1.0"?><error><code>E42</code><text>upstream failed</text></error>'
         self.send_response(500)
         self.send_header('Content-Type', 'application/xml')
         self.send_header('Content-Length', str(len(body)))
         self.end_headers()
         self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
 
 
 def main():
